@@ -1,0 +1,256 @@
+"""The rule table, and the offline rules that read it.
+
+One table serves the linter, ``--list-rules``, ``--explain``, SARIF rule metadata and
+config validation: a rule exists because it is listed here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from collections.abc import Iterable, Sequence
+
+from pinlint import reference, tags
+from pinlint.model import Finding, Occurrence, Severity
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    explanation: str
+    enabled: bool = True  # on unless selected
+    online: bool = False  # needs --resolve
+
+
+_RULES = (
+    Rule(
+        "PIN001",
+        "latest-tag",
+        Severity.ERROR,
+        "The image uses the tag `latest`.",
+        "`latest` is whatever was pushed last. It changes without notice, and it can move "
+        "backwards: ollama/ollama:latest went from 0.6.3 back to 0.6.2 in March 2025. "
+        "Pin an exact version and its digest: `pinlint --fix` writes "
+        "`nginx:1.27.3@sha256:…` for `nginx:latest`.",
+    ),
+    Rule(
+        "PIN002",
+        "missing-tag",
+        Severity.ERROR,
+        "The image has neither a tag nor a digest.",
+        "A reference without tag or digest (`redis`) means `redis:latest`, with the same "
+        "risks. Pin an exact version and its digest.",
+    ),
+    Rule(
+        "PIN003",
+        "moving-tag",
+        Severity.ERROR,
+        "The image uses a named tag that is not a version.",
+        "Tags such as `stable`, `lts`, `edge`, `mainline`, `nightly`, `alpine` or "
+        "`bookworm-slim` are moved by the publisher with every release. Pin the exact "
+        "version they point to today, keeping the variant (`alpine` -> `1.27.3-alpine`).",
+    ),
+    Rule(
+        "PIN004",
+        "partial-version",
+        Severity.ERROR,
+        "The image uses a version with fewer than three numeric parts.",
+        "`python:3`, `node:20-alpine` or `ubuntu:24.04` follow every patch release. Pin "
+        "the full version. With --resolve, a partial version that has no more specific "
+        "tag in the registry (postgres publishes `16.4`, not `16.4.0`) is exact and is "
+        "not reported.",
+    ),
+    Rule(
+        "PIN005",
+        "missing-digest",
+        Severity.ERROR,
+        "The image has an exact tag but no digest.",
+        "A tag, even an exact one, can be pushed again. A digest (`@sha256:…`) names "
+        "exactly one image. Off by default; turn it on with --require-digest or "
+        "`require-digest = true`.",
+        enabled=False,
+    ),
+    Rule(
+        "PIN006",
+        "unresolved-variable",
+        Severity.WARNING,
+        "The image is built from a variable that has no value or default.",
+        "pinlint cannot tell which image `FROM ${BASE}` uses when BASE has no default. "
+        "Give the variable a pinned default, or pass it with --build-arg.",
+    ),
+    Rule(
+        "PIN007",
+        "invalid-reference",
+        Severity.ERROR,
+        "The text in an image position is not a valid image reference.",
+        "Docker would refuse it: repository names are lowercase, tags are at most 128 "
+        "characters of letters, digits, `_`, `.` and `-`, digests are `algorithm:hex`.",
+    ),
+    Rule(
+        "PIN101",
+        "stale-digest",
+        Severity.ERROR,
+        "The tag now points to another digest than the one pinned.",
+        "The tag was pushed again since the reference was pinned, and no tag points to "
+        "the pinned digest any more. `pinlint --fix` refreshes the digest.",
+        online=True,
+    ),
+    Rule(
+        "PIN102",
+        "unknown-image",
+        Severity.ERROR,
+        "The repository, tag or digest does not exist in the registry.",
+        "The registry answered that it has no such repository, tag or digest: a typo, a "
+        "deleted tag, or an image that was never pushed there.",
+        online=True,
+    ),
+    Rule(
+        "PIN103",
+        "tag-digest-mismatch",
+        Severity.WARNING,
+        "The pinned digest does not belong to the tag's image.",
+        "`nginx:1.27.3@<digest of 1.26.2>`: the tag and the digest disagree, and a pull "
+        "uses the digest. Decide which half is right; pinlint does not guess.",
+        online=True,
+    ),
+    Rule(
+        "PIN104",
+        "rolled-back-tag",
+        Severity.WARNING,
+        "A moving tag points to an older version than the newest release.",
+        "The tag may have been rolled back, as ollama/ollama:latest was from 0.6.3 to "
+        "0.6.2 at the end of March 2025. The suggestion still pins what the tag points "
+        "to today; whether to take the newer release is your call.",
+        online=True,
+    ),
+    Rule(
+        "PIN900",
+        "parse-error",
+        Severity.ERROR,
+        "The file cannot be parsed.",
+        "pinlint could not read the file as a Dockerfile or YAML, so it could not check "
+        "it. The other files are still linted.",
+    ),
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+
+def selected_rules(select: Sequence[str] | None, ignore: Sequence[str]) -> frozenset[str]:
+    """The ids of the rules that run: ruff's prefix semantics (``PIN0`` selects PIN001…)."""
+
+    def matches(rule_id: str, patterns: Iterable[str]) -> bool:
+        return any(rule_id.startswith(p.upper()) for p in patterns)
+
+    on = {
+        r.id
+        for r in _RULES
+        if (matches(r.id, select) if select is not None else r.enabled)
+        and not matches(r.id, ignore)
+    }
+    return frozenset(on)
+
+
+def unknown_rule_ids(ids: Iterable[str]) -> list[str]:
+    """Ids or prefixes that name no rule, for a config error."""
+    return [i for i in ids if not any(r.id.startswith(i.upper()) for r in _RULES)]
+
+
+def _finding(occ: Occurrence, rule_id: str, message: str) -> Finding:
+    rule = RULES[rule_id]
+    newlines = occ.written.count("\n")
+    if newlines:
+        end_line = occ.line + newlines
+        end_column = len(occ.written) - occ.written.rfind("\n")
+    else:
+        end_line = occ.line
+        end_column = occ.column + len(occ.written)
+    return Finding(
+        path=occ.path,
+        line=occ.line,
+        column=occ.column,
+        rule=rule_id,
+        severity=rule.severity,
+        message=message,
+        image=occ.written,
+        occurrence=occ,
+        end_line=end_line,
+        end_column=end_column,
+    )
+
+
+def is_allowed(image: str, allow: Sequence[str]) -> bool:
+    """``allow`` globs match the reference as written or in its full canonical form."""
+    if not allow:
+        return False
+    candidates = {image}
+    try:
+        ref = reference.parse(image)
+    except reference.InvalidReference:
+        pass
+    else:
+        tail = (f":{ref.tag}" if ref.tag else "") + (f"@{ref.digest}" if ref.digest else "")
+        candidates.update({ref.familiar + tail, ref.canonical + tail})
+    return any(fnmatch.fnmatchcase(c, pattern) for c in candidates for pattern in allow)
+
+
+def check(
+    occ: Occurrence,
+    enabled: frozenset[str],
+    *,
+    allow: Sequence[str] = (),
+    exact_patterns: Sequence[str] = (),
+) -> Finding | None:
+    """The offline finding for one occurrence, if any (at most one rule fires)."""
+    if occ.image is None:
+        if "PIN006" not in enabled:
+            return None
+        name = occ.unresolved or "a variable"
+        return _finding(
+            occ,
+            "PIN006",
+            f"{occ.written} uses ${{{name}}}, which has no value or default; "
+            "the image cannot be checked",
+        )
+    image = occ.image
+    if is_allowed(image, allow):
+        return None
+    try:
+        ref = reference.parse(image)
+    except reference.InvalidReference as e:
+        if "PIN007" not in enabled:
+            return None
+        return _finding(occ, "PIN007", f"{image} is not a valid image reference: {e}")
+    if ref.digest is not None:
+        return None  # pinned: no offline rule fires
+    if ref.tag is None:
+        rule_id, message = "PIN002", f"{image} has no tag and no digest (it means latest)"
+    else:
+        kind = tags.classify(ref.tag, exact_patterns)
+        if kind is tags.TagKind.LATEST:
+            rule_id, message = "PIN001", f'{image} uses the moving tag "latest"'
+        elif kind is tags.TagKind.MOVING:
+            rule_id, message = "PIN003", f'{image} uses the moving tag "{ref.tag}"'
+        elif kind is tags.TagKind.PARTIAL:
+            rule_id, message = "PIN004", f'{image} uses the partial version "{ref.tag}"'
+        else:
+            rule_id, message = "PIN005", f"{image} has an exact tag but no digest"
+    if rule_id not in enabled:
+        return None
+    return _finding(occ, rule_id, message)
+
+
+def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    rule = RULES["PIN900"]
+    return Finding(
+        path=path,
+        line=line,
+        column=column,
+        rule="PIN900",
+        severity=rule.severity,
+        message=message,
+        image="",
+    )
