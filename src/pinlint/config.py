@@ -28,3 +28,105 @@ class Config:
     no_cache: bool = False
     offline: bool = False
     build_args: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+# Keys of ``[tool.pinlint]`` / ``.pinlint.toml``, kebab-case as in pyproject.toml, mapped to
+# the Config field each one sets.
+_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "require-digest": "require_digest",
+    "allow": "allow",
+    "exclude": "exclude",
+    "exact-tags": "exact_tag_patterns",
+    "pin-style": "pin_style",
+    "registry-mirrors": "registry_mirrors",
+    "insecure-registries": "insecure_registries",
+    "cache-ttl": "cache_ttl",
+    "concurrency": "concurrency",
+    "build-args": "build_args",
+}
+
+
+def find_config(start: str) -> str | None:
+    """The nearest ``.pinlint.toml``, or ``pyproject.toml`` with ``[tool.pinlint]``,
+    walking up from ``start``."""
+    import os
+
+    current = os.path.abspath(start)
+    if not os.path.isdir(current):
+        current = os.path.dirname(current)
+    while True:
+        candidate = os.path.join(current, ".pinlint.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        candidate = os.path.join(current, "pyproject.toml")
+        if os.path.isfile(candidate):
+            with open(candidate, "rb") as f:
+                if b"[tool.pinlint" in f.read():
+                    return candidate
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _check_type(path: str, key: str, value: object, default: object) -> object:
+    def bad(what: str) -> ConfigError:
+        return ConfigError(f"{path}: {key} must be {what}")
+
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise bad("true or false")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise bad("a number of seconds")
+        return float(value)
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise bad("a whole number of at least 1")
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise bad("a string")
+    elif isinstance(default, dict):
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise bad("a table of strings")
+    elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad("a list of strings")
+    return value
+
+
+def load(path: str) -> Config:
+    """Read a config file; every problem is a one-line ConfigError naming the file."""
+    import os
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    if os.path.basename(path) == "pyproject.toml":
+        table = data.get("tool", {}).get("pinlint", {})
+    else:
+        table = data
+    config = Config()
+    defaults = Config(select=[])
+    for key, value in table.items():
+        field = _KEYS.get(key)
+        if field is None:
+            raise ConfigError(f"{path}: unknown setting {key!r}")
+        value = _check_type(path, key, value, getattr(defaults, field))
+        setattr(config, field, value)
+    if config.pin_style not in PIN_STYLES:
+        raise ConfigError(f"{path}: pin-style must be one of {', '.join(PIN_STYLES)}")
+    return config

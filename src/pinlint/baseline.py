@@ -1,0 +1,56 @@
+"""``--write-baseline`` / ``--baseline``: adopt pinlint without fixing everything at once.
+
+A baseline entry is (path, rule, image) with a count, not a line number, so that edits
+elsewhere in a file do not turn old findings into new ones.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from collections.abc import Sequence
+
+from pinlint.config import ConfigError
+from pinlint.model import Finding
+
+Key = tuple[str, str, str]
+
+
+def _key(f: Finding) -> Key:
+    return (f.path.replace("\\", "/"), f.rule, f.image)
+
+
+def write(path: str, findings: Sequence[Finding]) -> None:
+    counts = collections.Counter(_key(f) for f in findings)
+    entries = [
+        {"path": p, "rule": r, "image": i, "count": n} for (p, r, i), n in sorted(counts.items())
+    ]
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"version": 1, "findings": entries}, f, indent=2)
+        f.write("\n")
+
+
+def read(path: str) -> collections.Counter[Key]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return collections.Counter(
+            {(e["path"], e["rule"], e["image"]): int(e["count"]) for e in data["findings"]}
+        )
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read baseline: {e.strerror}") from e
+    except (ValueError, KeyError, TypeError) as e:
+        raise ConfigError(f"{path}: not a pinlint baseline") from e
+
+
+def filter_new(findings: Sequence[Finding], known: collections.Counter[Key]) -> list[Finding]:
+    """Findings beyond what the baseline recorded for the same path, rule and image."""
+    budget = collections.Counter(known)
+    new = []
+    for f in findings:
+        k = _key(f)
+        if budget[k] > 0:
+            budget[k] -= 1
+        else:
+            new.append(f)
+    return new

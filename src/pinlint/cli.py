@@ -1,0 +1,276 @@
+"""The command line: ``pinlint [PATH ...]``, ``--resolve``, ``--fix``.
+
+Only what a run needs is imported: a plain lint of one Dockerfile (the pre-commit hook)
+must not pay for YAML, httpx or the reporters it does not use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from pinlint import __version__
+from pinlint.config import PIN_STYLES, Config, ConfigError
+
+FORMATS = ("text", "json", "sarif", "github")
+FAIL_ON = ("error", "warning", "never")
+
+
+class UsageError(ValueError):
+    """A bad command line: exit 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints usage and exits; we want one line and our own exit code.
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="pinlint",
+        description="Find container image references that can change under you, and pin them.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    mode = p.add_argument_group("mode")
+    mode.add_argument(
+        "--resolve", action="store_true", help="ask registries for exact versions and digests"
+    )
+    mode.add_argument("--fix", action="store_true", help="resolve and rewrite files in place")
+    mode.add_argument("--diff", action="store_true", help="with --fix: print a diff, write nothing")
+    out = p.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
+    out.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour the text"
+    )
+    out.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="lowest severity that makes the exit code 1 (default: error)",
+    )
+    rules = p.add_argument_group("rules")
+    rules.add_argument("--select", metavar="RULES", help="comma-separated rule ids or prefixes")
+    rules.add_argument("--ignore", metavar="RULES", help="comma-separated rule ids or prefixes")
+    rules.add_argument(
+        "--require-digest",
+        action="store_true",
+        default=None,
+        help="report exact tags without digest",
+    )
+    rules.add_argument("--pin-style", choices=PIN_STYLES, help="how --fix writes a pin")
+    rules.add_argument("--config", metavar="FILE", help="pyproject.toml or .pinlint.toml to use")
+    rules.add_argument(
+        "--exclude", metavar="GLOB", action="append", default=[], help="skip matching paths"
+    )
+    rules.add_argument(
+        "--build-arg",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="Dockerfile ARG value, as docker build takes it",
+    )
+    net = p.add_argument_group("registries")
+    net.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    net.add_argument(
+        "--offline", action="store_true", help="answer from the cache only; never use the network"
+    )
+    base = p.add_argument_group("baseline")
+    base.add_argument("--write-baseline", metavar="FILE", help="record today's findings")
+    base.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
+    info = p.add_argument_group("information")
+    info.add_argument("--version", action="version", version=f"pinlint {__version__}")
+    info.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    info.add_argument("--explain", metavar="RULE", help="explain a rule and exit")
+    return p
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from pinlint import config as configmod
+
+    paths = args.paths or ["."]
+    path = args.config or configmod.find_config(paths[0])
+    cfg = configmod.load(path) if path else Config()
+    if args.select is not None:
+        cfg.select = _split(args.select)
+    if args.ignore is not None:
+        cfg.ignore = _split(args.ignore)
+    if args.require_digest:
+        cfg.require_digest = True
+    if args.pin_style:
+        cfg.pin_style = args.pin_style
+    cfg.exclude = [*cfg.exclude, *args.exclude]
+    cfg.no_cache = args.no_cache
+    cfg.offline = args.offline
+    for item in args.build_arg:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--build-arg takes KEY=VALUE, got {item!r}")
+        cfg.build_args[key] = value
+    from pinlint import rules
+
+    unknown = rules.unknown_rule_ids([*(cfg.select or []), *cfg.ignore])
+    if unknown:
+        raise ConfigError(f"unknown rule {unknown[0]!r} (see pinlint --list-rules)")
+    if cfg.exact_tag_patterns:
+        import re
+
+        for pattern in cfg.exact_tag_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ConfigError(f"exact-tags: invalid pattern {pattern!r}: {e}") from e
+    return cfg
+
+
+def _list_rules() -> str:
+    from pinlint.rules import RULES
+
+    lines = []
+    for rule in RULES.values():
+        default = rule.severity.value if rule.enabled else "off"
+        online = " (--resolve)" if rule.online else ""
+        lines.append(f"{rule.id}  {rule.name:<22} {default:<8} {rule.summary}{online}")
+    return "\n".join(lines) + "\n"
+
+
+def _explain(rule_id: str) -> str:
+    from pinlint.rules import RULES
+
+    rule = RULES.get(rule_id.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule {rule_id!r} (see pinlint --list-rules)")
+    default = rule.severity.value if rule.enabled else "off by default"
+    online = "\nNeeds --resolve: it asks the registry." if rule.online else ""
+    return f"{rule.id} {rule.name} ({default})\n\n{rule.summary}\n\n{rule.explanation}{online}\n"
+
+
+def _use_color(choice: str, stream: object) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    if args.list_rules:
+        sys.stdout.write(_list_rules())
+        return 0
+    if args.explain:
+        sys.stdout.write(_explain(args.explain))
+        return 0
+    if args.diff and not args.fix:
+        raise UsageError("--diff goes with --fix")
+    if args.offline and args.no_cache:
+        raise UsageError("--offline answers from the cache; it cannot go with --no-cache")
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or directory")
+    cfg = _config(args)
+
+    from pinlint import lint
+
+    result = lint.lint_paths(paths, cfg)
+    findings = result.findings
+
+    if args.baseline:
+        from pinlint import baseline
+
+        findings = baseline.filter_new(findings, baseline.read(args.baseline))
+
+    changed = False
+    if args.resolve or args.fix:
+        from pinlint import resolve
+
+        progress = args.format in (None, "text") and sys.stderr.isatty() and not args.quiet
+        findings = resolve.resolve_findings(result.occurrences, findings, cfg, progress=progress)
+        if args.fix:
+            from pinlint import fix
+
+            outcome = fix.fix_findings(findings, cfg, diff=args.diff, root=paths[0])
+            findings = outcome.remaining
+            changed = outcome.changed
+            if args.diff and outcome.diff:
+                sys.stdout.write(outcome.diff)
+
+    if args.write_baseline:
+        from pinlint import baseline
+
+        baseline.write(args.write_baseline, findings)
+
+    fmt = args.format
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    stream_color = _use_color(args.color, sys.stdout if not args.output else None)
+    report = _render(fmt, findings, paths, color=stream_color, quiet=args.quiet or args.diff)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            f.write(report)
+    else:
+        sys.stdout.write(report)
+    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from pinlint.report import github
+
+        github.write_summary(findings, os.environ["GITHUB_STEP_SUMMARY"])
+
+    code = 2 if result.read_errors else 0
+    if changed:
+        code = max(code, 1)
+    threshold = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
+    if any(f.severity.value in threshold for f in findings):
+        code = max(code, 1)
+    return code
+
+
+def _render(fmt: str, findings: list, paths: Sequence[str], *, color: bool, quiet: bool) -> str:  # type: ignore[type-arg]
+    if fmt == "json":
+        from pinlint.report import json as report
+
+        return report.render(findings)
+    if fmt == "sarif":
+        from pinlint.report import sarif
+
+        root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else "."
+        return sarif.render(findings, root=root)
+    if fmt == "github":
+        from pinlint.report import github
+
+        return github.render(findings)
+    from pinlint.report import text
+
+    return text.render(findings, color=color, quiet=quiet)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except (UsageError, ConfigError) as e:
+        print(f"pinlint: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `pinlint | head`: the reader went away; nothing left to say.
+        sys.stderr.close()
+        return 1
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "pinlint: internal error; please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return 3

@@ -1,0 +1,120 @@
+"""Which files to lint, and which format each one is."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+
+DOCKERFILE = "dockerfile"
+YAML = "yaml"
+
+
+def classify(path: str) -> str | None:
+    """The format of a file by its name, or None when pinlint does not read it.
+
+    Dockerfile: ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Containerfile*``
+    (any case, as people spell them); YAML: ``*.yml``, ``*.yaml``.  Which YAML files are
+    compose files or manifests is decided by their content.
+    """
+    name = os.path.basename(path)
+    lower = name.lower()
+    if lower.endswith((".yml", ".yaml")):
+        return YAML
+    if (
+        lower == "dockerfile"
+        or lower.endswith(".dockerfile")
+        or lower.startswith(("dockerfile.", "containerfile"))
+    ):
+        return DOCKERFILE
+    return None
+
+
+def is_excluded(path: str, patterns: Sequence[str]) -> bool:
+    """``exclude`` globs match the path or any of its trailing parts (like ruff)."""
+    if not patterns:
+        return False
+    norm = path.replace(os.sep, "/")
+    parts = norm.split("/")
+    candidates = ["/".join(parts[i:]) for i in range(len(parts))]
+    return any(fnmatch.fnmatch(c, p) for c in candidates for p in patterns) or any(
+        fnmatch.fnmatch(part, p) for part in parts for p in patterns
+    )
+
+
+def _git_root(directory: str) -> str | None:
+    current = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _git_files(directory: str) -> list[str] | None:
+    """Files under ``directory`` that git does not ignore, or None without git.
+
+    git itself knows every .gitignore, .git/info/exclude and the global excludes file,
+    so asking it is both exact and fast (one process for the whole tree).
+    """
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "."],
+            cwd=directory,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [n for n in names if n]
+
+
+def _walk(directory: str) -> Iterator[str]:
+    # os.walk does not follow symlinked directories, so symlink loops cannot trap it.
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in files:
+            yield os.path.relpath(os.path.join(root, name), directory)
+
+
+def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
+    """``(path, format)`` for every file to lint, in a stable order.
+
+    Directories are walked recursively (skipping ``.git``; inside a git work tree, what
+    git ignores is skipped too).  A file named explicitly is linted even if git ignores
+    it, as pre-commit passes file names; ``exclude`` applies to both.  Missing paths are
+    the caller's business (checked before).
+    """
+    seen: set[str] = set()
+    for arg in paths:
+        if os.path.isdir(arg):
+            in_git = _git_root(arg) is not None
+            names = _git_files(arg) if in_git else None
+            if names is None:
+                names = list(_walk(arg))
+            for rel in sorted(names):
+                path = os.path.normpath(os.path.join(arg, rel))
+                kind = classify(path)
+                if (
+                    kind is None
+                    or path in seen
+                    or is_excluded(path, exclude)
+                    or ".git" in path.split(os.sep)
+                    or not os.path.isfile(path)  # a directory named Dockerfile, a deleted file
+                ):
+                    continue
+                seen.add(path)
+                yield path, kind
+        else:
+            path = os.path.normpath(arg)
+            kind = classify(path)
+            if kind is None or path in seen or is_excluded(path, exclude):
+                continue
+            seen.add(path)
+            yield path, kind

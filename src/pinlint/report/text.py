@@ -1,0 +1,56 @@
+"""``--format text``: one line a finding, ruff-style, and a closing count."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pinlint.model import Finding, Severity
+
+_RESET = "\033[0m"
+_BOLD = "\033[1m"
+_RED = "\033[31m"
+_YELLOW = "\033[33m"
+_CYAN = "\033[36m"
+_GREEN = "\033[32m"
+
+
+def _line(f: Finding, color: bool) -> str:
+    suggestion = f" -> {f.suggestion}" if f.suggestion else ""
+    if not color:
+        return f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}{suggestion}"
+    rule_color = _RED if f.severity is Severity.ERROR else _YELLOW
+    if suggestion:
+        suggestion = f" -> {_GREEN}{f.suggestion}{_RESET}"
+    return (
+        f"{_BOLD}{f.path}{_RESET}:{f.line}:{f.column}: "
+        f"{rule_color}{_BOLD}{f.rule}{_RESET} {f.message}{suggestion}"
+    )
+
+
+def summary(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "No findings."
+    files = len({f.path for f in findings})
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    warnings = len(findings) - errors
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    n = len(findings)
+    return (
+        f"Found {n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) "
+        f"in {files} file{'s' if files != 1 else ''}."
+    )
+
+
+def render(findings: Sequence[Finding], *, color: bool = False, quiet: bool = False) -> str:
+    lines = [_line(f, color) for f in sorted(findings, key=_order)]
+    if not quiet:
+        lines.append(summary(findings))
+    return "".join(line + "\n" for line in lines)
+
+
+def _order(f: Finding) -> tuple[str, int, int, str]:
+    return (f.path, f.line, f.column, f.rule)
