@@ -199,11 +199,13 @@ def _run(argv: Sequence[str] | None) -> int:
         if args.fix:
             from pinlint import fix
 
-            outcome = fix.fix_findings(findings, cfg, diff=args.diff, root=paths[0])
+            outcome = fix.fix_findings(findings, cfg, diff=args.diff, roots=paths)
+            if args.diff:
+                # The diff is the whole output, so it can be piped to `git apply`.
+                sys.stdout.write(outcome.diff)
+                return 1 if outcome.changed else 0
             findings = outcome.remaining
             changed = outcome.changed
-            if args.diff and outcome.diff:
-                sys.stdout.write(outcome.diff)
 
     if args.write_baseline:
         from pinlint import baseline
@@ -214,7 +216,7 @@ def _run(argv: Sequence[str] | None) -> int:
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     stream_color = _use_color(args.color, sys.stdout if not args.output else None)
-    report = _render(fmt, findings, paths, color=stream_color, quiet=args.quiet or args.diff)
+    report = _render(fmt, findings, paths, color=stream_color, quiet=args.quiet)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as f:
             f.write(report)
