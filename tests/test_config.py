@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pinlint import config
+
+
+def _write(path: str, text: str) -> str:
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_pyproject_table(tmp_path: os.PathLike[str]) -> None:
+    path = _write(
+        os.path.join(tmp_path, "pyproject.toml"),
+        '[project]\nname = "x"\n[tool.pinlint]\nselect = ["PIN0"]\nrequire-digest = true\n'
+        'allow = ["mycorp/*:dev"]\npin-style = "digest"\ncache-ttl = 60\n'
+        'registry-mirrors = {"docker.io" = "https://mirror.example"}\n',
+    )
+    cfg = config.load(path)
+    assert cfg.select == ["PIN0"]
+    assert cfg.require_digest is True
+    assert cfg.allow == ["mycorp/*:dev"]
+    assert cfg.pin_style == "digest"
+    assert cfg.cache_ttl == 60.0
+    assert cfg.registry_mirrors == {"docker.io": "https://mirror.example"}
+
+
+def test_found_walking_up(tmp_path: os.PathLike[str]) -> None:
+    _write(os.path.join(tmp_path, "pyproject.toml"), '[project]\nname = "x"\n')
+    own = _write(os.path.join(tmp_path, ".pinlint.toml"), "ignore = []\n")
+    sub = os.path.join(tmp_path, "a", "b")
+    os.makedirs(sub)
+    assert config.find_config(sub) == own
+
+
+def test_pyproject_without_table_is_skipped(tmp_path: os.PathLike[str]) -> None:
+    inner = os.path.join(tmp_path, "inner")
+    os.makedirs(inner)
+    _write(os.path.join(inner, "pyproject.toml"), '[project]\nname = "x"\n')
+    outer = _write(os.path.join(tmp_path, "pyproject.toml"), "[tool.pinlint]\nignore = []\n")
+    assert config.find_config(inner) == outer
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("colour = true\n", "unknown setting 'colour'", id="unknown-key"),
+        pytest.param("require-digest = 1\n", "require-digest must be true or false", id="bool"),
+        pytest.param('select = "PIN001"\n', "select must be a list of strings", id="list"),
+        pytest.param('pin-style = "sha"\n', "pin-style must be one of", id="pin-style"),
+        pytest.param("concurrency = 0\n", "concurrency must be a whole number", id="int"),
+        pytest.param("select = [\n", "invalid TOML", id="toml"),
+    ],
+)
+def test_bad_settings(tmp_path: os.PathLike[str], text: str, message: str) -> None:
+    path = _write(os.path.join(tmp_path, ".pinlint.toml"), text)
+    with pytest.raises(config.ConfigError, match=message) as info:
+        config.load(path)
+    assert str(info.value).startswith(path)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from pinlint import discover
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        pytest.param("Dockerfile", "dockerfile", id="Dockerfile"),
+        pytest.param("dockerfile", "dockerfile", id="lowercase"),
+        pytest.param("api.Dockerfile", "dockerfile", id="suffix"),
+        pytest.param("Dockerfile.dev", "dockerfile", id="prefix"),
+        pytest.param("Containerfile", "dockerfile", id="Containerfile"),
+        pytest.param("Containerfile.prod", "dockerfile", id="Containerfile-dot"),
+        pytest.param("compose.yaml", "yaml", id="yaml"),
+        pytest.param("deploy.yml", "yaml", id="yml"),
+        pytest.param("README.md", None, id="markdown"),
+        pytest.param("Dockerfile-notes", None, id="not-a-dockerfile"),
+        pytest.param("values.json", None, id="json"),
+    ],
+)
+def test_classify(name: str, kind: str | None) -> None:
+    assert discover.classify(os.path.join("some", "dir", name)) == kind
+
+
+def _touch(root: str, *names: str) -> None:
+    for name in names:
+        path = os.path.join(root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write("FROM scratch\n")
+
+
+def test_walk_skips_git_and_unknown_files(tmp_path: os.PathLike[str]) -> None:
+    root = str(tmp_path)
+    _touch(root, "Dockerfile", "a/compose.yaml", "a/b/Dockerfile.dev", ".git/Dockerfile", "x.txt")
+    os.mkdir(os.path.join(root, "c"))
+    os.mkdir(os.path.join(root, "c", "Dockerfile"))  # a directory named Dockerfile
+    found = list(discover.discover([root]))
+    assert [os.path.relpath(p, root) for p, _ in found] == [
+        "Dockerfile",
+        os.path.join("a", "b", "Dockerfile.dev"),
+        os.path.join("a", "compose.yaml"),
+    ]
+
+
+def test_symlink_loop_terminates(tmp_path: os.PathLike[str]) -> None:
+    root = str(tmp_path)
+    _touch(root, "a/Dockerfile")
+    os.symlink(root, os.path.join(root, "a", "loop"))
+    found = [os.path.relpath(p, root) for p, _ in discover.discover([root])]
+    assert found == [os.path.join("a", "Dockerfile")]
+
+
+def test_gitignore_honoured_in_work_tree(tmp_path: os.PathLike[str]) -> None:
+    root = str(tmp_path)
+    subprocess.run(["git", "init", "-q", root], check=True)
+    _touch(root, "Dockerfile", "build/Dockerfile", "keep/Dockerfile")
+    with open(os.path.join(root, ".gitignore"), "w") as f:
+        f.write("build/\n")
+    found = [os.path.relpath(p, root) for p, _ in discover.discover([root])]
+    assert found == ["Dockerfile", os.path.join("keep", "Dockerfile")]
+    # Named explicitly, an ignored file is still linted (pre-commit passes names).
+    ignored = os.path.join(root, "build", "Dockerfile")
+    assert list(discover.discover([ignored])) == [(ignored, "dockerfile")]
+
+
+def test_exclude_globs(tmp_path: os.PathLike[str]) -> None:
+    root = str(tmp_path)
+    _touch(root, "Dockerfile", "vendor/Dockerfile", "svc/x.tmpl.yaml", "svc/y.yaml")
+    found = [
+        os.path.relpath(p, root)
+        for p, _ in discover.discover([root], exclude=["vendor", "*.tmpl.yaml"])
+    ]
+    assert found == ["Dockerfile", os.path.join("svc", "y.yaml")]
+
+
+def test_paths_relative_to_argument(
+    tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _touch(str(tmp_path), "sub/Dockerfile")
+    monkeypatch.chdir(tmp_path)
+    assert list(discover.discover(["."])) == [(os.path.join("sub", "Dockerfile"), "dockerfile")]
+    assert list(discover.discover(["sub"])) == [(os.path.join("sub", "Dockerfile"), "dockerfile")]
