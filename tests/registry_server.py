@@ -19,8 +19,6 @@ The harness's own requests (seeding, sync) carry a ``User-Agent`` starting with
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gzip
 import hashlib
 import io
@@ -30,15 +28,15 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
+import sys
 import tarfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn, Protocol
+from typing import Any, NamedTuple, NoReturn, Protocol, TypeVar
 from urllib.parse import urljoin
 
 import httpx
@@ -81,12 +79,16 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 REGISTRY_BINARY = "docker-registry"
 SKOPEO_BINARY = "skopeo"
 HARNESS_AGENT = "registry-harness"
+SYNC_AGENT = HARNESS_AGENT + "-sync/"  # log sync requests: never shown
 START_TIMEOUT = 10.0
 
 _INSTALL_HINT = {
     REGISTRY_BINARY: "apt-get install docker-registry",
     SKOPEO_BINARY: "apt-get install skopeo",
 }
+
+
+_R = TypeVar("_R", bound="Registry")
 
 
 class RegistryError(Exception):
@@ -180,13 +182,16 @@ _LOG_LINE = re.compile(
 )
 
 
-def _pdeathsig() -> None:
-    # Runs in the child before exec: if the test process dies without teardown (SIGKILL),
-    # the kernel sends SIGTERM to the registry, so no process outlives the test run.
-    # Linux only; the signal follows the parent *thread*, and fixtures start it from the
-    # main thread.
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _die_with_parent(command: list[str]) -> list[str]:
+    # If the test process dies without teardown (SIGKILL), the kernel sends SIGTERM to
+    # the registry, so no registry outlives the test run. util-linux's setpriv sets the
+    # parent-death signal and execs (same pid, no shell, safe with threads, unlike a
+    # preexec_fn). The signal follows the parent *thread*: fixtures start registries from
+    # the main thread. Without setpriv (not Linux) teardown alone stops the registry.
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or not sys.platform.startswith("linux"):
+        return command
+    return [setpriv, "--pdeathsig", "TERM", "--", *command]
 
 
 def _free_port() -> int:
@@ -228,6 +233,7 @@ class Registry:
     startup_seconds: float  # from spawn to the first answer of GET /v2/
     auth: httpx.Auth | None = None
     client: httpx.Client = field(init=False)
+    _sync_client: httpx.Client = field(init=False, repr=False)
     _log_offset: int = field(init=False, default=0)
     _sync_ids: Iterator[int] = field(init=False, default_factory=itertools.count)
     _repo_ids: Iterator[int] = field(init=False, default_factory=itertools.count)
@@ -239,6 +245,7 @@ class Registry:
             headers={"User-Agent": f"{HARNESS_AGENT}/seed"},
             timeout=30,
         )
+        self._sync_client = httpx.Client(base_url=self.url, timeout=10)
 
     @property
     def url(self) -> str:
@@ -256,9 +263,10 @@ class Registry:
 
     def close(self) -> None:
         self.client.close()
+        self._sync_client.close()
         _stop(self.process)
 
-    def __enter__(self) -> Registry:
+    def __enter__(self: _R) -> _R:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -289,7 +297,7 @@ class Registry:
             f"/v2/{repo}/manifests/{reference}", content=data, headers={"Content-Type": media_type}
         )
         _expect(response, 201)
-        digest = response.headers.get("Docker-Content-Digest", "")
+        digest: str = response.headers.get("Docker-Content-Digest", "")
         if digest != sha256_digest(data):
             raise RegistryError(f"registry digest {digest!r} != sha256 of the bytes pushed")
         return digest
@@ -422,9 +430,8 @@ class Registry:
 
     def _sync(self) -> int:
         """Wait until every request answered so far is in the log; returns the log size."""
-        agent = f"{HARNESS_AGENT}-sync/{next(self._sync_ids)}"
-        with httpx.Client(timeout=10) as client:
-            client.get(self.url + "/v2/", headers={"User-Agent": agent})
+        agent = f"{SYNC_AGENT}{next(self._sync_ids)}"
+        self._sync_client.get("/v2/", headers={"User-Agent": agent})
         deadline = time.monotonic() + 10
         while True:
             entries, end = self._read_log(self._log_offset)
@@ -448,9 +455,8 @@ class Registry:
         """Requests the registry answered since clear_log() (or the given mark), in order."""
         self._sync()
         entries, _ = self._read_log(max(self._log_offset, since or 0))
-        if not include_harness:
-            entries = [e for e in entries if not e.user_agent.startswith(HARNESS_AGENT)]
-        return entries
+        hidden = HARNESS_AGENT if not include_harness else SYNC_AGENT
+        return [e for e in entries if not e.user_agent.startswith(hidden)]
 
     def request_log(self, *, since: int | None = None, include_harness: bool = False) -> list[str]:
         """Like requests(), as "METHOD /target" strings: "HEAD /v2/x/manifests/latest"."""
@@ -532,11 +538,10 @@ def _spawn(
             (workdir / "registry.log").open("wb") as err,
         ):
             process = subprocess.Popen(
-                [binary, "serve", str(config)],
+                _die_with_parent([binary, "serve", str(config)]),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
-                preexec_fn=_pdeathsig,
             )
         try:
             if _wait_ready(process, port, workdir / "registry.log"):

@@ -375,7 +375,7 @@ class BearerAuth(httpx.Auth):
         scheme, params = parse_challenge(response.headers.get("WWW-Authenticate", ""))
         if scheme != "bearer" or "realm" not in params:
             return
-        query = {k: params[k] for k in ("service", "scope") if k in params}
+        query: dict[str, str] = {k: params[k] for k in ("service", "scope") if k in params}
         token_request = httpx.Request("GET", params["realm"], params=query)
         if self._basic is not None:
             token_request.headers["Authorization"] = self._basic
