@@ -1,0 +1,191 @@
+"""What registries said, kept on disk between runs.
+
+One JSON file, ``registry.json``, in ``platformdirs.user_cache_dir("pinlint")`` or in
+``$PINLINT_CACHE_DIR``.  Two kinds of facts:
+
+- tag facts (which digest a tag points to, which tags a repository has) change when
+  someone pushes: they expire after ``ttl`` seconds (``cache-ttl``, 1 h by default);
+- digest facts (what a manifest is, which platform manifests an index lists) never
+  change, because a digest names its content: they are kept for good.
+
+Only names, tags, digests and media types are stored: never a credential or token.
+The file is written atomically (a temporary file in the same folder, then
+``os.replace``) after merging what another run may have written meanwhile, so two
+runs racing never leave a torn file; a file that cannot be read is an empty cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CACHE_ENV", "Cache", "default_cache_dir"]
+
+CACHE_ENV = "PINLINT_CACHE_DIR"
+_FILE = "registry.json"
+_VERSION = 1
+_SECTIONS = ("tags", "tag_lists", "digests")
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    import platformdirs  # only runs that resolve pay for it
+
+    return Path(platformdirs.user_cache_dir("pinlint"))
+
+
+def _empty() -> dict[str, dict[str, Any]]:
+    return {section: {} for section in _SECTIONS}
+
+
+class Cache:
+    """An in-memory view of the cache file; :meth:`save` writes what changed.
+
+    Keys are ``<domain>/<repository>`` (the registry as the reference names it, not a
+    mirror, since a mirror serves the same content), then ``:tag`` or ``@digest``.
+    """
+
+    def __init__(
+        self,
+        directory: Path | None,
+        *,
+        ttl: float = 3600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        # ``directory=None``: a cache that forgets everything at the end of the run
+        # (``--no-cache`` still dedupes within one run through it).
+        self.directory = directory
+        self.ttl = ttl
+        self._now = clock
+        self._data = _empty()
+        self._dirty: dict[str, set[str]] = {section: set() for section in _SECTIONS}
+        if directory is not None:
+            self._data = self._read()
+
+    @property
+    def path(self) -> Path | None:
+        return self.directory / _FILE if self.directory is not None else None
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        path = self.path
+        assert path is not None
+        try:
+            raw = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return _empty()  # missing or corrupt: start empty, the next save repairs it
+        if not isinstance(raw, dict) or raw.get("version") != _VERSION:
+            return _empty()
+        data = _empty()
+        for section in _SECTIONS:
+            entries = raw.get(section)
+            if isinstance(entries, dict):
+                data[section] = {
+                    k: v
+                    for k, v in entries.items()
+                    if isinstance(k, str) and isinstance(v, dict) and _valid(section, v)
+                }
+        return data
+
+    def _fresh(self, entry: dict[str, Any]) -> bool:
+        at = entry.get("at")
+        return isinstance(at, int | float) and 0 <= self._now() - at < self.ttl
+
+    def tag_digest(self, repo: str, tag: str) -> tuple[str, str | None] | None:
+        """``(digest, media_type)`` of ``repo:tag`` if known and younger than the TTL."""
+        entry = self._data["tags"].get(f"{repo}:{tag}")
+        if entry is None or not self._fresh(entry):
+            return None
+        return entry["digest"], entry.get("media_type")
+
+    def tag_list(self, repo: str) -> tuple[list[str], dict[str, str]] | None:
+        """The tags of ``repo`` and the digests the listing gave (Docker Hub), if fresh."""
+        entry = self._data["tag_lists"].get(repo)
+        if entry is None or not self._fresh(entry):
+            return None
+        return list(entry["tags"]), dict(entry.get("digests") or {})
+
+    def digest_fact(self, repo: str, digest: str) -> dict[str, Any] | None:
+        """What is known about the manifest ``repo@digest``; never expires."""
+        entry = self._data["digests"].get(f"{repo}@{digest}")
+        return dict(entry) if entry is not None else None
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _put(self, section: str, key: str, entry: dict[str, Any]) -> None:
+        self._data[section][key] = entry
+        self._dirty[section].add(key)
+
+    def put_tag_digest(self, repo: str, tag: str, digest: str, media_type: str | None) -> None:
+        entry: dict[str, Any] = {"digest": digest, "at": self._now()}
+        if media_type:
+            entry["media_type"] = media_type
+        self._put("tags", f"{repo}:{tag}", entry)
+
+    def put_tag_list(self, repo: str, tags: list[str], digests: dict[str, str]) -> None:
+        entry: dict[str, Any] = {"tags": list(tags), "at": self._now()}
+        if digests:
+            entry["digests"] = dict(digests)
+        self._put("tag_lists", repo, entry)
+
+    def put_digest_fact(self, repo: str, digest: str, **facts: Any) -> None:
+        key = f"{repo}@{digest}"
+        merged = dict(self._data["digests"].get(key) or {})
+        merged.update(facts)
+        self._put("digests", key, merged)
+
+    def save(self) -> None:
+        """Merge this run's new entries into the file on disk, atomically.
+
+        Re-reading just before writing keeps what a concurrent run saved meanwhile;
+        for one key, the entry written last wins.  Errors are swallowed: a cache that
+        cannot be written must not fail a lint run.
+        """
+        if self.directory is None or not any(self._dirty.values()):
+            return
+        with contextlib.suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            on_disk = self._read()
+            for section in _SECTIONS:
+                for key in self._dirty[section]:
+                    on_disk[section][key] = self._data[section][key]
+            payload = {"version": _VERSION, **on_disk}
+            fd, tmp = tempfile.mkstemp(prefix=".registry-", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(payload, f, separators=(",", ":"), sort_keys=True)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.directory / _FILE)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            self._data = on_disk
+            self._dirty = {section: set() for section in _SECTIONS}
+
+
+def _valid(section: str, entry: dict[str, Any]) -> bool:
+    """Entries of the wrong shape (a hand-edited or older file) are dropped on read."""
+    if section == "tags":
+        return isinstance(entry.get("digest"), str) and isinstance(entry.get("at"), int | float)
+    if section == "tag_lists":
+        tags = entry.get("tags")
+        digests = entry.get("digests", {})
+        return (
+            isinstance(tags, list)
+            and all(isinstance(t, str) for t in tags)
+            and isinstance(entry.get("at"), int | float)
+            and isinstance(digests, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in digests.items())
+        )
+    return True

@@ -1,0 +1,500 @@
+"""``--resolve``: ask registries what each reference points to, and suggest a pin.
+
+For every distinct reference in the run, concurrently:
+
+- the digest its tag points to today (``HEAD`` of the manifest: the index digest for a
+  multi-arch image);
+- for a tag that is not exact (``latest``, ``stable``, ``3``, ``alpine``, no tag): the
+  most specific version tag of the same variant family with the same digest
+  (``nginx:latest`` -> ``1.27.3``), found by listing the tags and checking the likely
+  candidates, most specific and newest first, until one matches;
+- the newest release of that family and its digest, for the rolled-back-tag rule;
+- for a reference pinned by digest: whether the digest exists, what the tag points to
+  now, and whether a platform-specific pin is still one of the tag's platforms.
+
+The answers become a :class:`Resolution` per reference, then suggestions and online
+findings.  Importing this module is cheap: the registry client (and httpx) load when
+:func:`resolve_findings` runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from pinlint.model import Finding, Occurrence
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pinlint.config import Config
+    from pinlint.reference import Reference
+    from pinlint.registry import RegistryError
+    from pinlint.registry.client import RegistryClient, Repository, TagListing
+
+__all__ = [
+    "Resolution",
+    "Resolver",
+    "apply_resolutions",
+    "resolve_findings",
+    "resolve_references",
+    "suggestion_for",
+]
+
+REQUEST_TIMEOUT = 10.0  # seconds, per request
+RUN_TIMEOUT = 120.0  # seconds, for all references of a run together
+PROGRESS_THRESHOLD = 4  # a progress bar only when more references than this resolve
+# Candidate tags checked with a HEAD each, at most, when the listing has no digests:
+# the first alone (it is nearly always the match), then a few at a time.
+MAX_CANDIDATE_HEADS = 40
+CANDIDATE_BATCH = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Resolution:
+    """What the registry said about one reference.
+
+    Built so that the drift rules can read it without another request:
+    ``digest`` vs ``pinned_digest`` (stale digest), ``pinned_exists`` (unknown digest),
+    ``pinned_in_tag`` (platform-specific pin still valid), ``newest_tag`` /
+    ``newest_digest`` (a moving tag behind its newest release).
+    """
+
+    reference: str  # the effective reference, as resolved
+    tag: str | None = None  # the tag asked about ("latest" when none was written)
+    digest: str | None = None  # what the tag points to today (top level: the index)
+    media_type: str | None = None
+    # The most specific version tag with the same digest (may be ``tag`` itself);
+    # None when there is none, or when the tag was exact already and not listed.
+    exact_tag: str | None = None
+    # True when the tag needs no more specific one: it is exact, or it is a partial
+    # version with no more specific sibling (postgres publishes 16.4, not 16.4.0).
+    exact: bool = False
+    newest_tag: str | None = None  # newest release of the tag's variant family
+    newest_digest: str | None = None  # its digest, when known
+    pinned_digest: str | None = None  # the digest written in the reference
+    pinned_media_type: str | None = None
+    pinned_exists: bool | None = None
+    # For a pin to one platform's manifest: whether the tag's index still lists it.
+    pinned_in_tag: bool | None = None
+    error: RegistryError | None = None  # why the reference could not be resolved
+
+    @property
+    def missing(self) -> bool:
+        """The repository, tag or digest does not exist (PIN102)."""
+        from pinlint.registry import NotFound
+
+        return isinstance(self.error, NotFound)
+
+    @property
+    def pin_digest(self) -> str | None:
+        """The digest to write: the tag's (index) digest, or the platform-specific
+        digest already pinned while the tag's index still lists it."""
+        if self.pinned_digest is not None and (self.pinned_in_tag or self.digest is None):
+            return self.pinned_digest
+        return self.digest
+
+
+class Resolver:
+    """Resolves references through one :class:`RegistryClient`."""
+
+    def __init__(self, client: RegistryClient, *, exact_patterns: Sequence[str] = ()) -> None:
+        self.client = client
+        self.exact_patterns = tuple(exact_patterns)
+
+    async def resolve(self, ref: Reference) -> Resolution:
+        from pinlint.registry import RegistryError
+        from pinlint.registry.client import Repository
+
+        repo = Repository(ref.domain, ref.path)
+        text = str(ref)
+        try:
+            if ref.digest is not None:
+                return await self._resolve_pinned(ref, repo, text)
+            return await self._resolve_tag(ref.tag or "latest", repo, text)
+        except RegistryError as e:
+            return Resolution(text, tag=ref.tag, pinned_digest=ref.digest, error=e)
+
+    async def _resolve_pinned(self, ref: Reference, repo: Repository, text: str) -> Resolution:
+        from pinlint.registry import NotFound
+
+        assert ref.digest is not None
+        head = asyncio.ensure_future(self.client.manifest_info(repo, ref.digest))
+        tag_info = None
+        if ref.tag is not None:
+            try:
+                tag_info = await self.client.manifest_info(repo, ref.tag)
+            except NotFound:
+                tag_info = None  # the digest still pulls; drift rules report the tag
+            except BaseException:
+                head.cancel()
+                raise
+        try:
+            pinned = await head
+        except NotFound as e:
+            return Resolution(text, tag=ref.tag, pinned_digest=ref.digest, error=e)
+        in_tag: bool | None = None
+        if tag_info is not None:
+            if tag_info.digest == pinned.digest:
+                in_tag = True
+            elif tag_info.is_index and not pinned.is_index:
+                platforms = await self.client.platforms(repo, tag_info.digest)
+                in_tag = any(p.digest == pinned.digest for p in platforms)
+            else:
+                in_tag = False
+        return Resolution(
+            text,
+            tag=ref.tag,
+            digest=tag_info.digest if tag_info else None,
+            media_type=tag_info.media_type if tag_info else None,
+            exact_tag=ref.tag,
+            exact=True,
+            pinned_digest=pinned.digest,
+            pinned_media_type=pinned.media_type,
+            pinned_exists=True,
+            pinned_in_tag=in_tag,
+        )
+
+    async def _resolve_tag(self, tag: str, repo: Repository, text: str) -> Resolution:
+        from pinlint import tags as tagmod
+        from pinlint.registry import NotFound, RegistryError
+
+        kind = tagmod.classify(tag, self.exact_patterns)
+        if kind is tagmod.TagKind.EXACT:
+            info = await self.client.manifest_info(repo, tag)
+            return Resolution(
+                text,
+                tag=tag,
+                digest=info.digest,
+                media_type=info.media_type,
+                exact_tag=tag,
+                exact=True,
+            )
+        # The HEAD and the listing do not depend on each other: one round trip for both.
+        listing_task = asyncio.ensure_future(self.client.tags(repo))
+        try:
+            info = await self.client.manifest_info(repo, tag)
+        except NotFound as e:
+            # A missing repository is the better message than a missing tag.
+            try:
+                await listing_task
+            except NotFound as repo_missing:
+                raise repo_missing from None
+            except RegistryError:
+                pass
+            raise e from None
+        except BaseException:
+            listing_task.cancel()
+            raise
+        try:
+            listing = await listing_task
+        except RegistryError:
+            # Without a listing there is no sibling to find: pin the tag's digest.
+            return Resolution(text, tag=tag, digest=info.digest, media_type=info.media_type)
+        exact_tag, newest, newest_digest = await self._siblings(tag, repo, info.digest, listing)
+        exact = kind is tagmod.TagKind.PARTIAL and exact_tag in (None, tag)
+        return Resolution(
+            text,
+            tag=tag,
+            digest=info.digest,
+            media_type=info.media_type,
+            exact_tag=exact_tag,
+            exact=exact,
+            newest_tag=newest,
+            newest_digest=newest_digest,
+        )
+
+    async def _siblings(
+        self, tag: str, repo: Repository, digest: str, listing: TagListing
+    ) -> tuple[str | None, str | None, str | None]:
+        """(best sibling, newest release, its digest) for ``tag`` pointing at ``digest``."""
+        from pinlint import tags as tagmod
+        from pinlint.registry import NotFound
+
+        known: dict[str, str] = dict(listing.digests)
+        known[tag] = digest
+        candidates = _ordered_candidates(tag, listing.tags)
+        newest = tagmod.newest_release(tag, listing.tags)
+        if newest is not None and newest in candidates:
+            # Checked first: it is the likely match, and the roll-back rule needs its digest.
+            candidates.remove(newest)
+            candidates.insert(0, newest)
+
+        matches = [t for t in candidates if known.get(t) == digest]
+        unknown = [t for t in candidates if t not in known]
+        if not matches and unknown:
+            budget = unknown[:MAX_CANDIDATE_HEADS]
+            pos = 0
+            size = 1
+            while pos < len(budget) and not matches:
+                batch = budget[pos : pos + size]
+                pos += size
+                size = CANDIDATE_BATCH
+                infos = await asyncio.gather(
+                    *(self.client.manifest_info(repo, t) for t in batch), return_exceptions=True
+                )
+                for t, result in zip(batch, infos, strict=True):
+                    if isinstance(result, NotFound):
+                        continue  # deleted between listing and HEAD
+                    if isinstance(result, BaseException):
+                        raise result
+                    known[t] = result.digest
+                    if result.digest == digest:
+                        matches.append(t)
+                        break  # earlier in the order is better: no need to look further
+        if digest == known.get(tag) and tagmod.parse_version(tag) is not None:
+            matches.append(tag)
+        best = tagmod.best_sibling(tag, matches) if matches else None
+        newest_digest = known.get(newest) if newest is not None else None
+        return best, newest, newest_digest
+
+
+def _ordered_candidates(tag: str, all_tags: Sequence[str]) -> list[str]:
+    """The tags that could be ``tag``'s best sibling, best first if they match.
+
+    Only what :func:`pinlint.tags.best_sibling` would accept (same family, extends a
+    partial version, no unwanted pre-release), in its order of preference, with the
+    newest version first among equals: the sibling of a moving tag is nearly always
+    the newest release of its family.
+    """
+    from pinlint import tags as tagmod
+
+    original = tagmod.parse_version(tag)
+    eligible = [t for t in all_tags if t != tag and tagmod.best_sibling(tag, (t,)) == t]
+    wanted = original.variant.lstrip("-_.").lower() if original else tag.lower()
+
+    def key(t: str) -> tuple[object, ...]:
+        v = tagmod.parse_version(t)
+        assert v is not None  # best_sibling accepted it
+        variant = v.variant.lstrip("-_.").lower()
+        return (
+            tagmod.classify(t) is not tagmod.TagKind.EXACT,
+            -len(v.numbers),
+            tuple(-n for n in v.numbers),
+            -len(v.build),
+            tuple(-n for n in v.build),
+            variant != wanted,
+            abs(len(variant) - len(wanted)),
+            t,
+        )
+
+    return sorted(eligible, key=key)
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only while many references resolve."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self._last = 0.0
+
+    def advance(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self._last < 0.05 and self.done < self.total:
+            return
+        self._last = now
+        width = 30
+        filled = width * self.done // self.total
+        self.stream.write(
+            f"\rresolving [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+
+
+async def resolve_references(
+    refs: Mapping[str, Reference],
+    config: Config,
+    *,
+    progress: TextIO | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    request_timeout: float = REQUEST_TIMEOUT,
+    run_timeout: float = RUN_TIMEOUT,
+) -> dict[str, Resolution]:
+    """Resolve each reference (keyed by its text) once, concurrently."""
+    from pinlint.registry import RegistryTimeout
+    from pinlint.registry.cache import Cache, default_cache_dir
+    from pinlint.registry.client import RegistryClient
+
+    cache = Cache(None if config.no_cache else default_cache_dir(), ttl=config.cache_ttl)
+    results: dict[str, Resolution] = {}
+    bar = _Progress(len(refs), progress) if progress and len(refs) > PROGRESS_THRESHOLD else None
+    try:
+        async with RegistryClient(
+            cache=cache,
+            mirrors=config.registry_mirrors,
+            insecure=config.insecure_registries,
+            concurrency=config.concurrency,
+            timeout=request_timeout,
+            offline=config.offline,
+            transport=transport,
+        ) as client:
+            resolver = Resolver(client, exact_patterns=config.exact_tag_patterns)
+            tasks = {
+                text: asyncio.ensure_future(resolver.resolve(ref)) for text, ref in refs.items()
+            }
+            if bar is not None:
+                for task in tasks.values():
+                    task.add_done_callback(lambda _t: bar.advance())
+            if tasks:
+                _, pending = await asyncio.wait(tasks.values(), timeout=run_timeout)
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    await asyncio.wait(pending)
+            for text, task in tasks.items():
+                if task.cancelled():
+                    ref = refs[text]
+                    results[text] = Resolution(
+                        text,
+                        tag=ref.tag,
+                        pinned_digest=ref.digest,
+                        error=RegistryTimeout(
+                            ref.domain, f"no answer within {run_timeout:g} s for the whole run"
+                        ),
+                    )
+                else:
+                    results[text] = task.result()
+    finally:
+        if bar is not None:
+            bar.close()
+        cache.save()
+    return results
+
+
+def resolve_findings(
+    occurrences: Sequence[Occurrence],
+    findings: list[Finding],
+    config: Config,
+    *,
+    progress: bool = False,
+) -> list[Finding]:
+    """The findings with suggestions, and the online findings (PIN102), after asking
+    the registries about every distinct reference of ``occurrences``."""
+    refs = distinct_references(occurrences, config)
+    results = asyncio.run(
+        resolve_references(refs, config, progress=sys.stderr if progress else None)
+    )
+    return apply_resolutions(occurrences, findings, results, config)
+
+
+def distinct_references(occurrences: Sequence[Occurrence], config: Config) -> dict[str, Reference]:
+    """Effective references worth asking about: valid, not allowed by config."""
+    from pinlint import reference, rules
+
+    refs: dict[str, Reference] = {}
+    for occ in occurrences:
+        image = occ.image
+        if image is None or image in refs or rules.is_allowed(image, config.allow):
+            continue
+        try:
+            refs[image] = reference.parse(image)
+        except reference.InvalidReference:
+            continue  # PIN007's business
+    return refs
+
+
+def suggestion_for(ref: Reference, res: Resolution, pin_style: str) -> str | None:
+    """The replacement reference for ``ref`` in ``pin_style``, or None if nothing changes."""
+    digest = res.pin_digest
+    if pin_style == "tag":
+        tag = res.exact_tag
+        if tag is None or tag == ref.tag:
+            return None
+        text = ref.with_pin(tag, None)
+    elif digest is None:
+        return None
+    elif pin_style == "digest":
+        text = ref.with_pin(None, digest)
+    else:
+        text = ref.with_pin(res.exact_tag or ref.tag, digest)
+    return None if text == str(ref) else text
+
+
+def apply_resolutions(
+    occurrences: Sequence[Occurrence],
+    findings: list[Finding],
+    results: Mapping[str, Resolution],
+    config: Config,
+) -> list[Finding]:
+    """New findings list: suggestions added, exact partial versions dropped, PIN102 added,
+    and a reason appended where a registry failed."""
+    from pinlint import reference, rules
+
+    enabled = rules.selected_rules(config.select, config.ignore)
+    out: list[Finding] = []
+    for finding in findings:
+        occ = finding.occurrence
+        res = results.get(occ.image) if occ is not None and occ.image is not None else None
+        if occ is None or occ.image is None or res is None:
+            out.append(finding)
+            continue
+        if res.error is not None:
+            if not res.missing:
+                # One line, the registry's name and what to do; never a credential.
+                message = f"{finding.message} (not resolved: {res.error})"
+                finding = dataclasses.replace(finding, message=message)
+            out.append(finding)
+            continue
+        ref = reference.parse(occ.image)
+        if finding.rule == "PIN004" and res.exact:
+            # A partial version with no more specific sibling is exact after all.
+            if config.require_digest and "PIN005" in enabled and res.pin_digest:
+                pin005 = rules._finding(
+                    occ, "PIN005", f"{occ.image} has an exact tag but no digest"
+                )
+                out.append(
+                    dataclasses.replace(
+                        pin005, suggestion=suggestion_for(ref, res, config.pin_style)
+                    )
+                )
+            continue
+        out.append(
+            dataclasses.replace(finding, suggestion=suggestion_for(ref, res, config.pin_style))
+        )
+
+    if "PIN102" in enabled:
+        out.extend(_unknown_image_findings(occurrences, results))
+    return out
+
+
+def _unknown_image_findings(
+    occurrences: Sequence[Occurrence], results: Mapping[str, Resolution]
+) -> list[Finding]:
+    from pinlint import directives, rules
+    from pinlint.lint import read_text
+    from pinlint.model import ParseError
+
+    new: dict[str, list[Finding]] = {}
+    seen: set[tuple[str, int, int]] = set()
+    for occ in occurrences:
+        res = results.get(occ.image) if occ.image is not None else None
+        if res is None or not res.missing or (occ.path, occ.start, occ.end) in seen:
+            continue
+        seen.add((occ.path, occ.start, occ.end))
+        assert res.error is not None
+        finding = rules._finding(occ, "PIN102", f"{occ.image} does not exist: {res.error}")
+        new.setdefault(occ.path, []).append(finding)
+    kept: list[Finding] = []
+    for path, items in new.items():
+        try:
+            text = read_text(path)
+        except (OSError, ParseError):
+            kept.extend(items)
+            continue
+        # ``# pinlint: ignore[PIN102]`` works as for the offline rules.
+        kept.extend(directives.apply(text, items))
+    return kept
