@@ -42,7 +42,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from token_server import BearerAuth, TokenServer
+from token_server import BearerAuth, TokenRequest, TokenServer
 
 __all__ = [
     "DOCKER_MANIFEST",
@@ -493,7 +493,17 @@ class TokenRegistry(Registry):
     def service(self) -> str:
         return self.tokens.service
 
+    def token_requests(self, *, include_harness: bool = False) -> list[TokenRequest]:
+        """What the token endpoint got since clear_log(); the harness's own requests
+        (seeding) are left out unless asked for."""
+        return [
+            r
+            for r in list(self.tokens.requests)
+            if include_harness or not (r.user_agent or "").startswith(HARNESS_AGENT)
+        ]
+
     def clear_log(self) -> None:
+        """Clear the registry's request log and the token endpoint's records."""
         super().clear_log()
         self.tokens.clear()
 
@@ -577,12 +587,20 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, error_log: Path) ->
             return "Docker-Distribution-Api-Version" in response.headers
 
 
+def _ready(registry: _R) -> _R:
+    try:
+        registry.clear_log()  # the readiness probe is not part of any test
+    except BaseException:
+        registry.close()
+        raise
+    return registry
+
+
 def start_registry(workdir: Path) -> Registry:
     """An anonymous registry (no auth). `workdir` holds config and logs."""
     process, host, seconds = _spawn(workdir, None)
     registry = Registry(host=host, process=process, workdir=workdir, startup_seconds=seconds)
-    registry.clear_log()
-    return registry
+    return _ready(registry)
 
 
 def start_auth_registry(
@@ -609,8 +627,7 @@ def start_auth_registry(
         password=password,
         realm=realm,
     )
-    registry.clear_log()
-    return registry
+    return _ready(registry)
 
 
 def start_token_registry(
@@ -638,13 +655,12 @@ def start_token_registry(
         process=process,
         workdir=workdir,
         startup_seconds=seconds,
-        auth=BearerAuth(username, password),
+        auth=BearerAuth(username, password, user_agent=f"{HARNESS_AGENT}/seed"),
         username=username,
         password=password,
         token_server=tokens,
     )
-    registry.clear_log()
-    return registry
+    return _ready(registry)
 
 
 def skopeo_digest(ref: str, *, creds: str | None = None) -> str:

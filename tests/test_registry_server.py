@@ -286,7 +286,7 @@ def test_token_flow_by_hand(token_registry: TokenRegistry) -> None:
 
     assert retry.status_code == 200
     assert retry.headers["Docker-Content-Digest"] == digest
-    [request] = token_registry.tokens.requests
+    [request] = token_registry.token_requests()
     assert request.service == token_registry.service
     assert request.scopes == (f"repository:{repo}:pull",)
     assert request.authorization is None
@@ -343,12 +343,46 @@ def test_token_endpoint_credentials(token_registry: TokenRegistry) -> None:
     assert denied.status_code == 401
     assert allowed.status_code == 202
     assert wrong.status_code == 401
-    granted = [r.granted for r in token_registry.tokens.requests]
+    granted = [r.granted for r in token_registry.token_requests()]
     assert granted == [(f"repository:{repo}:pull",), (f"repository:{repo}:pull,push",), ()]
-    auths = [r.authorization for r in token_registry.tokens.requests]
+    auths = [r.authorization for r in token_registry.token_requests()]
     assert auths[0] is None
     assert auths[1] is not None
     assert auths[1].startswith("Basic ")
+
+
+def test_token_requests_leave_out_seeding(token_registry: TokenRegistry) -> None:
+    repo = token_registry.new_repo("seeded")
+    token_registry.push_image(repo, "1", content="seeded")
+    assert token_registry.token_requests() == []
+    seeding = token_registry.token_requests(include_harness=True)
+    assert [r.scopes for r in seeding] == [(f"repository:{repo}:pull,push",)]
+    token_registry.clear_log()
+    assert token_registry.token_requests(include_harness=True) == []
+
+
+def test_token_endpoint_oauth_post(token_registry: TokenRegistry) -> None:
+    tokens = token_registry.tokens
+    form = {
+        "grant_type": "password",
+        "service": tokens.service,
+        "scope": "repository:a/b:pull,push",
+        "client_id": "test-client",
+        "username": token_registry.username,
+    }
+    with httpx.Client() as client:
+        good = client.post(tokens.realm, data={**form, "password": token_registry.password})
+        bad = client.post(tokens.realm, data={**form, "password": "wrong"})
+    assert good.status_code == 200
+    assert "access_token" in good.json()
+    assert bad.status_code == 401
+    first, second = token_registry.token_requests()
+    assert first.method == "POST"
+    assert first.granted == ("repository:a/b:pull,push",)
+    assert first.form is not None
+    assert "password" not in first.form
+    assert first.form["client_id"] == "test-client"
+    assert second.granted == ()
 
 
 def test_token_endpoint_knobs(token_registry: TokenRegistry) -> None:
@@ -370,7 +404,8 @@ def test_token_registry_seeding_and_skopeo(
     index = token_registry.push_index(repo, ["latest", "2"])
     assert token_registry.tag(repo, "latest", "3") == index.digest
     assert skopeo_digest(f"{token_registry.host}/{repo}:3") == index.digest  # anonymous pull
-    assert any(r.scopes == (f"repository:{repo}:pull",) for r in token_registry.tokens.requests)
+    skopeo_requests = token_registry.token_requests()
+    assert [r.scopes for r in skopeo_requests] == [(f"repository:{repo}:pull",)]
 
 
 # --- helpers and lifecycle -------------------------------------------------------------

@@ -26,7 +26,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -57,6 +57,8 @@ class TokenRequest:
     account: str | None
     status: int  # what the endpoint answered
     granted: tuple[str, ...]  # scopes in the token: "repository:a/b:pull,push"
+    user_agent: str | None = None
+    form: dict[str, str] | None = None  # a POST's form fields (OAuth2), password removed
 
 
 def _b64url(data: bytes) -> str:
@@ -166,26 +168,43 @@ class TokenServer:
         return self._signer.sign(claims)
 
     # Called from the handler thread.
-    def _answer(self, method: str, target: str, authorization: str | None) -> tuple[int, bytes]:
+    def _answer(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes]:
+        # `headers` has lower-case names.
         split = urlsplit(target)
-        query = parse_qs(split.query)
-        service = query.get("service", [None])[0]
-        account = query.get("account", [None])[0]
-        scopes = tuple(s for param in query.get("scope", []) for s in param.split())
-        status, body, granted = self._decide(split.path, authorization, scopes)
+        params = {k: list(v) for k, v in parse_qs(split.query).items()}
+        authorization = headers.get("authorization")
+        form: dict[str, str] | None = None
+        if method == "POST":
+            # OAuth2 form (containerd, docker with a refresh token): parameters in the
+            # body; grant_type=password carries the credentials as fields.
+            fields = parse_qs(body.decode("utf-8", "replace"))
+            for key, values in fields.items():
+                params.setdefault(key, []).extend(values)
+            form = {k: v[0] for k, v in fields.items() if k != "password"}
+            if fields.get("grant_type") == ["password"] and authorization is None:
+                pair = f"{fields.get('username', [''])[0]}:{fields.get('password', [''])[0]}"
+                authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+        service = params.get("service", [None])[0]
+        account = params.get("account", [None])[0]
+        scopes = tuple(s for param in params.get("scope", []) for s in param.split())
+        status, answer, granted = self._decide(split.path, authorization, scopes)
         record = TokenRequest(
             method=method,
             path=split.path,
             service=service,
             scopes=scopes,
-            authorization=authorization,
+            authorization=headers.get("authorization"),
             account=account,
             status=status,
             granted=granted,
+            user_agent=headers.get("user-agent"),
+            form=form,
         )
         with self._lock:
             self.requests.append(record)
-        return status, body
+        return status, answer
 
     def _decide(
         self, path: str, authorization: str | None, scopes: tuple[str, ...]
@@ -241,11 +260,9 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
-            status, body = server._answer(
-                self.command, self.path, self.headers.get("Authorization")
-            )
+            request_body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body = server._answer(self.command, self.path, headers, request_body)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -357,7 +374,14 @@ class BearerAuth(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, username: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        user_agent: str | None = None,
+    ) -> None:
+        self._user_agent = user_agent
         self._basic: str | None = None
         if username is not None:
             pair = f"{username}:{password or ''}".encode()
@@ -379,6 +403,8 @@ class BearerAuth(httpx.Auth):
         token_request = httpx.Request("GET", params["realm"], params=query)
         if self._basic is not None:
             token_request.headers["Authorization"] = self._basic
+        if self._user_agent is not None:
+            token_request.headers["User-Agent"] = self._user_agent
         token_response = yield token_request
         token_response.read()
         if token_response.status_code != 200:
