@@ -1,0 +1,304 @@
+"""Offline lint: a generated tree against grep, and one Dockerfile against ``python -c pass``.
+
+    python bench/bench_lint.py [--files 10000] [--seed 1] [--runs 5] [--single-runs 20]
+                               [--tree DIR] [--keep] [--git] [--only {tree,single}]
+
+Targets (DESIGN.md, "Performance"):
+
+- tree: ``pinlint .`` at most 1.5 s wall and at most 10x ``grep -rnE`` over the same tree
+  (medians of interleaved runs), peak RSS under 150 MB;
+- single: ``pinlint Dockerfile`` at most 2x ``python -c pass`` (medians, interleaved).
+
+Prints a table and one PASS/FAIL line per target; exits 0 either way (a measurement, not
+a test), 2 only for bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gen_tree
+from _common import (
+    Memory,
+    Run,
+    bench_env,
+    machine,
+    measure_memory,
+    median,
+    pinlint_command,
+    run,
+    table,
+    verdict,
+)
+
+GREP = ["grep", "-rnE", r"^\s*(FROM|from)\s|image:|--from=", "."]
+TREE_WALL = 1.5
+TREE_RATIO = 10.0
+TREE_RSS_MB = 150.0
+SINGLE_RATIO = 2.0
+
+# The pre-commit case: one realistic multi-stage Dockerfile with one finding (PIN003).
+_D1 = "sha256:865e5dd094beca432e8c0a1d5e1c465db5f998dca4e439981029b3b81fb39ed5"
+_D2 = "sha256:2a6386ad2db20e7f55073f69a98d6da2cf9f168e05e7487d2670baeb9b7601c5"
+SINGLE_DOCKERFILE = f"""\
+# syntax=docker/dockerfile:1.10.0@{_D1}
+ARG PYTHON_VERSION=3.12.7
+
+FROM python:${{PYTHON_VERSION}}-slim-bookworm@{_D2} AS build
+WORKDIR /src
+COPY requirements.txt ./
+RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt --target /deps
+COPY . .
+RUN python -m compileall -q /src
+
+FROM gcr.io/distroless/python3-debian12:nonroot AS final
+COPY --from=build /deps /deps
+COPY --from=build /src /app
+ENV PYTHONPATH=/deps
+WORKDIR /app
+USER 65532:65532
+ENTRYPOINT ["python", "-m", "app"]
+"""
+
+
+def _mib(x: float) -> str:
+    return f"{x:.1f} MiB"
+
+
+def _s(x: float) -> str:
+    return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
+
+
+def _row(label: str, runs: Sequence[Run], note: str = "") -> list[str]:
+    return [
+        label,
+        _s(median([r.wall for r in runs])),
+        _s(min(r.wall for r in runs)),
+        _s(median([r.cpu for r in runs])),
+        note,
+    ]
+
+
+def _memory_table(label: str, mem: Memory) -> None:
+    rows = [
+        ["largest process, peak RSS", _mib(mem.max_process_mb) if mem.max_process_mb else "?"],
+        ["process tree, peak of summed RSS", _mib(mem.tree_rss_mb)],
+        ["process tree, peak of summed PSS", _mib(mem.tree_pss_mb)],
+    ]
+    table(rows, [f"memory of {label} (1 run)", ""])
+
+
+def _memory_verdict(mem: Memory) -> tuple[str, bool | None, str]:
+    if mem.max_process_mb is None:
+        return ("tree peak memory", None, "no /usr/bin/time")
+    detail = (
+        f"{_mib(mem.max_process_mb)} largest process, {_mib(mem.tree_pss_mb)} all its "
+        f"processes (PSS) (target < {TREE_RSS_MB:.0f} MB)"
+    )
+    ok = max(mem.max_process_mb, mem.tree_pss_mb) < TREE_RSS_MB
+    return ("tree peak memory", ok, detail)
+
+
+def _tree_size(tree: str) -> tuple[int, int]:
+    files = size = 0
+    for root, dirs, names in os.walk(tree):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for n in names:
+            files += 1
+            size += os.path.getsize(os.path.join(root, n))
+    return files, size
+
+
+def _findings_by_rule(output: bytes) -> collections.Counter[str] | None:
+    try:
+        data = json.loads(output)
+    except ValueError:
+        return None
+    if not isinstance(data, list):
+        return None
+    return collections.Counter(str(f.get("rule")) for f in data if isinstance(f, dict))
+
+
+def bench_tree(args: argparse.Namespace, pinlint: list[str]) -> list[tuple[str, bool | None, str]]:
+    env = bench_env()
+    made_tmp = None
+    stats: dict[str, object] | None = None
+    if args.tree:
+        tree = os.path.abspath(args.tree)
+        if not os.path.isdir(tree) or not os.listdir(tree):
+            stats = gen_tree.generate(tree, args.files, args.seed)
+    else:
+        made_tmp = tree = tempfile.mkdtemp(prefix="pinlint-bench-tree-")
+        stats = gen_tree.generate(tree, args.files, args.seed)
+    try:
+        if args.git and not os.path.isdir(os.path.join(tree, ".git")):
+            subprocess.run(["git", "init", "-q", tree], check=True)
+            subprocess.run(["git", "-C", tree, "add", "-A"], check=True)
+        files, size = _tree_size(tree)
+        print(f"tree: {tree}{' (git work tree)' if args.git else ''}")
+        print(f"      {files} files, {size / 1e6:.2f} MB, seed {args.seed}")
+        if stats:
+            print(f"      by format: {stats['by_format']}")
+            print(f"      references by kind: {stats['references']}")
+        print()
+
+        # Warm the page cache and the bytecode cache; check that pinlint runs at all.
+        run(GREP, tree, env)
+        first = run([*pinlint, "."], tree, env)
+        if first.returncode not in (0, 1):
+            tail = first.output.decode(errors="replace").strip().splitlines()[-5:]
+            print(f"pinlint . exited {first.returncode}:")
+            print("\n".join("    " + line for line in tail))
+            print()
+            return [("tree lint", None, f"pinlint exited {first.returncode}")]
+
+        greps: list[Run] = []
+        lints: list[Run] = []
+        for _ in range(args.runs):
+            greps.append(run(GREP, tree, env))
+            lints.append(run([*pinlint, "."], tree, env))
+        g = median([r.wall for r in greps])
+        p = median([r.wall for r in lints])
+        mem = measure_memory([*pinlint, "."], tree, env)
+        rows = [
+            _row("grep -rnE", greps, f"{len(greps[0].output.splitlines())} lines"),
+            _row("pinlint .", lints, f"exit {lints[0].returncode}"),
+        ]
+        table(rows, [f"tree ({args.runs} runs)", "median", "min", "cpu", ""])
+        _memory_table("pinlint .", mem)
+
+        # Not timed: what pinlint found, against what the generator put in the tree.
+        js = run([*pinlint, "--format", "json", "."], tree, env)
+        got = _findings_by_rule(js.output)
+        if got is None:
+            print("pinlint --format json: no JSON array on output (not checked)\n")
+        else:
+            expected = collections.Counter(stats["expected"]) if stats else collections.Counter()  # type: ignore[arg-type]
+            rules = sorted(set(got) | set(expected))
+            rows = [
+                [r, str(got.get(r, 0)), str(expected.get(r, "?")) if stats else "?"] for r in rules
+            ]
+            rows.append(
+                ["total", str(sum(got.values())), str(sum(expected.values())) if stats else "?"]
+            )
+            table(rows, ["findings", "pinlint", "generated"])
+
+        return [
+            ("tree wall", p <= TREE_WALL, f"median {_s(p)} (target <= {TREE_WALL} s)"),
+            (
+                "tree vs grep",
+                p <= TREE_RATIO * g,
+                f"{p / g:.1f}x grep (target <= {TREE_RATIO:.0f}x)",
+            ),
+            _memory_verdict(mem),
+        ]
+    finally:
+        if made_tmp and not args.keep:
+            shutil.rmtree(made_tmp, ignore_errors=True)
+        elif made_tmp:
+            print(f"kept {made_tmp}\n")
+
+
+def bench_single(
+    args: argparse.Namespace, pinlint: list[str]
+) -> list[tuple[str, bool | None, str]]:
+    env = bench_env()
+    with tempfile.TemporaryDirectory(prefix="pinlint-bench-one-") as d:
+        with open(os.path.join(d, "Dockerfile"), "w") as f:
+            f.write(SINGLE_DOCKERFILE)
+        bare = [sys.executable, "-c", "pass"]
+        lint = [*pinlint, "Dockerfile"]
+        for _ in range(3):
+            run(bare, d, env)
+            first = run(lint, d, env)
+        if first.returncode not in (0, 1):
+            return [("single Dockerfile", None, f"pinlint exited {first.returncode}")]
+        bares: list[Run] = []
+        lints: list[Run] = []
+        for _ in range(args.single_runs):
+            bares.append(run(bare, d, env))
+            lints.append(run(lint, d, env))
+        b = median([r.wall for r in bares])
+        p = median([r.wall for r in lints])
+        rows = [
+            _row("python -c pass", bares),
+            _row("pinlint Dockerfile", lints, f"exit {lints[0].returncode}"),
+        ]
+        table(rows, [f"one Dockerfile ({args.single_runs} runs)", "median", "min", "cpu", ""])
+        _memory_table("pinlint Dockerfile", measure_memory(lint, d, env))
+        if args.importtime:
+            _print_importtime(lint, d, env)
+    return [
+        (
+            "single Dockerfile",
+            p <= SINGLE_RATIO * b,
+            f"{p / b:.2f}x python -c pass (target <= {SINGLE_RATIO:.0f}x)",
+        )
+    ]
+
+
+def _print_importtime(cmd: list[str], cwd: str, env: dict[str, str]) -> None:
+    """The slowest imports of one run, by cumulative time (``python -X importtime``)."""
+    proc = subprocess.run(
+        [cmd[0], "-X", "importtime", *cmd[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    rows: list[tuple[int, int, str]] = []
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m:
+            rows.append((int(m[2]), len(m[3]) // 2, m[4]))
+    top = sorted(rows, reverse=True)[:15]
+    table(
+        [[("  " * lvl) + name, f"{cum / 1000:.1f} ms"] for cum, lvl, name in top],
+        ["import (cumulative)", ""],
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=10_000, help="files in the generated tree")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of grep and pinlint")
+    parser.add_argument("--single-runs", type=int, default=20)
+    parser.add_argument(
+        "--tree", help="use (or generate into) this directory instead of a temporary one"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary tree")
+    parser.add_argument("--git", action="store_true", help="make the tree a git work tree first")
+    parser.add_argument("--only", choices=["tree", "single"])
+    parser.add_argument(
+        "--importtime", action="store_true", help="show the slowest imports (single)"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.single_runs < 1 or args.files < 1:
+        parser.error("counts must be positive")
+
+    pinlint = pinlint_command()
+    table([list(kv) for kv in machine()] + [["pinlint", " ".join(pinlint)]])
+    results: list[tuple[str, bool | None, str]] = []
+    if args.only in (None, "tree"):
+        results += bench_tree(args, pinlint)
+    if args.only in (None, "single"):
+        results += bench_single(args, pinlint)
+    verdict(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
