@@ -478,6 +478,7 @@ def test_close_stops_the_registry(tmp_path: Path) -> None:
 
 def test_registry_dies_with_a_killed_test_process(tmp_path: Path) -> None:
     # Teardown never runs after SIGKILL; the registry must not outlive its parent.
+    require_tool("docker-registry")
     tests_dir = Path(__file__).parent
     script = (
         "import sys, time; from pathlib import Path;"
