@@ -327,6 +327,7 @@ class CredentialStore:
         self._paths = files if files is not None else self.default_files()
         self._files: list[_AuthFile] | None = None
         self._found: dict[tuple[str, str | None], Credential | None] = {}
+        self._helped: dict[tuple[str, str], Credential | None] = {}
         # The client looks up from worker threads; a helper must run once per key.
         self._lock = threading.Lock()
 
@@ -363,11 +364,14 @@ class CredentialStore:
             return self._found[key]
         found: Credential | None = None
         for auth_file in self._load():
-            helper = auth_file.helper_for(key[0])
+            helper = auth_file.helper_for(host)
             if helper is not None:
-                found = _run_helper(*helper)
+                # Helpers answer per host, not per repository: ask each once per run.
+                if helper not in self._helped:
+                    self._helped[helper] = _run_helper(*helper)
+                found = self._helped[helper]
             if found is None:
-                entry = auth_file.entry_for(key[0], repository)
+                entry = auth_file.entry_for(host, repository)
                 if entry is not None:
                     found = _credential_from_entry(entry)
             if found is not None:

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from pinlint.registry.cache import CACHE_ENV, Cache, default_cache_dir
+
+DIGEST = "sha256:" + "a" * 64
+OTHER = "sha256:" + "b" * 64
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_default_dir_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "c"))
+    assert default_cache_dir() == tmp_path / "c"
+
+
+def test_default_dir_is_the_platform_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    assert default_cache_dir() == Path(platformdirs.user_cache_dir("pinlint"))
+
+
+def test_tag_digest_expires_after_ttl(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = Cache(tmp_path, ttl=60, clock=clock)
+    cache.put_tag_digest("docker.io/library/nginx", "latest", DIGEST, "application/x")
+    cache.save()
+    clock.now += 59
+    again = Cache(tmp_path, ttl=60, clock=clock)
+    assert again.tag_digest("docker.io/library/nginx", "latest") == (DIGEST, "application/x")
+    assert again.tag_digest("docker.io/library/nginx", "stable") is None
+    clock.now += 2
+    assert Cache(tmp_path, ttl=60, clock=clock).tag_digest("docker.io/library/nginx", "latest") is None
+
+
+def test_tag_list_expires_digest_facts_do_not(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = Cache(tmp_path, ttl=10, clock=clock)
+    cache.put_tag_list("r/a", ["1.0.0", "latest"], {"latest": DIGEST})
+    cache.put_digest_fact("r/a", DIGEST, exists=True, media_type="m")
+    cache.save()
+    fresh = Cache(tmp_path, ttl=10, clock=clock)
+    assert fresh.tag_list("r/a") == (["1.0.0", "latest"], {"latest": DIGEST})
+    clock.now += 10**9
+    old = Cache(tmp_path, ttl=10, clock=clock)
+    assert old.tag_list("r/a") is None
+    assert old.digest_fact("r/a", DIGEST) == {"exists": True, "media_type": "m"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"{\"version\": 1, \"tags\": {", id="truncated"),
+        pytest.param(b"\xff\xfe not json", id="binary"),
+        pytest.param(b"[1, 2]", id="not-an-object"),
+        pytest.param(b'{"version": 999, "tags": {}}', id="other-version"),
+        pytest.param(b'{"version": 1, "tags": {"r:x": {"digest": 5}}}', id="bad-entry"),
+    ],
+)
+def test_corrupt_file_is_an_empty_cache_and_gets_repaired(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "registry.json").write_bytes(content)
+    cache = Cache(tmp_path)
+    assert cache.tag_digest("r", "x") is None
+    cache.put_tag_digest("r", "y", DIGEST, None)
+    cache.save()
+    assert Cache(tmp_path).tag_digest("r", "y") == (DIGEST, None)
+
+
+def test_save_merges_what_another_run_wrote(tmp_path: Path) -> None:
+    first = Cache(tmp_path)
+    second = Cache(tmp_path)  # both loaded before either saved
+    first.put_tag_digest("r", "a", DIGEST, None)
+    second.put_tag_digest("r", "b", OTHER, None)
+    first.save()
+    second.save()
+    merged = Cache(tmp_path)
+    assert merged.tag_digest("r", "a") == (DIGEST, None)
+    assert merged.tag_digest("r", "b") == (OTHER, None)
+
+
+def test_racing_writers_never_leave_a_torn_file(tmp_path: Path) -> None:
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                cache = Cache(tmp_path)
+                cache.put_tag_digest("r", f"t{n}-{i}", DIGEST, None)
+                cache.save()
+                json.loads((tmp_path / "registry.json").read_bytes())
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    data = json.loads((tmp_path / "registry.json").read_bytes())
+    assert data["version"] == 1
+    # Nothing left behind by the atomic writes.
+    assert [p.name for p in tmp_path.iterdir()] == ["registry.json"]
+    # Racing runs may drop each other's newest entries (last writer wins); that only
+    # costs a request next time.  What must hold is a readable file.
+    assert data["tags"]
+
+
+def test_memory_only_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = Cache(None)
+    cache.put_tag_digest("r", "a", DIGEST, None)
+    assert cache.tag_digest("r", "a") == (DIGEST, None)
+    cache.save()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_directory_does_not_fail(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = Cache(blocker / "sub")  # a directory that cannot be created
+    cache.put_tag_digest("r", "a", DIGEST, None)
+    cache.save()  # no exception
+    assert not (blocker / "sub").exists()
+
+
+def test_file_holds_only_names_tags_and_digests(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.put_tag_digest("h/r", "a", DIGEST, "m")
+    cache.put_tag_list("h/r", ["a"], {})
+    cache.put_digest_fact("h/r", DIGEST, exists=True, platforms=[[OTHER, "m", "linux/amd64"]])
+    cache.save()
+    data = json.loads((tmp_path / "registry.json").read_text())
+    assert set(data) == {"version", "tags", "tag_lists", "digests"}
