@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -321,6 +322,27 @@ def test_token_registry_checks_the_token(token_registry: TokenRegistry, tmp_path
     assert basic.status_code == 401
     assert forged_response.status_code == 401
     assert good_response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [{"issuer": "someone-else"}, {"audience": "another-registry"}, {"expires_in": -3600}],
+    ids=["issuer", "audience", "expired"],
+)
+def test_token_registry_checks_claims(
+    token_registry: TokenRegistry, forgery: dict[str, Any]
+) -> None:
+    repo = token_registry.new_repo("claims")
+    token_registry.push_image(repo, "1", content="claims")
+    access = [("repository", repo, ["pull"])]
+    path = f"{token_registry.url}/v2/{repo}/manifests/1"
+    bad = token_registry.tokens.issue("", access, **forgery)
+    good = token_registry.tokens.issue("", access)
+    with httpx.Client() as client:
+        rejected = client.head(path, headers={"Authorization": f"Bearer {bad}"})
+        accepted = client.head(path, headers={"Authorization": f"Bearer {good}"})
+    assert rejected.status_code == 401
+    assert accepted.status_code == 200
 
 
 def test_token_endpoint_credentials(token_registry: TokenRegistry) -> None:

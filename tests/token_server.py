@@ -149,14 +149,23 @@ class TokenServer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def issue(self, subject: str, access: Sequence[tuple[str, str, Sequence[str]]]) -> str:
-        """A signed token for (type, name, actions) triples; tests may forge their own."""
+    def issue(
+        self,
+        subject: str,
+        access: Sequence[tuple[str, str, Sequence[str]]],
+        *,
+        issuer: str | None = None,
+        audience: str | None = None,
+        expires_in: int | None = None,
+    ) -> str:
+        """A signed token for (type, name, actions) triples; tests may forge their own
+        (another issuer, audience or lifetime than this server's)."""
         now = int(time.time())
         claims = {
-            "iss": self.issuer,
+            "iss": self.issuer if issuer is None else issuer,
             "sub": subject,
-            "aud": self.service,
-            "exp": now + self.expires_in,
+            "aud": self.service if audience is None else audience,
+            "exp": now + (self.expires_in if expires_in is None else expires_in),
             "nbf": now - 10,
             "iat": now,
             "jti": secrets.token_hex(8),
