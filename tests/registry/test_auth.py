@@ -60,14 +60,20 @@ def _no_user_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
             'Bearer realm="https://a/token", scope="repository:x:pull,push", '
             'Basic realm="fallback"',
             [
-                Challenge("bearer", {"realm": "https://a/token", "scope": "repository:x:pull,push"}),
+                Challenge(
+                    "bearer", {"realm": "https://a/token", "scope": "repository:x:pull,push"}
+                ),
                 Challenge("basic", {"realm": "fallback"}),
             ],
             id="two-challenges-one-header-comma-inside-quotes",
         ),
         pytest.param(
             r'Bearer realm="with \"escaped\" quotes\\",service=unquoted-token',
-            [Challenge("bearer", {"realm": 'with "escaped" quotes\\', "service": "unquoted-token"})],
+            [
+                Challenge(
+                    "bearer", {"realm": 'with "escaped" quotes\\', "service": "unquoted-token"}
+                )
+            ],
             id="escapes-and-token-values",
         ),
         pytest.param(
@@ -75,7 +81,11 @@ def _no_user_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
             [Challenge("negotiate", {}), Challenge("bearer", {"realm": "r"})],
             id="token68-then-another-challenge",
         ),
-        pytest.param("Basic, Bearer REALM=r", [Challenge("basic", {}), Challenge("bearer", {"realm": "r"})], id="case"),
+        pytest.param(
+            "Basic, Bearer REALM=r",
+            [Challenge("basic", {}), Challenge("bearer", {"realm": "r"})],
+            id="case",
+        ),
         pytest.param("", [], id="empty"),
     ],
 )
@@ -234,7 +244,9 @@ def test_credential_helpers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_missing_helper_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_config(tmp_path / "docker", {"credsStore": "does-not-exist-anywhere"})
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
-    with pytest.raises(CredentialError, match="docker-credential-does-not-exist-anywhere not found"):
+    with pytest.raises(
+        CredentialError, match="docker-credential-does-not-exist-anywhere not found"
+    ):
         CredentialStore().lookup("r.example")
 
 

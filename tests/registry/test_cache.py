@@ -42,7 +42,9 @@ def test_tag_digest_expires_after_ttl(tmp_path: Path) -> None:
     assert again.tag_digest("docker.io/library/nginx", "latest") == (DIGEST, "application/x")
     assert again.tag_digest("docker.io/library/nginx", "stable") is None
     clock.now += 2
-    assert Cache(tmp_path, ttl=60, clock=clock).tag_digest("docker.io/library/nginx", "latest") is None
+    assert (
+        Cache(tmp_path, ttl=60, clock=clock).tag_digest("docker.io/library/nginx", "latest") is None
+    )
 
 
 def test_tag_list_expires_digest_facts_do_not(tmp_path: Path) -> None:
@@ -63,7 +65,7 @@ def test_tag_list_expires_digest_facts_do_not(tmp_path: Path) -> None:
     "content",
     [
         pytest.param(b"", id="empty"),
-        pytest.param(b"{\"version\": 1, \"tags\": {", id="truncated"),
+        pytest.param(b'{"version": 1, "tags": {', id="truncated"),
         pytest.param(b"\xff\xfe not json", id="binary"),
         pytest.param(b"[1, 2]", id="not-an-object"),
         pytest.param(b'{"version": 999, "tags": {}}', id="other-version"),
