@@ -1,0 +1,370 @@
+"""Compose files: the ``image`` of each service.
+
+A service with ``build:`` names the image it builds, not one it pulls, and is skipped.
+Anchors and merge keys (``<<: *base``) are followed; a reference shared by several
+services is reported once, where it is written, with the first service that uses it.
+
+Interpolation follows docker compose: ``${VAR}``, ``$VAR``, ``${VAR:-default}``,
+``${VAR-default}``, ``${VAR:?error}``, ``${VAR?error}``, ``${VAR:+alt}``, ``${VAR+alt}``
+and ``$$`` for a literal ``$``.  Values come from the ``.env`` file beside the compose
+file only, parsed as compose parses it (``KEY=VALUE``, ``KEY: VALUE``, ``export``,
+comments, single, double and multi-line quotes).  The process environment is *not*
+read: a lint must give the same answer on every machine and in CI, whatever the shell
+exports.  A variable with no value and no default leaves the image unknown
+(``image=None``, ``unresolved=NAME``).
+
+When the whole value is one ``${VAR:-default}`` (or ``${VAR-default}``) and the
+variable has no value, the span is the default: that is the text a fix rewrites.  A
+reference built from variables and other text (``${REG}/app:${TAG:-1}``) spans the whole
+scalar and is not fixable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
+
+from pinlint.formats.yamlfile import is_null, locate, merged, position
+from pinlint.model import Occurrence
+
+if TYPE_CHECKING:
+    from yaml.events import ScalarEvent
+
+    from pinlint.formats.yamlfile import Node
+
+__all__ = [
+    "Env",
+    "Interpolated",
+    "interpolate",
+    "looks_like_compose",
+    "parse_dotenv",
+    "scan_document",
+]
+
+Lookup = Callable[[str], "str | None"]
+
+
+class Env:
+    """The variables of the ``.env`` file beside a compose file, read on first use."""
+
+    def __init__(self, compose_path: str) -> None:
+        self.path = os.path.join(os.path.dirname(compose_path), ".env")
+        self._values: dict[str, str] | None = None
+
+    def get(self, name: str) -> str | None:
+        if self._values is None:
+            try:
+                with open(self.path, encoding="utf-8-sig") as f:
+                    self._values = parse_dotenv(f.read())
+            except (OSError, UnicodeDecodeError):
+                # No .env (the usual case) or one compose could not read either.
+                self._values = {}
+        return self._values.get(name)
+
+
+def looks_like_compose(root: dict[str, Node]) -> bool:
+    """A top-level ``services`` mapping with a service that has ``image`` or ``build``."""
+    services = root.get("services")
+    if not isinstance(services, dict):
+        return False
+    for service in merged(services).values():
+        if isinstance(service, dict):
+            keys = merged(service)
+            if "image" in keys or "build" in keys:
+                return True
+    return False
+
+
+def scan_document(
+    path: str, text: str, bom: int, root: dict[str, Node], env: Env
+) -> list[Occurrence]:
+    """The ``services.*.image`` references of one compose document."""
+    from yaml.events import ScalarEvent
+
+    services = root.get("services")
+    if not isinstance(services, dict):
+        return []
+    found: list[Occurrence] = []
+    seen: set[int] = set()
+    for name, service in merged(services).items():
+        if not isinstance(service, dict):
+            continue
+        keys = merged(service)
+        if not is_null(keys.get("build")):
+            continue
+        node = keys.get("image")
+        if not isinstance(node, ScalarEvent) or is_null(node) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        found.append(_occurrence(path, text, bom, node, f"services.{name}.image", env.get))
+    return found
+
+
+def _occurrence(
+    path: str, text: str, bom: int, node: ScalarEvent, context: str, lookup: Lookup
+) -> Occurrence:
+    span = locate(text, bom, node)
+    start, end, line, column = span.start, span.end, span.line, span.column
+    value = node.value
+    image: str | None = value
+    unresolved = None
+    if "$" in value:
+        result = interpolate(value, lookup)
+        image, unresolved = result.value, result.unresolved
+        if result.default is not None and span.verbatim:
+            # The default supplies the whole reference: point at it, so that a fix
+            # rewrites the default and keeps the variable.
+            start, end = span.start + result.default[0], span.start + result.default[1]
+            line, column = position(text, span.start, span.line - 1, span.column - 1, start)
+    return Occurrence(
+        path=path,
+        start=start,
+        end=end,
+        line=line,
+        column=column,
+        written=text[start:end],
+        image=image,
+        context=context,
+        unresolved=unresolved,
+    )
+
+
+# -- interpolation -------------------------------------------------------------------
+
+_NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
+# The inside of ``${...}``: a name, then an optional operator and its argument.
+_BRACED = re.compile(r"([_A-Za-z][_A-Za-z0-9]*)(?:(:?[-?+])(.*))?", re.S)
+
+
+class Interpolated(NamedTuple):
+    value: str | None  # None when a variable has no value (``unresolved``)
+    unresolved: str | None = None
+    # (start, end) of the default in the input when the input is exactly one
+    # ``${VAR:-default}``/``${VAR-default}`` and the default was used.
+    default: tuple[int, int] | None = None
+
+
+class _Missing(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class _Invalid(Exception):
+    pass
+
+
+def interpolate(value: str, lookup: Lookup) -> Interpolated:
+    """Substitute variables in ``value`` as docker compose does.
+
+    ``lookup`` gives a variable's value or ``None`` when it has none.  Text compose
+    would reject (``${``, ``${1}``) is returned unchanged: the rules report it as an
+    invalid reference.
+    """
+    try:
+        if value.startswith("${") and _closing_brace(value, 0) == len(value) - 1:
+            match = _BRACED.fullmatch(value, 2, len(value) - 1)
+            if match and match.group(2) in ("-", ":-"):
+                current = lookup(match.group(1))
+                if current is None or (match.group(2) == ":-" and not current):
+                    default = _substitute(match.group(3), lookup, strict=True)
+                    return Interpolated(default, None, (match.start(3), match.end(3)))
+        return Interpolated(_substitute(value, lookup, strict=True))
+    except _Missing as e:
+        return Interpolated(None, e.name)
+    except _Invalid:
+        return Interpolated(value)
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """Index of the ``}`` closing the ``${`` at ``start``, or -1 (compose nests them)."""
+    depth = 0
+    i = start
+    while True:
+        close = text.find("}", i)
+        if close < 0:
+            return -1
+        # Every "${" before this "}" opens a level.
+        opened = text.count("${", i, close)
+        depth += opened - 1
+        if depth == 0:
+            return close
+        i = close + 1
+
+
+def _substitute(text: str, lookup: Lookup, strict: bool) -> str:
+    """``text`` with every variable replaced; ``strict`` raises ``_Missing`` for a
+    variable without value or default (compose files), otherwise it is empty (.env)."""
+    out: list[str] = []
+    i = 0
+    while True:
+        dollar = text.find("$", i)
+        if dollar < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:dollar])
+        following = text[dollar + 1 : dollar + 2]
+        if following == "$":
+            out.append("$")
+            i = dollar + 2
+        elif following == "{":
+            close = _closing_brace(text, dollar)
+            if close < 0:
+                raise _Invalid
+            out.append(_braced(text[dollar + 2 : close], lookup, strict))
+            i = close + 1
+        else:
+            match = _NAME.match(text, dollar + 1)
+            if match is None:  # a lone "$" is kept, as compose keeps it
+                out.append("$")
+                i = dollar + 1
+                continue
+            current = lookup(match.group())
+            if current is None:
+                if strict:
+                    raise _Missing(match.group())
+                current = ""
+            out.append(current)
+            i = match.end()
+
+
+def _braced(inner: str, lookup: Lookup, strict: bool) -> str:
+    match = _BRACED.fullmatch(inner)
+    if match is None:
+        raise _Invalid
+    name, operator, argument = match.groups()
+    current = lookup(name)
+    if operator is None:
+        if current is None:
+            if strict:
+                raise _Missing(name)
+            return ""
+        return current
+    unset = current is None or (operator.startswith(":") and not current)
+    kind = operator[-1]
+    if kind == "-":
+        return _substitute(argument, lookup, strict) if unset else current or ""
+    if kind == "+":
+        return "" if unset else _substitute(argument, lookup, strict)
+    # "?": the variable is required
+    if unset:
+        if strict:
+            raise _Missing(name)
+        return ""
+    return current or ""
+
+
+# -- .env ----------------------------------------------------------------------------
+
+_EXPORT = re.compile(r"export[ \t]+")
+_KEY = re.compile(r"([^=:\n]*)([=:\n]|\Z)")
+_VALID_KEY = re.compile(r"[\w.\-\[\]]+")
+_INLINE_SPACE = " \t\v\f\r\x85\xa0"
+_ESCAPE = re.compile(r"\\(?:[abfnrtv$\"\\]|0[0-7]{0,3})")
+_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    '"': '"',
+    "\\": "\\",
+    "$": "$$",  # stays a literal dollar through interpolation
+}
+
+
+def parse_dotenv(source: str) -> dict[str, str]:
+    """The variables of a ``.env`` file, as docker compose reads it.
+
+    Lines are ``KEY=VALUE`` or ``KEY: VALUE``, optionally after ``export``; ``#``
+    starts a comment line, and in an unquoted value `` #`` starts a comment.  Single
+    quotes are literal; double quotes understand ``\\n``-style escapes; both may span
+    lines.  Unquoted and double-quoted values substitute variables defined above them.
+    A bare ``KEY`` takes its value from the environment in compose and is ignored here.
+    Lines compose would reject are skipped.
+    """
+    values: dict[str, str] = {}
+    pos, size = 0, len(source)
+    while pos < size:
+        char = source[pos]
+        if char.isspace():
+            pos += 1
+            continue
+        if char == "#":
+            newline = source.find("\n", pos)
+            pos = size if newline < 0 else newline
+            continue
+        export = _EXPORT.match(source, pos)
+        if export:
+            pos = export.end()
+        key_match = _KEY.match(source, pos)
+        assert key_match is not None  # the pattern matches any text
+        key = key_match.group(1).strip(_INLINE_SPACE)
+        pos = key_match.end()
+        if key_match.group(2) not in ("=", ":") or not _VALID_KEY.fullmatch(key):
+            # An inherited ``KEY`` (from the environment, not read here) or a line
+            # compose rejects.
+            if key_match.group(2) not in ("\n", ""):
+                newline = source.find("\n", pos)
+                pos = size if newline < 0 else newline
+            continue
+        while pos < size and source[pos] in _INLINE_SPACE:
+            pos += 1
+        quote = source[pos] if pos < size and source[pos] in "'\"" else ""
+        if not quote:
+            newline = source.find("\n", pos)
+            end = size if newline < 0 else newline
+            raw = source[pos:end].split(" #", 1)[0].rstrip()
+            values[key] = _substitute_lenient(raw, values)
+            pos = end
+            continue
+        quoted = _quoted(source, pos, quote)
+        if quoted is None:  # unterminated: compose stops with an error, so do we
+            break
+        raw, pos = quoted
+        if quote == '"':
+            raw = _substitute_lenient(_ESCAPE.sub(_unescape, raw), values)
+        values[key] = raw
+        # The rest of the line (a comment, usually) is not part of any statement.
+        newline = source.find("\n", pos)
+        pos = size if newline < 0 else newline
+    return values
+
+
+def _quoted(source: str, pos: int, quote: str) -> tuple[str, int] | None:
+    """The text of the quoted value at ``pos`` and the offset after it.
+
+    An escaped quote loses its backslash; any other escape keeps it for ``_unescape``.
+    """
+    chars: list[str] = []
+    i = pos + 1
+    while i < len(source):
+        char = source[i]
+        if char == "\\" and i + 1 < len(source):
+            following = source[i + 1]
+            chars.append(following if following == quote else char + following)
+            i += 2
+            continue
+        if char == quote:
+            return "".join(chars), i + 1
+        chars.append(char)
+        i += 1
+    return None
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escape = match.group()[1:]
+    if escape[0] == "0":
+        return chr(int(escape, 8)) if len(escape) > 1 else "\0"
+    return _ESCAPES[escape]
+
+
+def _substitute_lenient(raw: str, values: dict[str, str]) -> str:
+    try:
+        return _substitute(raw, values.get, strict=False)
+    except _Invalid:
+        return raw
