@@ -432,9 +432,10 @@ def apply_resolutions(
 ) -> list[Finding]:
     """New findings list: suggestions added, exact partial versions dropped, PIN102 added,
     and a reason appended where a registry failed."""
-    from pinlint import reference, rules
+    from pinlint import lint, reference, rules
 
-    enabled = rules.selected_rules(config.select, config.ignore)
+    # The same rule set as the offline pass (``--require-digest`` turns PIN005 on).
+    enabled = lint.settings(config).enabled
     out: list[Finding] = []
     for finding in findings:
         occ = finding.occurrence
@@ -452,7 +453,7 @@ def apply_resolutions(
         ref = reference.parse(occ.image)
         if finding.rule == "PIN004" and res.exact:
             # A partial version with no more specific sibling is exact after all.
-            if config.require_digest and "PIN005" in enabled and res.pin_digest:
+            if "PIN005" in enabled and res.pin_digest:
                 pin005 = rules._finding(
                     occ, "PIN005", f"{occ.image} has an exact tag but no digest"
                 )
@@ -467,7 +468,13 @@ def apply_resolutions(
         )
 
     if "PIN102" in enabled:
-        out.extend(_unknown_image_findings(occurrences, results))
+        unknown = _unknown_image_findings(occurrences, results)
+        if unknown:
+            # Keep the offline order of files; within a file, by position.
+            file_order: dict[str, int] = {}
+            for f in out + unknown:
+                file_order.setdefault(f.path, len(file_order))
+            out = sorted(out + unknown, key=lambda f: (file_order[f.path], f.line, f.column))
     return out
 
 
