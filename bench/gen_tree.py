@@ -516,7 +516,7 @@ def generate(out_dir: str, files: int = 10_000, seed: int = 1) -> dict[str, obje
                         f"services/{svc}/Dockerfile",
                         f"services/{svc}/Dockerfile",
                         f"docker/{svc}.Dockerfile",
-                        f"services/{svc}/build/Dockerfile.ci",
+                        f"docker/Dockerfile.{svc}",
                         f"images/{svc}/Containerfile",
                     ]
                 )
@@ -525,10 +525,10 @@ def generate(out_dir: str, files: int = 10_000, seed: int = 1) -> dict[str, obje
             elif kind == "c":
                 rel = rng.choice(
                     [
-                        f"compose/{svc}/compose.yaml",
-                        f"compose/{svc}/docker-compose.yml",
+                        f"docker-compose.{svc}.yml",
+                        f"compose/compose.{svc}.yaml",
+                        f"compose/docker-compose.{svc}.yml",
                         f"env/{svc}/docker-compose.override.yml",
-                        f"ci/{svc}/compose.ci.yaml",
                     ]
                 )
                 text = gen.compose(project)
@@ -539,7 +539,7 @@ def generate(out_dir: str, files: int = 10_000, seed: int = 1) -> dict[str, obje
                     [
                         f"deploy/k8s/{env}/{svc}.yaml",
                         f"deploy/k8s/{env}/{svc}-workload.yml",
-                        f"k8s/{svc}/manifests.yaml",
+                        f"k8s/{svc}.yaml",
                     ]
                 )
                 text = gen.manifests(f"{project}-{svc}")
@@ -552,6 +552,7 @@ def generate(out_dir: str, files: int = 10_000, seed: int = 1) -> dict[str, obje
             total += len(data)
     return {
         "files": sum(counts.values()),
+        "directories": sum(len(dirs) for _, dirs, _ in os.walk(out_dir)),
         "bytes": total,
         "by_format": dict(sorted(counts.items())),
         "references": dict(sorted(gen.kinds.items())),
