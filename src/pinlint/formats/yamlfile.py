@@ -112,7 +112,7 @@ _SKIP = object()  # its key is not a scalar: drop the value
 
 
 def iter_documents(text: str) -> Iterator[Node | None]:
-    """Yield the root of each document of ``text`` (``None`` for an empty document).
+    """Yield the root of each document of ``text`` (an empty one is a null scalar).
 
     One document is held at a time, so a large multi-document file needs the memory of
     its largest document.  Raises ``ParseError`` for text that is not YAML.
@@ -123,7 +123,7 @@ def iter_documents(text: str) -> Iterator[Node | None]:
         _events()
     )
     source = text[1:] if text.startswith("\ufeff") else text
-    get_event = _parser(source).get_event
+    c_parser = True
     # The container being filled (None between documents) and, for a mapping, the key
     # waiting for its value; the enclosing ones are saved on ``stack``.  Kept in locals
     # because this loop is most of the time spent on a file.
@@ -134,6 +134,9 @@ def iter_documents(text: str) -> Iterator[Node | None]:
     root: Node | None = None
     node: Node
     try:
+        parser = _parser(source)
+        c_parser = type(parser).__name__ == "CParser"
+        get_event = parser.get_event
         while True:
             event = get_event()
             if isinstance(event, scalar_event):  # about half of all events
@@ -194,6 +197,9 @@ def iter_documents(text: str) -> Iterator[Node | None]:
     except yaml.YAMLError as e:
         # ``ReaderError``: a character YAML does not allow (NUL, other controls).
         offset = getattr(e, "position", 0) or 0
+        if c_parser and not source.isascii():
+            # libyaml counts this one in bytes of the UTF-8 it was given.
+            offset = len(source.encode()[:offset].decode(errors="ignore"))
         line = source.count("\n", 0, offset) + 1
         column = offset - source.rfind("\n", 0, offset)
         reason = str(e).splitlines()[0] if str(e) else "unreadable text"
@@ -242,7 +248,7 @@ def _parser(source: str) -> _EventSource:
 def _error(problem: str, mark: object, context: str | None = None) -> ParseError:
     """A one-line ``ParseError`` at a 0-based mark of the parser."""
     if "nesting depth" in problem:  # libyaml's own limit
-        problem = "nesting too deep"
+        problem, context = "nesting too deep", None
     message = f"invalid YAML: {problem}" + (f" {context}" if context else "")
     return ParseError(message, getattr(mark, "line", 0) + 1, getattr(mark, "column", 0) + 1)
 
@@ -256,11 +262,11 @@ def merged(mapping: dict[str, Node]) -> dict[str, Node]:
     """
     if "<<" not in mapping:
         return mapping
-    result: dict[str, Node] = {}
-    seen: set[int] = {id(mapping)}
-    # Later sources first, so that earlier ones (and the mapping itself) overwrite.
-    pending: list[dict[str, Node]] = [mapping]
+    # Mappings from the highest precedence down: the mapping, then each merged mapping
+    # followed by what it merges itself (depth first, in the order written).
     order: list[dict[str, Node]] = []
+    seen: set[int] = {id(mapping)}
+    pending: list[dict[str, Node]] = [mapping]
     while pending:
         current = pending.pop()
         order.append(current)
@@ -268,11 +274,12 @@ def merged(mapping: dict[str, Node]) -> dict[str, Node]:
         if isinstance(sources, dict):
             sources = [sources]
         if isinstance(sources, list):
-            for source in sources:
+            for source in reversed(sources):
                 if isinstance(source, dict) and id(source) not in seen:
                     seen.add(id(source))
                     pending.append(source)
-    for source in reversed(order):
+    result: dict[str, Node] = {}
+    for source in reversed(order):  # higher precedence last, so it overwrites
         result.update(source)
     result.pop("<<", None)
     return result
