@@ -184,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.025, help="seconds added each way")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each pinlint mode")
     parser.add_argument("--no-skopeo", action="store_true", help="skip the skopeo baseline")
+    parser.add_argument(
+        "--concurrency", type=int, help="write a .pinlint.toml with this per-registry limit"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     if args.repos < 1 or args.runs < 1:
@@ -208,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             with LatencyProxy("127.0.0.1", registry_port, delay=args.delay) as proxy:
                 files = os.path.join(work, "files")
                 refs = write_files(files, proxy.host, args.repos)
+                if args.concurrency:
+                    with open(os.path.join(files, ".pinlint.toml"), "w") as f:
+                        f.write(f"concurrency = {args.concurrency}\n")
                 results = measure(args, pinlint, registry, proxy, files, refs, digests, work)
     except Exception as e:  # a measurement: report and exit 0
         results.append(("resolve", None, f"{type(e).__name__}: {e}"))
