@@ -21,6 +21,9 @@ from pinlint import discover
         pytest.param("deploy.yml", "yaml", id="yml"),
         pytest.param("README.md", None, id="markdown"),
         pytest.param("Dockerfile-notes", None, id="not-a-dockerfile"),
+        pytest.param("dockerfile.py", None, id="python-module"),
+        pytest.param("Dockerfile.dockerignore", None, id="buildkit-ignore-file"),
+        pytest.param("api.containerfile", "dockerfile", id="containerfile-suffix"),
         pytest.param("values.json", None, id="json"),
     ],
 )

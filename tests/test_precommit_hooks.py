@@ -189,6 +189,10 @@ NAMES = [
     "values.yaml.j2",
     "dir.yaml/file.txt",
     "Dockerfile/README",
+    "src/pinlint/formats/dockerfile.py",
+    "Dockerfile.dockerignore",
+    "api.Dockerfile.dockerignore",
+    "build.containerfile",
 ]
 
 

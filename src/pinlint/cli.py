@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pinlint import __version__
 from pinlint.config import PIN_STYLES, Config, ConfigError
+from pinlint.model import Finding
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = ("error", "warning", "never")
@@ -216,7 +217,7 @@ def _run(argv: Sequence[str] | None) -> int:
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     stream_color = _use_color(args.color, sys.stdout if not args.output else None)
-    report = _render(fmt, findings, paths, color=stream_color, quiet=args.quiet)
+    report = _render(fmt, findings, color=stream_color, quiet=args.quiet)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as f:
             f.write(report)
@@ -236,7 +237,7 @@ def _run(argv: Sequence[str] | None) -> int:
     return code
 
 
-def _render(fmt: str, findings: list, paths: Sequence[str], *, color: bool, quiet: bool) -> str:  # type: ignore[type-arg]
+def _render(fmt: str, findings: list[Finding], *, color: bool, quiet: bool) -> str:
     if fmt == "json":
         from pinlint.report import json as report
 
@@ -244,8 +245,9 @@ def _render(fmt: str, findings: list, paths: Sequence[str], *, color: bool, quie
     if fmt == "sarif":
         from pinlint.report import sarif
 
-        root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else "."
-        return sarif.render(findings, root=root)
+        # Paths are shown relative to the working directory, and so are SARIF's: code
+        # scanning resolves them against the repository root, where the action runs.
+        return sarif.render(findings, root=".")
     if fmt == "github":
         from pinlint.report import github
 

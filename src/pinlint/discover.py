@@ -14,18 +14,23 @@ YAML = "yaml"
 def classify(path: str) -> str | None:
     """The format of a file by its name, or None when pinlint does not read it.
 
-    Dockerfile: ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Containerfile*``
-    (any case, as people spell them); YAML: ``*.yml``, ``*.yaml``.  Which YAML files are
-    compose files or manifests is decided by their content.
+    Dockerfile: ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Containerfile*``;
+    the whole name and the suffix in any case (``dockerfile``, ``api.dockerfile``), the
+    ``Dockerfile.`` prefix only as written, so that ``dockerfile.py`` stays Python.
+    BuildKit's per-Dockerfile ignore files (``Dockerfile.dockerignore``) are not
+    Dockerfiles.  YAML: ``*.yml``, ``*.yaml``; which of them are compose files or
+    manifests is decided by their content.
     """
     name = os.path.basename(path)
     lower = name.lower()
     if lower.endswith((".yml", ".yaml")):
         return YAML
+    if lower.endswith(".dockerignore"):
+        return None
     if (
-        lower == "dockerfile"
-        or lower.endswith(".dockerfile")
-        or lower.startswith(("dockerfile.", "containerfile"))
+        lower in ("dockerfile", "containerfile")
+        or lower.endswith((".dockerfile", ".containerfile"))
+        or name.startswith(("Dockerfile.", "Containerfile"))
     ):
         return DOCKERFILE
     return None
