@@ -210,10 +210,7 @@ def check(
             return None
         name = occ.unresolved or "a variable"
         return _finding(
-            occ,
-            "PIN006",
-            f"{occ.written} uses ${{{name}}}, which has no value or default; "
-            "the image cannot be checked",
+            occ, "PIN006", f"{occ.written} cannot be checked: ${{{name}}} has no value or default"
         )
     image = occ.image
     if is_allowed(image, allow):
