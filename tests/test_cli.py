@@ -1,0 +1,394 @@
+"""The command line end to end: exact output and exit codes, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pinlint import __version__, cli
+from pinlint.rules import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(root: Path, name: str, content: str | bytes) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _plain_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+EXAMPLES_OUTPUT = """\
+examples/Dockerfile:1:10: PIN004 docker/dockerfile:1 uses the partial version "1"
+examples/Dockerfile:3:12: PIN004 python:3.12-slim uses the partial version "3.12-slim"
+examples/Dockerfile:5:6: PIN004 golang:1.22 uses the partial version "1.22"
+examples/Dockerfile:12:13: PIN001 busybox:latest uses the moving tag "latest"
+examples/Dockerfile:13:28: PIN002 alpine has no tag and no digest (it means latest)
+examples/Dockerfile:15:6: PIN006 ${RUNTIME_BASE} cannot be checked: ${RUNTIME_BASE} has no value or default
+examples/compose/compose.yaml:3:12: PIN001 nginx:latest uses the moving tag "latest"
+examples/compose/compose.yaml:6:12: PIN002 redis has no tag and no digest (it means latest)
+examples/compose/compose.yaml:8:13: PIN004 postgres:16 uses the partial version "16"
+examples/compose/compose.yaml:10:27: PIN003 rabbitmq:management uses the moving tag "management"
+examples/compose/compose.yaml:15:12: PIN005 traefik:v3.1.2 has an exact tag but no digest
+examples/k8s/broken.yaml:9:1: PIN900 invalid YAML: found unexpected end of stream while scanning a quoted scalar
+examples/k8s/deployment.yaml:17:18: PIN003 ghcr.io/example/migrate:main uses the moving tag "main"
+examples/k8s/deployment.yaml:20:18: PIN005 ghcr.io/example/api:1.4.2 has an exact tag but no digest
+examples/k8s/deployment.yaml:21:35: PIN004 envoyproxy/envoy:v1.31 uses the partial version "v1.31"
+examples/k8s/deployment.yaml:23:18: PIN007 Example/Legacy:latest is not a valid image reference: invalid reference format: repository name must be lowercase
+examples/k8s/deployment.yaml:40:22: PIN004 alpine:3 uses the partial version "3"
+Found 17 findings (16 errors, 1 warning) in 4 files.
+"""  # noqa: E501
+
+
+def test_examples_show_every_offline_rule(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = run(capsys, "examples")
+    assert (code, out, err) == (1, EXAMPLES_OUTPUT, "")
+    offline = {r.id for r in RULES.values() if not r.online}
+    assert {line.split()[1] for line in out.splitlines()[:-1]} == offline
+
+
+def test_clean_tree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path, "Dockerfile", "FROM nginx:1.27.3@sha256:" + "a" * 64 + "\nFROM scratch\n")
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    image: nginx:1.27.3\n")
+    assert run(capsys, str(tmp_path)) == (0, "No findings.\n", "")
+
+
+def test_quiet_prints_findings_only(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "Dockerfile", "FROM nginx\n")
+    code, out, _ = run(capsys, "--quiet", str(path))
+    assert code == 1
+    assert out == f"{path}:1:6: PIN002 nginx has no tag and no digest (it means latest)\n"
+
+
+def test_json_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "Dockerfile", "ARG BASE=python:3\nFROM ${BASE}\n")
+    code, out, _ = run(capsys, "--format", "json", str(path))
+    assert code == 1
+    assert json.loads(out) == [
+        {
+            "path": str(path),
+            "line": 1,
+            "column": 10,
+            "end_line": 1,
+            "end_column": 18,
+            "rule": "PIN004",
+            "severity": "error",
+            "image": "python:3",
+            "message": 'python:3 uses the partial version "3"',
+            "suggestion": None,
+        }
+    ]
+
+
+def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    report = tmp_path / "report.json"
+    code, out, _ = run(capsys, "--format", "json", "--output", str(report), str(path))
+    assert (code, out) == (1, "")
+    assert [f["rule"] for f in json.loads(report.read_text())] == ["PIN001"]
+
+
+@pytest.mark.parametrize(
+    ("args", "rules", "code"),
+    [
+        pytest.param([], ["PIN001", "PIN004", "PIN006"], 1, id="default"),
+        pytest.param(["--select", "PIN001"], ["PIN001"], 1, id="select"),
+        pytest.param(["--ignore", "PIN001,PIN004"], ["PIN006"], 0, id="ignore-leaves-warning"),
+        pytest.param(
+            ["--require-digest"], ["PIN001", "PIN004", "PIN005", "PIN006"], 1, id="digest"
+        ),
+        # A prefix selects every rule it names, PIN005 too (ruff's semantics).
+        pytest.param(
+            ["--select", "PIN00"], ["PIN001", "PIN004", "PIN005", "PIN006"], 1, id="prefix"
+        ),
+        pytest.param(
+            ["--ignore", "PIN001,PIN004", "--fail-on", "warning"],
+            ["PIN006"],
+            1,
+            id="fail-on-warning",
+        ),
+        pytest.param(["--fail-on", "never"], ["PIN001", "PIN004", "PIN006"], 0, id="never"),
+    ],
+)
+def test_rule_selection_and_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], rules: list[str], code: int
+) -> None:
+    path = write(
+        tmp_path,
+        "Dockerfile",
+        "FROM nginx:latest\nFROM python:3.12\nFROM redis:7.4.1\nFROM ${MISSING}\n",
+    )
+    got, out, _ = run(capsys, "--format", "json", *args, str(path))
+    assert sorted(f["rule"] for f in json.loads(out)) == rules
+    assert got == code
+
+
+def test_config_file_and_allow(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path, ".pinlint.toml", 'allow = ["mycorp/*:dev", "docker.io/library/redis"]\n')
+    write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  a: {image: mycorp/api:dev}\n  b: {image: redis}\n"
+        "  c: {image: mycorp/x:main}\n",
+    )
+    code, out, _ = run(capsys, "--quiet", str(tmp_path))
+    assert code == 1
+    assert out == f'{tmp_path}/compose.yaml:4:14: PIN003 mycorp/x:main uses the moving tag "main"\n'
+
+
+def test_exact_tag_patterns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path, ".pinlint.toml", 'exact-tags = ["^build-[0-9]+$"]\n')
+    write(tmp_path, "Dockerfile", "FROM app:build-1234\nFROM app:build-x\n")
+    code, out, _ = run(capsys, "--quiet", "--select", "PIN003", str(tmp_path))
+    assert code == 1
+    assert out == f'{tmp_path}/Dockerfile:2:6: PIN003 app:build-x uses the moving tag "build-x"\n'
+
+
+def test_build_arg(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "Dockerfile", "ARG BASE\nFROM ${BASE}\n")
+    code, out, _ = run(capsys, "--quiet", "--build-arg", "BASE=nginx:1.27.3", str(path))
+    assert (code, out) == (0, "")
+    code, out, _ = run(capsys, "--quiet", str(path))
+    assert code == 0  # PIN006 is a warning
+    assert "PIN006" in out
+
+
+def test_baseline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    baseline = tmp_path / "baseline.json"
+    assert run(capsys, "--write-baseline", str(baseline), "--quiet", str(path))[0] == 1
+    assert run(capsys, "--baseline", str(baseline), str(path)) == (0, "No findings.\n", "")
+    path.write_text("# a new line moves the old finding\nFROM nginx:latest\nFROM redis\n")
+    code, out, _ = run(capsys, "--baseline", str(baseline), "--quiet", str(path))
+    assert code == 1
+    assert out == f"{path}:3:6: PIN002 redis has no tag and no digest (it means latest)\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--bogus"], "pinlint: unrecognized arguments: --bogus\n", id="unknown-flag"),
+        pytest.param(
+            ["does-not-exist"],
+            "pinlint: does-not-exist: no such file or directory\n",
+            id="missing-path",
+        ),
+        pytest.param(
+            ["--select", "PIN999", "."],
+            "pinlint: unknown rule 'PIN999' (see pinlint --list-rules)\n",
+            id="unknown-rule",
+        ),
+        pytest.param(
+            ["--format", "xml"],
+            "pinlint: argument --format: invalid choice: 'xml' "
+            "(choose from text, json, sarif, github)\n",
+            id="bad-format",
+        ),
+        pytest.param(["--diff", "."], "pinlint: --diff goes with --fix\n", id="diff-without-fix"),
+        pytest.param(
+            ["--explain", "PIN999"],
+            "pinlint: unknown rule 'PIN999' (see pinlint --list-rules)\n",
+            id="explain-unknown",
+        ),
+        pytest.param(
+            ["--build-arg", "NOVALUE", "."],
+            "pinlint: --build-arg takes KEY=VALUE, got 'NOVALUE'\n",
+            id="build-arg",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, "")
+    if "invalid choice" in message and sys.version_info < (3, 12):
+        message = message.replace("text, json, sarif, github", "'text', 'json', 'sarif', 'github'")
+    assert err == message
+
+
+def test_bad_config_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = write(tmp_path, ".pinlint.toml", "colour = true\n")
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    assert run(capsys, str(tmp_path)) == (2, "", f"pinlint: {config}: unknown setting 'colour'\n")
+
+
+def test_list_rules_reads_the_rule_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--list-rules")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == list(RULES)
+    assert [line.split()[1] for line in lines] == [r.name for r in RULES.values()]
+    assert "PIN005  missing-digest         off" in out
+
+
+def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--explain", "pin104")
+    assert code == 0
+    rule = RULES["PIN104"]
+    assert out.startswith(f"PIN104 rolled-back-tag (warning)\n\n{rule.summary}\n\n")
+    assert rule.explanation in out
+    assert "Needs --resolve" in out
+
+
+def test_color(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    _, out, _ = run(capsys, "--color", "always", str(path))
+    assert "\033[31m\033[1mPIN001\033[0m" in out
+    _, out, _ = run(capsys, str(path))  # captured stdout is not a terminal
+    assert "\033[" not in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    _, out, _ = run(capsys, str(path))
+    assert "\033[" not in out
+
+
+def test_suppression_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # Dockerfiles have whole-line comments only; YAML has trailing ones too.
+    write(
+        tmp_path,
+        "Dockerfile",
+        "# pinlint: ignore[PIN001]\nFROM nginx:latest\n# pinlint: ignore[PIN001]\nFROM redis\n",
+    )
+    write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  a: {image: redis}  # pinlint: ignore\n  b: {image: redis}\n",
+    )
+    code, out, _ = run(capsys, "--quiet", str(tmp_path))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{tmp_path}/Dockerfile:4:6: PIN002 redis has no tag and no digest (it means latest)",
+        f"{tmp_path}/compose.yaml:3:14: PIN002 redis has no tag and no digest (it means latest)",
+    ]
+
+
+def test_crlf_and_bom(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "Dockerfile", b"\xef\xbb\xbfFROM nginx:latest\r\nFROM redis\r\n")
+    code, out, _ = run(capsys, "--quiet", str(path))
+    assert code == 1
+    # Columns are what an editor shows: the BOM is not one.
+    assert out.splitlines() == [
+        f'{path}:1:6: PIN001 nginx:latest uses the moving tag "latest"',
+        f"{path}:2:6: PIN002 redis has no tag and no digest (it means latest)",
+    ]
+
+
+def test_bad_input_tree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Every kind of bad file: one PIN900 line each, no traceback, the good file linted."""
+    write(tmp_path, "good/Dockerfile", "FROM nginx:latest\n")
+    write(tmp_path, "binary/Dockerfile", b"FROM nginx\x00\x01\x02")
+    write(tmp_path, "latin1/Dockerfile", b"# caf\xe9\nFROM nginx:latest\n")
+    write(tmp_path, "empty/Dockerfile", b"")
+    write(tmp_path, "empty/compose.yaml", b"")
+    write(tmp_path, "quote/compose.yaml", "services:\n  a:\n    image: 'nginx:latest\n")
+    lol = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    write(tmp_path, "bomb/compose.yaml", lol + "services:\n  web:\n    image: redis\n")
+    write(tmp_path, "deep/deploy.yaml", "image: x\nspec: " + "[" * 20000 + "]" * 20000 + "\n")
+    (tmp_path / "dir" / "Dockerfile").mkdir(parents=True)
+    os.symlink(tmp_path, tmp_path / "dir" / "loop")
+    code, out, err = run(capsys, "--format", "json", str(tmp_path))
+    assert err == ""
+    findings = {
+        (Path(f["path"]).relative_to(tmp_path).parts[0], f["rule"]) for f in json.loads(out)
+    }
+    assert findings == {
+        ("good", "PIN001"),
+        ("binary", "PIN900"),
+        ("latin1", "PIN900"),
+        ("quote", "PIN900"),
+        ("bomb", "PIN002"),
+        ("deep", "PIN900"),
+    }
+    assert code == 1
+
+
+def test_large_manifest_memory_is_bounded(tmp_path: Path) -> None:
+    doc = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: app\n"
+        "          image: registry.example/app-{i}:latest\n          args: [a, b, c]\n---\n"
+    )
+    text = "".join(doc.format(i=i) for i in range(30000))
+    assert len(text) > 6_000_000
+    write(tmp_path, "big.yaml", text)
+    script = (
+        "import resource, sys\nfrom pinlint import cli\n"
+        "code = cli.main(['--quiet', '--format', 'json', '--output', sys.argv[2], sys.argv[1]])\n"
+        "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), str(tmp_path / "r.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    code, max_rss_kib = int(out[0]), int(out[1])
+    assert code == 1
+    assert len(json.loads((tmp_path / "r.json").read_text())) == 30000
+    assert max_rss_kib < 400 * 1024
+
+
+def test_module_and_console_script(tmp_path: Path) -> None:
+    version = subprocess.run(
+        [sys.executable, "-m", "pinlint", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout == f"pinlint {__version__}\n"
+    script = Path(sys.executable).with_name("pinlint")
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    proc = subprocess.run(
+        [str(script), "--quiet", "Dockerfile"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (
+        1,
+        'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n',
+    )
+
+
+def test_default_path_is_cwd(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "sub/Dockerfile", "FROM redis\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "--quiet")
+    assert (code, out) == (
+        1,
+        "sub/Dockerfile:1:6: PIN002 redis has no tag and no digest (it means latest)\n",
+    )
