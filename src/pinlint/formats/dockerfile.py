@@ -1,0 +1,875 @@
+"""Dockerfile scanner: ``FROM``, ``COPY --from``, ``RUN --mount=…,from=``, ``# syntax``.
+
+The grammar follows BuildKit's parser (moby/buildkit ``frontend/dockerfile/parser``)
+rather than ``dockerfile-parse``: that library gives no character offsets, does not
+know heredocs (a ``FROM`` line inside ``RUN <<EOF`` would be read as an instruction),
+costs ~15 ms to import (``logging``, ``json``, ``shlex``) and needs ~0.35 s for
+``parent_images`` of 4,000 small Dockerfiles.  This module is one pass over the lines
+with a few compiled regexes and keeps, for every logical instruction, the map from
+its characters back to file offsets, so each reference gets an exact span.
+
+What BuildKit does and this module mirrors:
+
+* lines end at ``\\n``; trailing ``\\r`` is dropped; a UTF-8 BOM on line 1 is ignored;
+* parser directives (``# escape=``, ``# syntax=``, ``# check=``) only before anything
+  else; ``# syntax`` is read as the frontend does (a ``#!`` first line is skipped);
+* the escape character at the end of a line continues the instruction; blank and
+  comment lines inside a continuation are skipped;
+* heredocs (``RUN``/``COPY``/``ADD``, also under ``ONBUILD``) swallow their body;
+* flags are ``--name=value`` words before the arguments, quotes removed;
+* ``FROM`` takes one word or ``word AS name``; the word is expanded with the global
+  ``ARG``s (those before the first ``FROM``); ``COPY --from`` and ``--mount from=``
+  with the stage's ``ARG``s; a previous stage name (any case), a stage index and
+  ``scratch`` are not images.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from pinlint.formats import ScanOptions
+from pinlint.model import Occurrence, ParseError
+
+__all__ = ["scan"]
+
+# BuildKit's reDirectives; Go's \s is ASCII [\t\n\f\r ].
+_DIRECTIVE = re.compile(
+    r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z"
+)
+_VALID_DIRECTIVES = frozenset({"escape", "syntax", "check"})
+# Instruction word and the whitespace after it (BuildKit's tokenWhitespace).
+_CMD = re.compile(r"([^\t\x0b\x0c\r ]+)[\t\x0b\x0c\r ]*")
+_ARG_WORD = re.compile(r"[^\t\x0b\x0c\r ]+")
+# FROM's arguments: one word, or ``word AS name`` (parseStringsWhitespaceDelimited).
+_FROM_ARGS = re.compile(
+    r"([^\t\x0b\x0c\r ]+)(?:[\t\x0b\x0c\r ]+[Aa][Ss][\t\x0b\x0c\r ]+([^\t\x0b\x0c\r ]+))?"
+    r"[\t\x0b\x0c\r ]*\Z"
+)
+# A flag word without quotes or backslashes, the common case: ``--from=build``.
+_FLAG_FAST = re.compile(
+    r"--([^\t\x0b\x0c\r =\"'\\]*)(?:=([^\t\x0b\x0c\r \"'\\]*))?(?=[\t\x0b\x0c\r ]|\Z)"
+)
+_SPACE = frozenset("\t\x0b\x0c\r ")
+_HEREDOC = re.compile(r"(\d*)<<(-?)([^<]*)\Z")
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
+_STAGE_INDEX = re.compile(r"[+-]?[0-9]+\Z")  # what Go's strconv.Atoi accepts
+_WHOLE_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\Z")
+_NAME_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# Anything that needs the slow, character-by-character word expansion.
+_WORD_SPECIAL = re.compile(r"[$'\"\\`]")
+# Instructions that can hold heredocs, and those worth a closer look.
+_HEREDOC_CMDS = frozenset({"run", "copy", "add"})
+_INTERESTING = frozenset({"from", "arg", "copy", "run", "add", "onbuild"})
+_ALWAYS = frozenset({"from", "arg"})
+_KEYWORDS = tuple(_INTERESTING)
+# Flags that take a value; written without ``=`` the value is the next word.
+_NO_FLAGS: frozenset[str] = frozenset()
+_VALUE_FLAGS = {
+    "from": frozenset({"platform"}),
+    "copy": frozenset({"from", "chown", "chmod", "exclude"}),
+    "add": frozenset({"chown", "chmod", "exclude", "checksum"}),
+    "run": frozenset({"mount", "network", "security", "device"}),
+}
+
+
+class _Val(NamedTuple):
+    """A value after expansion and where it came from."""
+
+    text: str | None  # None: a variable without a value went into it
+    span: tuple[int, int] | None  # file offsets of the text that supplies it, if one does
+    unresolved: str | None = None  # the variable without a value
+    var: str | None = None  # the first variable it came through
+
+
+_EMPTY = _Val("", None)
+
+
+class _WordError(Exception):
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.index = index
+
+
+class _Map:
+    """Character index in a logical instruction -> offset in the file."""
+
+    __slots__ = ("base", "offs", "starts")
+
+    def __init__(self, starts: list[int], offs: list[int]) -> None:
+        self.starts = starts
+        self.offs = offs
+        # One physical line (nearly every instruction): a plain shift.
+        self.base = offs[0] if len(starts) == 1 else -1
+
+    def off(self, i: int) -> int:
+        if self.base >= 0:
+            return self.base + i
+        starts = self.starts
+        k = len(starts) - 1
+        while starts[k] > i:
+            k -= 1
+        return self.offs[k] + i - starts[k]
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        if self.base >= 0:
+            return (self.base + a, self.base + max(a, b))
+        if b <= a:
+            o = self.off(a)
+            return (o, o)
+        return (self.off(a), self.off(b - 1) + 1)
+
+
+class _Flag(NamedTuple):
+    name: str
+    value: str  # after quote removal
+    start: int  # raw value in the logical line
+    end: int
+    direct: bool  # ``line[start:end] == value``: expand in place, spans are exact
+
+
+# --- words and variables ---------------------------------------------------------
+
+
+def _expand(s: str, i: int, end: int, env: Mapping[str, _Val], esc: str, m: _Map | None) -> _Val:
+    """Expand ``s[i:end]`` as BuildKit's shell lexer does (quotes, escapes, ``$VAR``)."""
+    if _WORD_SPECIAL.search(s, i, end) is None:
+        return _Val(s[i:end], m.span(i, end) if m is not None else None)
+    whole = _WHOLE_VAR.match(s, i, end)
+    if whole is not None:  # ``${BASE}`` or ``$BASE``, the usual spelling
+        return _lookup(env, whole.group(1) or whole.group(2))
+    val, _ = _word(s, i, end, "", env, esc, m)
+    return val
+
+
+def _word(
+    s: str, i: int, end: int, stop: str, env: Mapping[str, _Val], esc: str, m: _Map | None
+) -> tuple[_Val, int]:
+    """Lex ``s[i:end]`` up to ``stop`` (``}`` inside ``${…}``) and return the value.
+
+    The value keeps a span when it is one clean run of literal text (possibly quoted) or
+    passes one variable through unchanged; otherwise the caller uses the whole word.
+    """
+    texts: list[str] = []
+    regions: list[tuple[int, int]] = []  # clean literal runs (raw == text)
+    dirty = False  # an escaped character is in the text
+    single: _Val | None = None
+    nvars = 0
+    unresolved: str | None = None
+    var: str | None = None
+    run = -1
+
+    def piece(v: _Val) -> None:
+        nonlocal single, nvars, unresolved, var
+        nvars += 1
+        single = v
+        if v.text is None:
+            unresolved = unresolved or v.unresolved
+        else:
+            texts.append(v.text)
+        var = var or v.var
+
+    while i < end:
+        ch = s[i]
+        if ch == stop:
+            if run >= 0:
+                regions.append((run, i))
+                texts.append(s[run:i])
+            return _finish(texts, regions, dirty, single, nvars, unresolved, var, m), i + 1
+        if ch == "$" or ch == "'" or ch == '"' or ch == esc:
+            if run >= 0:
+                regions.append((run, i))
+                texts.append(s[run:i])
+                run = -1
+        else:
+            if run < 0:
+                run = i
+            i += 1
+            continue
+        if ch == "$":
+            v, i = _dollar(s, i, end, env, esc, m)
+            if v is None:  # a lone ``$``
+                texts.append("$")
+                dirty = True
+            else:
+                piece(v)
+        elif ch == "'":
+            j = s.find("'", i + 1, end)
+            if j < 0:
+                raise _WordError(
+                    "unexpected end of statement while looking for matching single-quote", i
+                )
+            regions.append((i + 1, j))
+            texts.append(s[i + 1 : j])
+            i = j + 1
+        elif ch == '"':
+            i += 1
+            start = i
+            while True:
+                if i >= end:
+                    raise _WordError(
+                        "unexpected end of statement while looking for matching double-quote",
+                        start - 1,
+                    )
+                c = s[i]
+                if c == '"' or c == "$" or c == esc:
+                    if i > start:
+                        regions.append((start, i))
+                        texts.append(s[start:i])
+                    if c == '"':
+                        i += 1
+                        break
+                    if c == "$":
+                        v, i = _dollar(s, i, end, env, esc, m)
+                        if v is None:
+                            texts.append("$")
+                            dirty = True
+                        else:
+                            piece(v)
+                    else:
+                        nxt = s[i + 1] if i + 1 < end else ""
+                        if nxt in ('"', "$", esc) and nxt:
+                            texts.append(nxt)
+                            i += 2
+                        else:
+                            texts.append(c)
+                            i += 1
+                        dirty = True
+                    start = i
+                else:
+                    i += 1
+        else:  # escape character: the next one is literal; at the end it is dropped
+            if i + 1 < end:
+                texts.append(s[i + 1])
+            dirty = True
+            i += 2
+    if stop:
+        raise _WordError(f"missing '{stop}'", end)
+    if run >= 0:
+        regions.append((run, end))
+        texts.append(s[run:end])
+    return _finish(texts, regions, dirty, single, nvars, unresolved, var, m), end
+
+
+def _finish(
+    texts: list[str],
+    regions: list[tuple[int, int]],
+    dirty: bool,
+    single: _Val | None,
+    nvars: int,
+    unresolved: str | None,
+    var: str | None,
+    m: _Map | None,
+) -> _Val:
+    if single is not None and nvars == 1 and not dirty and not any(a < b for a, b in regions):
+        return single  # ``${IMG}``, ``"${IMG}"``, ``${IMG:-nginx}``: passes one value through
+    if unresolved is not None:
+        return _Val(None, None, unresolved, var)
+    span = None
+    if nvars == 0 and not dirty and len(regions) == 1 and m is not None:
+        span = m.span(*regions[0])
+    return _Val("".join(texts), span, None, var)
+
+
+def _dollar(
+    s: str, i: int, end: int, env: Mapping[str, _Val], esc: str, m: _Map | None
+) -> tuple[_Val | None, int]:
+    """``s[i] == '$'``: expand one parameter; ``None`` for a ``$`` that is just text."""
+    j = i + 1
+    if j < end and s[j] == "{":
+        k = j + 1
+        while k < end and s[k] in _NAME_CHAR:
+            k += 1
+        name = s[j + 1 : k]
+        if k >= end:
+            raise _WordError("missing '}'", i)
+        if not name:
+            raise _WordError("bad substitution", i)
+        op = s[k]
+        cur = _lookup(env, name)
+        if op == "}":
+            return cur, k + 1
+        colon = op == ":"
+        if colon:
+            k += 1
+            op = s[k] if k < end else ""
+            if op not in ("-", "+", "?"):
+                raise _WordError(f"unsupported modifier ({op}) in substitution", k)
+        if op in ("-", "+", "?"):
+            alt, k = _word(s, k + 1, end, "}", env, esc, m)
+            unset = name not in env
+            empty = unset or not env[name].text
+            missing = empty if colon else unset
+            if op == "-":
+                return (alt if missing else cur), k
+            if op == "+":
+                return (_EMPTY if missing else alt), k
+            return (_Val(None, None, name, name) if missing else cur), k
+        if op in ("#", "%", "/"):
+            return _pattern(s, k, end, op, cur, name, env, esc)
+        raise _WordError(f"unsupported modifier ({op}) in substitution", k)
+    k = j
+    if k < end and s[k].isdigit():
+        while k < end and s[k].isdigit():
+            k += 1
+    else:
+        while k < end and s[k] in _NAME_CHAR:
+            k += 1
+    if k == j:
+        return None, j
+    return _lookup(env, s[j:k]), k
+
+
+def _lookup(env: Mapping[str, _Val], name: str) -> _Val:
+    v = env.get(name)
+    if v is None:
+        return _Val(None, None, name, name)
+    return v if v.var is not None else v._replace(var=name)
+
+
+def _pattern(
+    s: str,
+    k: int,
+    end: int,
+    op: str,
+    cur: _Val,
+    name: str,
+    env: Mapping[str, _Val],
+    esc: str,
+) -> tuple[_Val, int]:
+    """``${VAR#pat}``, ``##``, ``%``, ``%%``, ``/pat/repl``, ``//``: rare, so lazy imports."""
+    import fnmatch
+
+    longest = k + 1 < end and s[k + 1] == op
+    k += 2 if longest else 1
+    if op == "/":
+        pat, k = _word(s, k, end, "/", env, esc, None)
+        repl, k = _word(s, k, end, "}", env, esc, None)
+    else:
+        pat, k = _word(s, k, end, "}", env, esc, None)
+        repl = _EMPTY
+    value = cur.text
+    if value is None or pat.text is None or repl.text is None:
+        return _Val(None, None, cur.unresolved or pat.unresolved or repl.unresolved, name), k
+    rx = re.compile(fnmatch.translate(pat.text))  # anchored at the end: full matches
+    n = len(value)
+    if op == "/":
+        out: list[str] = []
+        at, replaced = 0, False
+        while at < n:
+            hit = None
+            if longest or not replaced:  # the longest non-empty match here, as bash takes it
+                hit = next((e for e in range(n, at, -1) if rx.match(value, at, e)), None)
+            if hit is None:
+                out.append(value[at])
+                at += 1
+            else:
+                out.append(repl.text)
+                at, replaced = hit, True
+        value = "".join(out)
+    elif op == "#":
+        cuts = range(n, -1, -1) if longest else range(n + 1)
+        value = next((value[c:] for c in cuts if rx.match(value, 0, c)), value)
+    else:
+        cuts = range(n + 1) if longest else range(n, -1, -1)
+        value = next((value[:c] for c in cuts if rx.match(value, c)), value)
+    return _Val(value, None, None, name), k
+
+
+# --- flags and heredocs ---------------------------------------------------------
+
+
+def _flags(s: str, i: int, value_flags: frozenset[str]) -> tuple[list[_Flag], int]:
+    """BuildKit's extractBuilderFlags, keeping where each value is written."""
+    out: list[_Flag] = []
+    n = len(s)
+    while True:
+        while i < n and s[i] in _SPACE:
+            i += 1
+        if not s.startswith("--", i):
+            return out, i
+        fast = _FLAG_FAST.match(s, i)
+        if fast is not None:
+            name, value = fast.group(1), fast.group(2)
+            vs, i = fast.start(2), fast.end()
+            if value is None and name == "":
+                return out, i  # ``--`` ends the flags
+        else:
+            word_start = i
+            word, i = _flag_word(s, i)
+            name, sep, value_s = word[2:].partition("=")
+            value = value_s if sep else None
+            eq = s.find("=", word_start, i)
+            vs = eq + 1 if eq >= 0 else i
+        if value is None:
+            if name not in value_flags:
+                out.append(_Flag(name, "true", i, i, False))
+                continue
+            while i < n and s[i] in _SPACE:
+                i += 1
+            vs = i
+            if i >= n:
+                out.append(_Flag(name, "", i, i, False))
+                return out, i
+            value, i = _flag_word(s, i)
+        out.append(_direct(s, name, value, vs, i))
+
+
+def _flag_word(s: str, i: int) -> tuple[str, int]:
+    """One word as extractBuilderFlags reads it: quotes removed, backslash escapes."""
+    buf: list[str] = []
+    n = len(s)
+    while i < n:
+        ch = s[i]
+        if ch in _SPACE:
+            break
+        if ch == "'" or ch == '"':
+            i += 1
+            while i < n and s[i] != ch:
+                if s[i] == "\\" and i + 1 < n:
+                    i += 1
+                buf.append(s[i])
+                i += 1
+            i += 1
+            continue
+        if ch == "\\":
+            i += 1
+            if i >= n:
+                break
+            ch = s[i]
+        buf.append(ch)
+        i += 1
+    return "".join(buf), min(i, n)
+
+
+def _direct(s: str, name: str, value: str, vs: int, ve: int) -> _Flag:
+    raw = s[vs:ve]
+    if raw == value:
+        return _Flag(name, value, vs, ve, True)
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'" and raw[1:-1] == value:
+        return _Flag(name, value, vs + 1, ve - 1, True)
+    return _Flag(name, value, vs, ve, False)
+
+
+def _shell_words(s: str) -> list[str]:
+    """Words split as a shell would, quotes and backslashes kept (heredoc detection)."""
+    words: list[str] = []
+    buf: list[str] = []
+    quote = ""
+    i, n = 0, len(s)
+    while i < n:
+        ch = s[i]
+        if quote:
+            buf.append(ch)
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"' and i + 1 < n:
+                buf.append(s[i + 1])
+                i += 1
+        elif ch.isspace():
+            if buf:
+                words.append("".join(buf))
+                buf = []
+        else:
+            buf.append(ch)
+            if ch == "'" or ch == '"':
+                quote = ch
+            elif ch == "\\" and i + 1 < n:
+                buf.append(s[i + 1])
+                i += 1
+        i += 1
+    if buf:
+        words.append("".join(buf))
+    return words
+
+
+def _heredocs(line: str) -> list[tuple[str, bool]]:
+    """(terminator, strip leading tabs) for each heredoc opened on ``line``."""
+    docs = []
+    for word in _shell_words(line):
+        if "<<" not in word:
+            continue
+        m = _HEREDOC.match(word)
+        if m is None or not m.group(3):
+            continue
+        names = _shell_words(m.group(3))
+        if len(names) != 1:
+            continue
+        # Quotes removed; BuildKit leaves an unknown ``$VAR`` as written.
+        name = _expand(names[0], 0, len(names[0]), {}, "\\", None).text or names[0]
+        docs.append((name, m.group(2) == "-"))
+    return docs
+
+
+def _is_json_form(rest: str) -> bool:
+    """parseMaybeJSON: a JSON array of strings is the exec form (no heredocs there)."""
+    if not rest.lstrip().startswith("["):
+        return False
+    import json
+
+    try:
+        value = json.loads(rest)
+    except ValueError:
+        return False
+    if not all(isinstance(x, str) for x in value):
+        raise _WordError(
+            "when using JSON array syntax, arrays must be comprised of strings only", 0
+        )
+    return True
+
+
+# --- the scanner ----------------------------------------------------------------
+
+
+class _Scanner:
+    def __init__(self, path: str, text: str, build_args: Mapping[str, str]) -> None:
+        self.path = path
+        self.text = text
+        self.build_args = build_args
+        self.bom = 1 if text.startswith("\ufeff") else 0
+        self.found: list[Occurrence] = []
+        self.esc = "\\"
+        self.global_env: dict[str, _Val] = {}
+        self.stage_env: dict[str, _Val] = {}
+        self.in_stage = False
+        self.stages: set[str] = set()
+
+    # positions
+
+    def where(self, off: int) -> tuple[int, int]:
+        text = self.text
+        line_start = text.rfind("\n", 0, off) + 1
+        if line_start == 0:
+            line_start = self.bom  # the BOM is not a column anybody sees
+        return text.count("\n", 0, off) + 1, off - line_start + 1
+
+    def error(self, message: str, off: int) -> ParseError:
+        return ParseError(message, *self.where(off))
+
+    def add(self, v: _Val, word: tuple[int, int], context: str, instr_line: int) -> None:
+        image = v.text
+        unresolved = v.unresolved
+        span = v.span
+        if image == "" and v.var is not None:  # an empty variable: ask for its value
+            image, unresolved = None, v.var
+        if image is None or span is None:
+            span = word
+        start, end = span
+        line, column = self.where(start)
+        self.found.append(
+            Occurrence(
+                path=self.path,
+                start=start,
+                end=end,
+                line=line,
+                column=column,
+                written=self.text[start:end],
+                image=image,
+                context=context,
+                use_line=instr_line if instr_line != line else None,
+                unresolved=unresolved if image is None else None,
+            )
+        )
+
+    # directives
+
+    def directives(self, lines: list[str]) -> None:
+        """``# escape`` as the parser reads it, ``# syntax`` as the frontend picks it."""
+        bom = self.bom
+        seen: set[str] = set()
+        off = 0
+        for idx, raw in enumerate(lines):
+            line_off = off + (bom if idx == 0 else 0)
+            off += len(raw) + 1
+            body = (raw[bom:] if idx == 0 else raw).rstrip("\r")
+            stripped = body.lstrip()
+            m = _DIRECTIVE.match(stripped)
+            if m is None or m.group(1).lower() not in _VALID_DIRECTIVES:
+                break
+            key = m.group(1).lower()
+            if key in seen:
+                raise self.error(f"only one {key} parser directive can be used", line_off)
+            seen.add(key)
+            if key == "escape":
+                if m.group(2) not in ("\\", "`"):
+                    start = line_off + len(body) - len(stripped) + m.start(2)
+                    raise self.error(
+                        f"invalid escape token '{m.group(2)}' does not match ` or \\", start
+                    )
+                self.esc = m.group(2)
+        # The frontend (parser.DetectSyntax) skips a shebang line and wants '#' in
+        # column 1; it takes the first "syntax" it meets.
+        seen = set()
+        off = 0
+        for idx, raw in enumerate(lines):
+            line_off = off + (bom if idx == 0 else 0)
+            off += len(raw) + 1
+            body = (raw[bom:] if idx == 0 else raw).rstrip("\r")
+            if idx == 0 and body.startswith("#!"):
+                continue
+            m = _DIRECTIVE.match(body)
+            if m is None or m.group(1).lower() not in _VALID_DIRECTIVES:
+                break
+            key = m.group(1).lower()
+            if key in seen:
+                break
+            seen.add(key)
+            if key == "syntax":
+                ref = m.group(2).split(" ", 1)[0]
+                start = line_off + m.start(2)
+                line, column = self.where(start)
+                self.found.append(
+                    Occurrence(
+                        self.path, start, start + len(ref), line, column, ref, ref, "# syntax"
+                    )
+                )
+                break
+
+    # instructions
+
+    def run(self) -> list[Occurrence]:
+        text = self.text
+        lines = text.split("\n")
+        if lines[0].lstrip("\ufeff").lstrip().startswith("#"):
+            self.directives(lines)
+        esc = self.esc
+        n = len(lines)
+        li = 0
+        off = self.bom
+        if self.bom:
+            lines[0] = lines[0][1:]
+        while li < n:
+            raw = lines[li]
+            loff = off
+            off += len(raw) + 1
+            li += 1
+            s = raw.lstrip()
+            if not s or s[0] == "#":
+                continue
+            first = li
+            lead = len(raw) - len(s)
+            if s[-1] == "\r":
+                s = s.rstrip("\r")
+            t = s.rstrip(" \t") if s[-1] in " \t" else s
+            cont = t[-1] == esc and (len(t) == 1 or t[-2] != esc)
+            # Most lines are instructions nobody needs to look at: decide on the first
+            # line (a keyword cut by a continuation is joined first, as BuildKit does).
+            keep = s[:8].lower().startswith(_KEYWORDS) or (cont and " " not in t and "\t" not in t)
+            if not cont:
+                if not keep:
+                    continue
+                logical = s
+                starts, offs = [0], [loff + lead]
+            else:
+                # A continued instruction: join the pieces, remember where each starts.
+                logical = t[:-1]
+                starts, offs = [0], [loff + lead]
+                while li < n:
+                    raw = lines[li]
+                    loff = off
+                    off += len(raw) + 1
+                    li += 1
+                    body = raw.rstrip("\r")
+                    stripped = body.lstrip()
+                    if not stripped or stripped[0] == "#":
+                        continue
+                    t = body.rstrip(" \t")
+                    cont = t[-1] == esc and (len(t) == 1 or t[-2] != esc)
+                    if keep:
+                        starts.append(len(logical))
+                        offs.append(loff)
+                        logical += t[:-1] if cont else body
+                    if not cont:
+                        break
+                if not keep:
+                    continue
+            cmd = _CMD.match(logical)
+            if cmd is None:
+                continue
+            kw = cmd.group(1).lower()
+            if kw not in _INTERESTING:
+                continue
+            if kw not in _ALWAYS and "--" not in logical and "<<" not in logical:
+                continue  # no flags, no heredoc: nothing to see (most RUN and COPY lines)
+            m = _Map(starts, offs)
+            try:
+                heredocs = self.instruction(kw, logical, cmd.end(), m, first)
+                docs = _heredocs(logical) if heredocs and "<<" in logical else []
+            except _WordError as e:
+                raise self.error(e.message, m.off(min(e.index, max(len(logical) - 1, 0)))) from e
+            if docs:
+                for name, chomp in docs:
+                    while True:
+                        if li >= n:
+                            raise self.error("unterminated heredoc", m.off(0))
+                        raw = lines[li]
+                        off += len(raw) + 1
+                        li += 1
+                        end = raw.rstrip("\r\n")
+                        if (end.lstrip("\t") if chomp else end) == name:
+                            break
+        return self.found
+
+    def instruction(self, kw: str, s: str, i: int, m: _Map, line: int) -> bool:
+        """Handle one logical instruction; return whether it may open heredocs."""
+        if kw == "onbuild":
+            sub = _CMD.match(s, i)
+            if sub is None:
+                return False
+            kw = sub.group(1).lower()
+            if kw not in _HEREDOC_CMDS:
+                return False
+            _, rest = _flags(s, sub.end(), _VALUE_FLAGS.get(kw, _NO_FLAGS))
+            return not _is_json_form(s[rest:])
+        if s.startswith("--", i):
+            flags, rest = _flags(s, i, _VALUE_FLAGS.get(kw, _NO_FLAGS))
+        else:
+            flags, rest = [], i
+        if kw == "from":
+            self.from_(s, rest, m, line)
+            return False
+        if kw == "arg":
+            self.arg(s, rest, m)
+            return False
+        if kw == "copy":
+            for f in flags:
+                if f.name == "from":
+                    self.stage_ref(f, s, m, "COPY --from", line)
+        elif kw == "run":
+            for f in flags:
+                if f.name == "mount":
+                    self.mount(f, s, m, line)
+        return "<<" in s and not _is_json_form(s[rest:])
+
+    def from_(self, s: str, i: int, m: _Map, line: int) -> None:
+        args = _FROM_ARGS.match(s, i)
+        if args is None:
+            raise _WordError("FROM requires either one or three arguments", 0)
+        stage = args.group(2)
+        if stage is not None and _STAGE_NAME.match(stage.lower()) is None:
+            raise _WordError(
+                f"invalid name for build stage: {stage!r}, "
+                "name can't start with a number or contain symbols",
+                args.start(2),
+            )
+        a, b = args.span(1)
+        v = _expand(s, a, b, self.global_env, self.esc, m)
+        if v.text is None or (v.text != "scratch" and v.text.lower() not in self.stages):
+            self.add(v, m.span(a, b), "FROM", line)
+        if stage is not None:
+            self.stages.add(stage.lower())
+        self.in_stage = True
+        self.stage_env = {}
+
+    def arg(self, s: str, i: int, m: _Map) -> None:
+        env = self.stage_env if self.in_stage else self.global_env
+        for a, b in _arg_words(s, i, self.esc):
+            eq = s.find("=", a, b)
+            if eq < 0:
+                key = s[a:b]
+                if self.in_stage and key in self.global_env:
+                    env[key] = self.global_env[key]
+                elif key in self.build_args:
+                    env[key] = _Val(self.build_args[key], None)
+                else:
+                    env.pop(key, None)
+                continue
+            key = s[a:eq]
+            v = _expand(s, eq + 1, b, env, self.esc, m)
+            if key in self.build_args:
+                # --build-arg wins; the default is still what the file says.
+                own = v.span
+                raw = m.span(eq + 1, b)
+                if own is None or not (raw[0] <= own[0] and own[1] <= raw[1]):
+                    own = raw
+                v = _Val(self.build_args[key], own, None, key)
+            env[key] = v
+
+    def stage_ref(self, f: _Flag, s: str, m: _Map, context: str, line: int) -> None:
+        if f.direct:
+            v = _expand(s, f.start, f.end, self.stage_env, self.esc, m)
+        else:
+            v = _expand(f.value, 0, len(f.value), self.stage_env, self.esc, None)
+        self.check_stage(v, m.span(f.start, f.end), context, line)
+
+    def check_stage(self, v: _Val, word: tuple[int, int], context: str, line: int) -> None:
+        text = v.text
+        if text is not None:
+            if text == "" and v.var is None:
+                return  # ``--from=``: the build context
+            if text.lower() in self.stages or _STAGE_INDEX.match(text):
+                return
+        self.add(v, word, context, line)
+
+    def mount(self, f: _Flag, s: str, m: _Map, line: int) -> None:
+        if '"' in f.value:
+            # The mount spec is CSV: quoted fields are rare, read them without spans.
+            import csv
+
+            fields = [(field, -1) for row in csv.reader([f.value]) for field in row]
+        elif f.direct:
+            fields = []
+            pos = f.start
+            for field in f.value.split(","):
+                fields.append((field, pos))
+                pos += len(field) + 1
+        else:
+            fields = [(field, -1) for field in f.value.split(",")]
+        typ = "bind"
+        ref: tuple[str, int] | None = None
+        for field, pos in fields:
+            key, sep, value = field.partition("=")
+            key = key.lower()
+            if key == "type" and sep:
+                typ = value.lower()
+            elif key == "from" and sep:
+                ref = (value, pos + len(key) + 1 if pos >= 0 else -1)
+        if ref is None or typ not in ("bind", "cache"):
+            return
+        value, pos = ref
+        if pos >= 0:
+            v = _expand(s, pos, pos + len(value), self.stage_env, self.esc, m)
+            word = m.span(pos, pos + len(value))
+        else:
+            v = _expand(value, 0, len(value), self.stage_env, self.esc, None)
+            word = m.span(f.start, f.end)
+        self.check_stage(v, word, "RUN --mount", line)
+
+
+def _arg_words(s: str, i: int, esc: str) -> list[tuple[int, int]]:
+    """BuildKit's parseWords for ARG: whitespace outside quotes splits words."""
+    if _WORD_SPECIAL.search(s, i) is None:
+        return [(w.start(), w.end()) for w in _ARG_WORD.finditer(s, i)]
+    words = []
+    n = len(s)
+    start = -1
+    quote = ""
+    while i < n:
+        ch = s[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == esc and quote != "'":
+                i += 1
+        elif ch.isspace():
+            if start >= 0:
+                words.append((start, i))
+                start = -1
+        else:
+            if start < 0:
+                start = i
+            if ch == "'" or ch == '"':
+                quote = ch
+            elif ch == esc:
+                i += 1
+        i += 1
+    if start >= 0:
+        words.append((start, min(i, n)))
+    return words
+
+
+def scan(path: str, text: str, options: ScanOptions) -> list[Occurrence]:
+    """Image references in a Dockerfile, each with the span to rewrite."""
+    return _Scanner(path, text, options.build_args).run()
