@@ -1,0 +1,249 @@
+"""Image references, parsed and normalised as docker does.
+
+This follows ``github.com/distribution/reference`` (``regexp.go``, ``normalize.go``,
+``reference.go``) and the digest checks of ``github.com/opencontainers/go-digest``
+v1.0.0, so that a reference pinlint accepts is one ``docker pull`` accepts, and the
+other way round.  :func:`parse` is ``ParseNormalizedNamed``: ``nginx`` is
+``docker.io/library/nginx``.
+
+Grammar (from ``reference.go``)::
+
+    reference        := name [ ":" tag ] [ "@" digest ]
+    name             := [domain '/'] remote-name
+    domain           := host [':' port-number]
+    host             := domain-name | IPv4address | \\[ IPv6address \\]
+    domain-name      := domain-component ['.' domain-component]*
+    domain-component := /([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])/
+    port-number      := /[0-9]+/
+    path-component   := alpha-numeric [separator alpha-numeric]*
+    remote-name      := path-component ['/' path-component]*
+    alpha-numeric    := /[a-z0-9]+/
+    separator        := /[_.]|__|[-]+/
+    tag              := /[\\w][\\w.-]{0,127}/
+    digest           := algorithm ":" hex   (hex: at least 32 hex digits)
+
+This module runs for every reference in a tree, and on every pre-commit call: the
+expressions are compiled once at import, results are memoised, and it imports only
+``re``, ``dataclasses`` and ``functools`` (which ``re`` imports anyway).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools  # already imported by re: free
+import re
+
+__all__ = ["InvalidReference", "Reference", "parse"]
+
+DEFAULT_DOMAIN = "docker.io"
+# The Docker Hub registry API does not answer on docker.io itself.
+DOCKER_HUB_API_HOST = "registry-1.docker.io"
+_LEGACY_DEFAULT_DOMAIN = "index.docker.io"
+_OFFICIAL_REPO_PREFIX = "library/"
+# Upstream (since v0.6.0) limits the repository path, not the domain: a long registry
+# host must not make a valid repository invalid.
+# https://github.com/distribution/reference/pull/9
+REPOSITORY_NAME_MAX_LENGTH = 255
+
+# Go's regexp has no backtracking; Python's does.  The grammar has no nested
+# quantifiers that blow up, but a bound keeps a pathological input (a 1 MB line in an
+# image position) cheap.  The longest valid reference is far below it: host (253) +
+# port + path (255) + tag (128) + a sha512 digest (135).
+_MAX_INPUT_LENGTH = 4096
+
+# ``\w`` is spelled out: in Go it is ASCII only, in Python's ``str`` patterns it is not.
+_TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+
+_REFERENCE_RE = re.compile(
+    rf"""
+    (?P<name>
+        (?:
+            (?P<domain>
+                (?:
+                    # domain-name: DNS-like components, upper case allowed
+                    (?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])
+                    (?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*
+                  |
+                    # IPv6 between brackets; no zone ids, no IPv4-mapped forms
+                    \[[a-fA-F0-9:]+\]
+                )
+                (?::[0-9]+)?            # optional port
+            )
+            /
+        )?
+        (?P<path>
+            # path components: lower case only, separated by one period, one or two
+            # underscores, or any number of dashes
+            [a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*
+            (?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*
+        )
+    )
+    (?::(?P<tag>{_TAG_PATTERN}))?
+    (?:@(?P<digest>{_DIGEST_PATTERN}))?
+    """,
+    re.VERBOSE,
+)
+_TAG_RE = re.compile(_TAG_PATTERN)
+_DIGEST_RE = re.compile(_DIGEST_PATTERN)
+# A bare 64-hex string is an image id, not a repository name (``ParseNormalizedNamed``).
+_IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}")
+# go-digest's looser syntax: it separates "unsupported algorithm" from "bad format".
+_GO_DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+_HEX_LOWER_RE = re.compile(r"[a-f0-9]+")
+# Algorithms docker accepts, with the hex length of each (go-digest's ``Size() * 2``).
+_DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+
+
+class InvalidReference(ValueError):
+    """Text that is not an image reference; ``str()`` says what is wrong."""
+
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.text = text
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reference:
+    """A parsed reference: the user's spelling plus docker's normalised form."""
+
+    name: str  # the name exactly as written, without tag or digest
+    tag: str | None
+    digest: str | None  # "sha256:..."
+    domain: str  # normalised registry: "docker.io", "ghcr.io", "localhost:5000"
+    path: str  # normalised repository path: "library/nginx", "a/b"
+
+    def __str__(self) -> str:
+        return self.with_pin(self.tag, self.digest)
+
+    @property
+    def familiar(self) -> str:
+        """docker's ``FamiliarName``: ``nginx``, ``user/app``, ``ghcr.io/a/b``."""
+        if self.domain != DEFAULT_DOMAIN:
+            return f"{self.domain}/{self.path}"
+        if self.path.startswith(_OFFICIAL_REPO_PREFIX):
+            rest = self.path[len(_OFFICIAL_REPO_PREFIX) :]
+            # Only one level: "library/foo/bar" stays as it is, as upstream does.
+            if "/" not in rest:
+                return rest
+        return self.path
+
+    @property
+    def canonical(self) -> str:
+        """The fully qualified name: ``docker.io/library/nginx``."""
+        return f"{self.domain}/{self.path}"
+
+    @property
+    def api_host(self) -> str:
+        """The host that serves the registry API for this reference."""
+        return DOCKER_HUB_API_HOST if self.domain == DEFAULT_DOMAIN else self.domain
+
+    def with_pin(self, tag: str | None, digest: str | None) -> str:
+        """This name as the user wrote it, with ``tag`` and ``digest`` (either may be None)."""
+        text = self.name
+        if tag is not None:
+            if _TAG_RE.fullmatch(tag) is None:
+                raise InvalidReference("invalid tag format", tag)
+            text += f":{tag}"
+        if digest is not None:
+            if _DIGEST_RE.fullmatch(digest) is None:
+                raise InvalidReference("invalid digest format", digest)
+            _check_digest(digest, digest)
+            text += f"@{digest}"
+        return text
+
+
+def _split_docker_domain(text: str) -> tuple[str, str, bool]:
+    """``splitDockerDomain``: (domain, remainder, whether the first component is a host).
+
+    ``remainder`` keeps any tag and digest.  Called on the raw text, before it is
+    validated, exactly like upstream.
+    """
+    first, slash, rest = text.partition("/")
+    if not slash:
+        # A single component is always a Docker Hub name, even "localhost:5000"
+        # (name "localhost", tag "5000") or "example.com".
+        return DEFAULT_DOMAIN, _OFFICIAL_REPO_PREFIX + text, False
+    if first == "localhost":
+        domain, remainder, is_host = first, rest, True
+    elif first == _LEGACY_DEFAULT_DOMAIN:
+        domain, remainder, is_host = DEFAULT_DOMAIN, rest, True
+    elif "." in first or ":" in first:
+        domain, remainder, is_host = first, rest, True
+    elif first.lower() != first:
+        # Repository paths are lower case, so an upper-case first component can only
+        # be a host.
+        domain, remainder, is_host = first, rest, True
+    else:
+        domain, remainder, is_host = DEFAULT_DOMAIN, text, False
+    if domain == DEFAULT_DOMAIN and "/" not in remainder:
+        # "docker.io/nginx" is "docker.io/library/nginx".
+        remainder = _OFFICIAL_REPO_PREFIX + remainder
+    return domain, remainder, is_host
+
+
+def _check_digest(digest: str, text: str) -> None:
+    """go-digest v1.0.0 ``Digest.Validate`` for a digest the reference grammar accepted."""
+    algorithm, _, encoded = digest.partition(":")
+    expected = _DIGEST_HEX_LENGTHS.get(algorithm)
+    if expected is None:
+        if _GO_DIGEST_RE.fullmatch(digest) is None:
+            raise InvalidReference("invalid checksum digest format", text)
+        raise InvalidReference("unsupported digest algorithm", text)
+    if len(encoded) != expected:
+        raise InvalidReference("invalid checksum digest length", text)
+    if _HEX_LOWER_RE.fullmatch(encoded) is None:
+        # Digests are lower-case hex; "sha256:ABC..." names no blob.
+        raise InvalidReference("invalid checksum digest format", text)
+
+
+# A tree repeats the same few references many times; results are immutable, and a
+# raised InvalidReference is not cached (invalid text is rare).
+@functools.lru_cache(maxsize=4096)
+def parse(text: str) -> Reference:
+    """Parse an image reference as ``docker pull`` does; raise :class:`InvalidReference`."""
+    if not text:
+        raise InvalidReference("repository name must have at least one component", text)
+    if len(text) > _MAX_INPUT_LENGTH:
+        raise InvalidReference("invalid reference format: too long", text)
+    if _IDENTIFIER_RE.fullmatch(text) is not None:
+        raise InvalidReference(
+            "invalid repository name: cannot specify 64-byte hexadecimal strings", text
+        )
+    domain, remainder, is_host = _split_docker_domain(text)
+    remote = remainder.partition(":")[0]
+    if remote.lower() != remote:
+        raise InvalidReference("invalid reference format: repository name must be lowercase", text)
+    match = _REFERENCE_RE.fullmatch(text)
+    if match is None:
+        lowered = text.lower()
+        if lowered != text and _REFERENCE_RE.fullmatch(lowered) is not None:
+            raise InvalidReference(
+                "invalid reference format: repository name must be lowercase", text
+            )
+        raise InvalidReference("invalid reference format", text)
+    if is_host and match["domain"] is None:
+        # The first component looks like a host to docker ("foo_bar.com/app") but is
+        # not a valid one.  Upstream then yields an empty domain and fails later,
+        # when it contacts the registry; say so now.
+        raise InvalidReference(
+            f"invalid reference format: {text.partition('/')[0]!r} is not a valid registry host",
+            text,
+        )
+    path = remainder.partition("@")[0].partition(":")[0]
+    if len(path) > REPOSITORY_NAME_MAX_LENGTH:
+        raise InvalidReference(
+            f"repository name must not be more than {REPOSITORY_NAME_MAX_LENGTH} characters",
+            text,
+        )
+    digest = match["digest"]
+    if digest is not None:
+        _check_digest(digest, text)
+    return Reference(
+        name=match["name"],
+        tag=match["tag"],
+        digest=digest,
+        domain=domain,
+        path=path,
+    )
