@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime
 import os
@@ -35,12 +36,31 @@ def pinlint_command() -> list[str]:
     return [sys.executable, "-m", "pinlint"]
 
 
+_PYCACHE: list[str] = []
+
+
 def bench_env(**extra: str) -> dict[str, str]:
     """The environment of the measured commands: the caller's, minus what would change
-    pinlint's output format or read a user's settings."""
+    pinlint's output format or read a user's settings, and with bytecode caching on.
+
+    A development shell often sets PYTHONDONTWRITEBYTECODE, which makes every run compile
+    pinlint's modules from source (tens of milliseconds); installed tools run from cached
+    bytecode.  The cache goes to a temporary PYTHONPYCACHEPREFIX, so that the benchmark
+    writes nothing next to the sources; the warm-up runs fill it.
+    """
+    if not _PYCACHE:
+        _PYCACHE.append(tempfile.mkdtemp(prefix="pinlint-bench-pycache-"))
+        atexit.register(shutil.rmtree, _PYCACHE[0], True)
     env = dict(os.environ)
-    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "PINLINT_CACHE_DIR"):
+    for name in (
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "PINLINT_CACHE_DIR",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUNBUFFERED",
+    ):
         env.pop(name, None)
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE[0]
     env.update(extra)
     return env
 
