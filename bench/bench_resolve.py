@@ -273,17 +273,40 @@ def measure(
     warm_requests = Requests(registry.requests(since=mark))
 
     n = len(refs)
+
+    def cpu(runs: Sequence[Run]) -> str:
+        return _s(median([r.cpu for r in runs]))
+
     rows = [
-        [f"pinlint . (offline, {args.runs} runs)", _s(o), _s(min(r.wall for r in offline)), "0"],
+        [
+            f"pinlint . (offline, {args.runs} runs)",
+            _s(o),
+            _s(min(r.wall for r in offline)),
+            cpu(offline),
+            "0",
+        ],
         [
             f"pinlint --resolve --no-cache . ({args.runs} runs)",
             _s(w),
             _s(min(r.wall for r in resolved)),
-            str(median([float(q.total) for q in per_run])),
+            cpu(resolved),
+            f"{median([float(q.total) for q in per_run]):.0f}",
         ],
-        ["  difference", _s(extra), "", ""],
-        ["pinlint --resolve . (cold cache)", _s(cold.wall), "", str(cold_requests.total)],
-        ["pinlint --resolve . (warm cache)", _s(warm.wall), "", str(warm_requests.total)],
+        ["  difference", _s(extra), "", "", ""],
+        [
+            "pinlint --resolve . (cold cache)",
+            _s(cold.wall),
+            "",
+            cpu([cold]),
+            str(cold_requests.total),
+        ],
+        [
+            "pinlint --resolve . (warm cache)",
+            _s(warm.wall),
+            "",
+            cpu([warm]),
+            str(warm_requests.total),
+        ],
     ]
     skopeo = shutil.which("skopeo")
     if skopeo and not args.no_skopeo:
@@ -291,10 +314,17 @@ def measure(
         seconds, failures = skopeo_loop(refs, skopeo)
         sk = Requests(registry.requests(since=mark))
         note = f" ({failures} failed)" if failures else ""
-        rows.append([f"skopeo inspect --raw, {n} in a row{note}", _s(seconds), "", str(sk.total)])
+        label = f"skopeo inspect --raw, {n} in a row{note}"
+        rows.append([label, _s(seconds), "", "", str(sk.total)])
     table(
         rows,
-        [f"{n} distinct references, +{args.delay * 2000:.0f} ms RTT", "median", "min", "requests"],
+        [
+            f"{n} distinct references, +{args.delay * 2000:.0f} ms RTT",
+            "median",
+            "min",
+            "cpu",
+            "requests",
+        ],
     )
 
     last = per_run[-1]
