@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from pinlint.formats import ScanOptions
 from pinlint.model import Occurrence, ParseError
@@ -63,7 +62,8 @@ _WORD_SPECIAL = re.compile(r"[$'\"\\`]")
 _HEREDOC_CMDS = frozenset({"run", "copy", "add"})
 _INTERESTING = frozenset({"from", "arg", "copy", "run", "add", "onbuild"})
 _ALWAYS = frozenset({"from", "arg"})
-_KEYWORDS = tuple(_INTERESTING)
+_ALWAYS_T = tuple(_ALWAYS)
+_FLAGGED_T = tuple(_INTERESTING - _ALWAYS)
 # Flags that take a value; written without ``=`` the value is the next word.
 _NO_FLAGS: frozenset[str] = frozenset()
 _VALUE_FLAGS = {
@@ -74,13 +74,24 @@ _VALUE_FLAGS = {
 }
 
 
-class _Val(NamedTuple):
+# Plain slotted classes rather than typing.NamedTuple: importing typing alone would
+# cost more than the rest of this module in a one-file pre-commit run.
+class _Val:
     """A value after expansion and where it came from."""
 
-    text: str | None  # None: a variable without a value went into it
-    span: tuple[int, int] | None  # file offsets of the text that supplies it, if one does
-    unresolved: str | None = None  # the variable without a value
-    var: str | None = None  # the first variable it came through
+    __slots__ = ("span", "text", "unresolved", "var")
+
+    def __init__(
+        self,
+        text: str | None,  # None: a variable without a value went into it
+        span: tuple[int, int] | None,  # file offsets of the text that supplies it, if any
+        unresolved: str | None = None,  # the variable without a value
+        var: str | None = None,  # the first variable it came through
+    ) -> None:
+        self.text = text
+        self.span = span
+        self.unresolved = unresolved
+        self.var = var
 
 
 _EMPTY = _Val("", None)
@@ -98,11 +109,11 @@ class _Map:
 
     __slots__ = ("base", "offs", "starts")
 
-    def __init__(self, starts: list[int], offs: list[int]) -> None:
-        self.starts = starts
-        self.offs = offs
-        # One physical line (nearly every instruction): a plain shift.
-        self.base = offs[0] if len(starts) == 1 else -1
+    def __init__(self, base: int, starts: list[int] | None = None, offs: list[int] | None = None):
+        # ``base`` >= 0: one physical line (nearly every instruction), a plain shift.
+        self.base = base
+        self.starts = starts or [0]
+        self.offs = offs or [base]
 
     def off(self, i: int) -> int:
         if self.base >= 0:
@@ -122,12 +133,15 @@ class _Map:
         return (self.off(a), self.off(b - 1) + 1)
 
 
-class _Flag(NamedTuple):
-    name: str
-    value: str  # after quote removal
-    start: int  # raw value in the logical line
-    end: int
-    direct: bool  # ``line[start:end] == value``: expand in place, spans are exact
+class _Flag:
+    __slots__ = ("direct", "end", "name", "start", "value")
+
+    def __init__(self, name: str, value: str, start: int, end: int, direct: bool) -> None:
+        self.name = name
+        self.value = value  # after quote removal
+        self.start = start  # raw value in the logical line
+        self.end = end
+        self.direct = direct  # ``line[start:end] == value``: expand in place, exact spans
 
 
 # --- words and variables ---------------------------------------------------------
@@ -326,7 +340,7 @@ def _lookup(env: Mapping[str, _Val], name: str) -> _Val:
     v = env.get(name)
     if v is None:
         return _Val(None, None, name, name)
-    return v if v.var is not None else v._replace(var=name)
+    return v if v.var is not None else _Val(v.text, v.span, v.unresolved, name)
 
 
 def _pattern(
@@ -656,12 +670,18 @@ class _Scanner:
             cont = t[-1] == esc and (len(t) == 1 or t[-2] != esc)
             # Most lines are instructions nobody needs to look at: decide on the first
             # line (a keyword cut by a continuation is joined first, as BuildKit does).
-            keep = s[:8].lower().startswith(_KEYWORDS) or (cont and " " not in t and "\t" not in t)
+            head = s[:8].lower()
+            if head.startswith(_ALWAYS_T):
+                keep = True
+            elif head.startswith(_FLAGGED_T):  # only flags or a heredoc matter
+                keep = cont or "--" in s or "<<" in s
+            else:
+                keep = cont and " " not in t and "\t" not in t
             if not cont:
                 if not keep:
                     continue
                 logical = s
-                starts, offs = [0], [loff + lead]
+                m = _Map(loff + lead)
             else:
                 # A continued instruction: join the pieces, remember where each starts.
                 logical = t[:-1]
@@ -685,6 +705,7 @@ class _Scanner:
                         break
                 if not keep:
                     continue
+                m = _Map(-1, starts, offs)
             cmd = _CMD.match(logical)
             if cmd is None:
                 continue
@@ -693,7 +714,6 @@ class _Scanner:
                 continue
             if kw not in _ALWAYS and "--" not in logical and "<<" not in logical:
                 continue  # no flags, no heredoc: nothing to see (most RUN and COPY lines)
-            m = _Map(starts, offs)
             try:
                 heredocs = self.instruction(kw, logical, cmd.end(), m, first)
                 docs = _heredocs(logical) if heredocs and "<<" in logical else []
