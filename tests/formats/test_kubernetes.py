@@ -382,6 +382,12 @@ CRLF = DEPLOYMENT.replace("\n", "\r\n")
             id="non-ascii-offsets-are-characters",
         ),
         pytest.param(
+            "apiVersion: v1\nkind: Pod\nspec:\n"
+            '  containers: [{name: "\U0001f600", image: "x:1"}]\n',
+            [(4, 36, "x:1", "x:1", "spec.containers[0].image")],
+            id="astral-characters-count-once",
+        ),
+        pytest.param(
             "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: nginx:latest\n",
             [(5, 12, "nginx:latest", "nginx:latest", "spec.containers[0].image")],
             id="no-metadata",

@@ -1,9 +1,11 @@
 """YAML files: compose files and Kubernetes manifests.
 
 ``scan`` decides per document which rules apply (``compose`` or ``kubernetes``) and
-hands them a light tree of the document.  The tree is built from libyaml's event
-stream, not from PyYAML's composer: building ``yaml.Node`` objects (and resolving every
-scalar's tag) costs about twice the parse itself, and the scanners need neither.
+hands them a light tree of the document, built from libyaml's event stream rather
+than PyYAML's composer: mappings become dicts the rules look keys up in, no tag is
+resolved, and it is a little faster than ``yaml.compose_all`` (with libyaml, on a
+generated tree of compose files and manifests: events alone 14.7 MB/s, this tree
+9.5 MB/s, ``compose_all`` 8.9 MB/s, ``load_all`` 4.3 MB/s; ``scan`` 6.5 MB/s).
 
 The tree is made of plain ``dict`` (mappings with string keys), ``list`` (sequences)
 and the parser's own ``ScalarEvent`` objects (scalars, which carry their value, style
@@ -97,7 +99,7 @@ def scan(path: str, text: str, options: ScanOptions) -> list[Occurrence]:
         # Helm chart templates (and other Go templates) are not YAML until rendered: a
         # file that uses ``{{`` and does not parse is one of them, not a broken file.
         # One that does parse (Argo Workflows write ``{{inputs.parameters.x}}`` in
-        # plain YAML) is scanned; templated values are skipped by the rules.
+        # plain YAML) is scanned, and the Kubernetes rules skip values with ``{{``.
         if "{{" in text:
             return []
         raise
