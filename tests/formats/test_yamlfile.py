@@ -189,6 +189,13 @@ POD_HEAD = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n"
             id="control-after-non-ascii",
         ),
         pytest.param(
+            "a: 1\nimage: \udcff\n",
+            "invalid YAML: not valid Unicode",
+            2,
+            8,
+            id="lone-surrogate",
+        ),
+        pytest.param(
             "image: x\nother: *nowhere\n",
             "invalid YAML: found undefined alias 'nowhere'",
             2,

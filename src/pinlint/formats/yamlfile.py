@@ -196,6 +196,11 @@ def iter_documents(text: str) -> Iterator[Node | None]:
                 root = node
     except yaml.MarkedYAMLError as e:
         raise _error(e.problem or "cannot be parsed", e.problem_mark, e.context) from None
+    except UnicodeEncodeError as e:
+        # A lone surrogate (text decoded with "surrogateescape"): libyaml reads UTF-8.
+        line = source.count("\n", 0, e.start) + 1
+        column = e.start - source.rfind("\n", 0, e.start)
+        raise ParseError("invalid YAML: not valid Unicode", line, column) from None
     except yaml.YAMLError as e:
         # ``ReaderError``: a character YAML does not allow (NUL, other controls).
         offset = getattr(e, "position", 0) or 0
