@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +35,7 @@ from pinlint.resolve import (
     resolve_findings,
     resolve_references,
 )
-from registry_server import AuthRegistry, Registry, SkopeoDigest
+from registry_server import AuthRegistry, Registry, SkopeoDigest, TokenRegistry
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +44,16 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
     monkeypatch.delenv("REGISTRY_AUTH_FILE", raising=False)
     monkeypatch.setenv("PINLINT_CACHE_DIR", str(tmp_path / "cache"))
+    # Tests talk to loopback only: a name that would need DNS is a bug in the test.
+    real = socket.getaddrinfo
+
+    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name not in ("localhost", "::1") and not name.startswith("127."):
+            raise AssertionError(f"tests must not resolve {name}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
 
 
 def _resolve(tmp_path: Path, images: list[str], cfg: Config | None = None) -> list[Finding]:
@@ -449,3 +460,36 @@ def test_importing_resolve_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_docker_hub_references_through_a_mirror(registry: Registry) -> None:
+    repo = registry.new_repo("library/mirrored")
+    index = registry.push_index(repo, ["latest", "2.1.0", "2.1"])
+    name = repo.removeprefix("library/")
+    cfg = Config(registry_mirrors={"docker.io": f"http://{registry.host}"})
+    refs = {"r": reference.parse(f"{name}:latest")}
+    [res] = asyncio.run(resolve_references(refs, cfg)).values()
+    assert (res.error, res.digest, res.exact_tag) == (None, index.digest, "2.1.0")
+    assert f"HEAD /v2/{repo}/manifests/latest" in registry.request_log()
+
+
+def test_identity_token_is_exchanged_with_oauth2(
+    token_registry: TokenRegistry, tmp_path: Path
+) -> None:
+    repo = token_registry.new_repo("oauth")
+    token_registry.push_image(repo, "1.0.0")
+    token_registry.tokens.clear()
+    config_dir = tmp_path / "docker-config"
+    config_dir.mkdir()
+    entry = {"auth": base64.b64encode(b"tester:").decode(), "identitytoken": "refresh-secret"}
+    (config_dir / "config.json").write_text(json.dumps({"auths": {token_registry.host: entry}}))
+    refs = {"r": reference.parse(f"{token_registry.host}/{repo}:1.0.0")}
+    [res] = asyncio.run(resolve_references(refs, Config())).values()
+    assert res.error is None
+    [request] = token_registry.token_requests()
+    assert request.method == "POST"
+    assert request.authorization is None  # the refresh token is never sent as Basic
+    assert request.form is not None
+    assert request.form["grant_type"] == "refresh_token"
+    assert request.form["scope"] == f"repository:{repo}:pull"
+    assert request.form["service"] == token_registry.tokens.service
