@@ -38,10 +38,8 @@ import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
-
-import httpx
 
 from pinlint.registry import (
     DigestMismatch,
@@ -67,6 +65,9 @@ from pinlint.registry.auth import (
     parse_challenges,
 )
 from pinlint.registry.cache import Cache
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "ACCEPT",
@@ -163,52 +164,58 @@ POOL_SIZE = 8  # connections per pool, see _PooledTransport
 
 def _proxy_from_env() -> bool:
     """Whether the environment names an HTTP proxy (httpx then uses its own pool)."""
-    return any(os.environ.get(name) for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")) or any(
-        os.environ.get(name) for name in ("http_proxy", "https_proxy", "all_proxy")
-    )
+    names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    return any(os.environ.get(n) or os.environ.get(n.lower()) for n in names)
 
 
-class _PooledTransport(httpx.AsyncBaseTransport):
-    """Several small connection pools behind one client, used in turn.
+def _pooled_transport(shards: int) -> httpx.AsyncBaseTransport:
+    # httpx is imported here, not at module level: a run answered from the cache never
+    # needs it (importing it costs ~60 ms).
+    import httpx
 
-    httpcore's pool scans every connection for every queued request each time a request
-    starts or ends, so its CPU cost grows with the square of the connections: 300
-    requests at 64 at once cost 2.2 s of CPU in one pool and 0.6 s in eight pools of
-    eight (measured on the 2-core machine).  Each pool keeps its connections alive.
+    class _PooledTransport(httpx.AsyncBaseTransport):
+        """Several small connection pools behind one client, used in turn.
 
-    Pools for plain HTTP never build a TLS context; the pools for HTTPS share one,
-    built on the first HTTPS request (loading the CA bundle costs ~20 ms).
-    """
+        httpcore's pool scans every connection for every queued request each time a request
+        starts or ends, so its CPU cost grows with the square of the connections: 300
+        requests at 64 at once cost 2.2 s of CPU in one pool and 0.6 s in eight pools of
+        eight (measured on the 2-core machine).  Each pool keeps its connections alive.
 
-    def __init__(self, shards: int) -> None:
-        self._shards = max(1, shards)
-        self._pools: dict[bool, list[httpx.AsyncHTTPTransport]] = {}
-        self._turn = 0
+        Pools for plain HTTP never build a TLS context; the pools for HTTPS share one,
+        built on the first HTTPS request (loading the CA bundle costs ~20 ms).
+        """
 
-    def _pool(self, https: bool) -> httpx.AsyncHTTPTransport:
-        pools = self._pools.get(https)
-        if pools is None:
-            verify: ssl.SSLContext | bool = (
-                httpx.create_ssl_context(trust_env=True) if https else False
-            )
-            pools = self._pools[https] = [
-                httpx.AsyncHTTPTransport(
-                    verify=verify,
-                    trust_env=True,
-                    limits=httpx.Limits(max_connections=None, keepalive_expiry=30.0),
+        def __init__(self, shards: int) -> None:
+            self._shards = max(1, shards)
+            self._pools: dict[bool, list[httpx.AsyncHTTPTransport]] = {}
+            self._turn = 0
+
+        def _pool(self, https: bool) -> httpx.AsyncHTTPTransport:
+            pools = self._pools.get(https)
+            if pools is None:
+                verify: ssl.SSLContext | bool = (
+                    httpx.create_ssl_context(trust_env=True) if https else False
                 )
-                for _ in range(self._shards)
-            ]
-        self._turn = (self._turn + 1) % self._shards
-        return pools[self._turn]
+                pools = self._pools[https] = [
+                    httpx.AsyncHTTPTransport(
+                        verify=verify,
+                        trust_env=True,
+                        limits=httpx.Limits(max_connections=None, keepalive_expiry=30.0),
+                    )
+                    for _ in range(self._shards)
+                ]
+            self._turn = (self._turn + 1) % self._shards
+            return pools[self._turn]
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._pool(request.url.scheme == "https").handle_async_request(request)
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await self._pool(request.url.scheme == "https").handle_async_request(request)
 
-    async def aclose(self) -> None:
-        for pools in self._pools.values():
-            for pool in pools:
-                await pool.aclose()
+        async def aclose(self) -> None:
+            for pools in self._pools.values():
+                for pool in pools:
+                    await pool.aclose()
+
+    return _PooledTransport(shards)
 
 
 def is_loopback(host: str) -> bool:
@@ -251,6 +258,12 @@ def plain_http_allowed(host: str, insecure: Sequence[str]) -> bool:
             except ValueError:
                 continue
     return False
+
+
+def _netloc(url: str) -> str:
+    import httpx
+
+    return httpx.URL(url).netloc.decode("ascii")
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -394,12 +407,14 @@ class RegistryClient:
         self._closed = False
 
     def _client(self) -> httpx.AsyncClient:
+        import httpx
+
         if self._http is None:
             if self.offline or self._closed:
                 raise RuntimeError("no request may be sent")  # guarded by _host()
             transport = self._transport
             if transport is None and not _proxy_from_env():
-                transport = _PooledTransport(shards=-(-self.concurrency // POOL_SIZE))
+                transport = _pooled_transport(-(-self.concurrency // POOL_SIZE))
             self._http = httpx.AsyncClient(
                 transport=transport,
                 follow_redirects=False,
@@ -574,6 +589,8 @@ class RegistryClient:
         return listing
 
     async def _registry_tags(self, repo: Repository) -> TagListing:
+        import httpx
+
         host = await self._host(repo.domain)
         assert host.base is not None
         url: httpx.URL | None = httpx.URL(f"{host.base}/v2/{repo.path}/tags/list")
@@ -650,6 +667,8 @@ class RegistryClient:
 
     def _candidate_bases(self, domain: str) -> list[str]:
         """Base URLs to try, in order; the ping picks the first that answers."""
+        import httpx
+
         mirror = self.mirrors.get(domain)
         if mirror:
             url = httpx.URL(mirror if "://" in mirror else f"https://{mirror}")
@@ -732,7 +751,7 @@ class RegistryClient:
         lookup_host = domain
         if host.base is not None and domain in self.mirrors:
             # A mirror authenticates with its own credentials.
-            lookup_host = httpx.URL(host.base).netloc.decode("ascii")
+            lookup_host = _netloc(host.base)
         try:
             found = await asyncio.to_thread(
                 self.credentials.lookup, lookup_host, repo.path if repo else None
@@ -772,6 +791,8 @@ class RegistryClient:
             if token is not None:
                 return token
             credential = await self._credential(host, repo)
+            import httpx
+
             realm_url = httpx.URL(realm)
             realm_netloc = realm_url.netloc.decode("ascii")
             if realm_url.scheme != "https" and not plain_http_allowed(realm_netloc, self.insecure):
@@ -916,6 +937,8 @@ class RegistryClient:
         data: Mapping[str, str] | None,
     ) -> httpx.Response:
         """Send one try, following redirects; ``Authorization`` stays on its origin."""
+        import httpx
+
         target = httpx.URL(url)
         auth_origin = _origin(target)
         for _ in range(MAX_REDIRECTS + 1):
@@ -951,6 +974,8 @@ class RegistryClient:
         data: Mapping[str, str] | None,
     ) -> httpx.Response:
         """The one place where httpx errors become registry errors."""
+        import httpx
+
         http = self._client()
         async with self._semaphore(host.name):
             self.requests_sent += 1
