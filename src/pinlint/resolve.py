@@ -217,17 +217,22 @@ class Resolver:
 
         known: dict[str, str] = dict(listing.digests)
         known[tag] = digest
-        candidates = _ordered_candidates(tag, listing.tags)
         newest = tagmod.newest_release(tag, listing.tags)
-        if newest is not None and newest in candidates:
-            # Checked first: it is the likely match, and the roll-back rule needs its digest.
-            candidates.remove(newest)
-            candidates.insert(0, newest)
-
-        matches = [t for t in candidates if known.get(t) == digest]
-        unknown = [t for t in candidates if t not in known]
+        # Where the listing gave digests (Docker Hub), the siblings are known already.
+        matches = [
+            t
+            for t, d in known.items()
+            if d == digest and t != tag and tagmod.best_sibling(tag, (t,)) == t
+        ]
+        unknown = [t for t in listing.tags if t not in known]
         if not matches and unknown:
-            budget = unknown[:MAX_CANDIDATE_HEADS]
+            candidates = _ordered_candidates(tag, unknown)
+            if newest is not None and newest in candidates:
+                # Checked first: it is the likely match, and the roll-back rule needs
+                # its digest.
+                candidates.remove(newest)
+                candidates.insert(0, newest)
+            budget = candidates[:MAX_CANDIDATE_HEADS]
             pos = 0
             size = 1
             while pos < len(budget) and not matches:
