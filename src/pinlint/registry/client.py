@@ -648,14 +648,16 @@ class RegistryClient:
             # The count is known after the first page, so the rest go in parallel.
             pages += await asyncio.gather(*(page(n) for n in range(2, last + 1)))
         tags: list[str] = []
+        seen: set[str] = set()
         digests: dict[str, str] = {}
         for data in pages:
             for item in data["results"]:
                 if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                     continue
                 tag = item["name"]
-                if tag in digests or tag in tags:
-                    continue
+                if tag in seen:
+                    continue  # pages fetched in parallel may overlap when tags move
+                seen.add(tag)
                 tags.append(tag)
                 digest = item.get("digest")
                 if isinstance(digest, str) and digest.startswith("sha256:"):
@@ -728,8 +730,10 @@ class RegistryClient:
                 response = await self._send(host, "GET", f"{base}/v2/", None, {})
             except Unreachable as e:
                 last = e
-                if _DNS_FAILED in e.reason:
+                if e.reason == _DNS_FAILED:
                     break  # the other scheme resolves the same name: fail fast
+                if e.reason == _REFUSED and _explicit_port(base) is not None:
+                    break  # the same port refuses whatever scheme we speak
                 continue
             if response.status_code == 400 and base.startswith("http://"):
                 # A TLS port answering plain HTTP ("Client sent an HTTP request to an
@@ -996,7 +1000,7 @@ class RegistryClient:
                     raise Unreachable(host.name, _DNS_FAILED) from None
                 if _is_tls_failure(e):
                     raise Unreachable(host.name, "TLS handshake failed") from None
-                raise _Retry(Unreachable(host.name, "cannot connect")) from None
+                raise _Retry(Unreachable(host.name, _REFUSED)) from None
             except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
                 raise _Retry(Unreachable(host.name, "connection lost")) from None
             except httpx.HTTPError:
@@ -1038,6 +1042,14 @@ class RegistryClient:
 
 
 _DNS_FAILED = "cannot resolve the host name"
+_REFUSED = "cannot connect"
+
+
+def _explicit_port(base: str) -> int | None:
+    """The explicit port of a base URL, if any."""
+    import httpx
+
+    return httpx.URL(base).port
 
 
 def _error_codes(response: httpx.Response) -> set[str]:
