@@ -298,6 +298,7 @@ class Gen:
         if rng.random() < 0.3:
             out.append('version: "3.9"')
         anchor_image: Ref | None = None
+        merged = False  # an x- extension that no service merges is not used by compose
         has_anchor = rng.random() < 0.4
         if has_anchor:
             out.append("x-defaults: &defaults")
@@ -306,7 +307,6 @@ class Gen:
             out.append("    options: {max-size: 10m}")
             if rng.random() < 0.3:
                 anchor_image = self.ref()
-                self.count(anchor_image)
                 out.append("x-worker: &worker")
                 out.append(f"  image: {self.quote(anchor_image.text)}")
                 out.append("  command: [worker, --queue, default]")
@@ -315,9 +315,17 @@ class Gen:
         for s in range(n):
             name = rng.choice(_SERVICES) + (str(s) if s else "")
             out.append(f"  {name}:")
-            if has_anchor and rng.random() < 0.5:
-                out.append("    <<: *defaults")
+            merge = ["*defaults"] if has_anchor and rng.random() < 0.5 else []
             r = rng.random()
+            if anchor_image is not None and 0.2 <= r < 0.3:
+                merge.append("*worker")
+                if not merged:
+                    self.count(anchor_image)  # reported once, where it is written
+                    merged = True
+            if merge:
+                out.append(
+                    f"    <<: {merge[0] if len(merge) == 1 else '[' + ', '.join(merge) + ']'}"
+                )
             if r < 0.15:
                 out.append("    build: .")
                 if rng.random() < 0.5:
@@ -328,7 +336,7 @@ class Gen:
                 out.append(f"      context: ./services/{name}")
                 out.append("      args: {APP_VERSION: 1.0.0}")
             elif anchor_image is not None and r < 0.3:
-                out.append("    <<: *worker")
+                pass  # the image comes from x-worker
             else:
                 out.append(f"    image: {self._compose_image(name)}")
             if rng.random() < 0.4:
