@@ -186,11 +186,6 @@ def _run(argv: Sequence[str] | None) -> int:
     result = lint.lint_paths(paths, cfg)
     findings = result.findings
 
-    if args.baseline:
-        from pinlint import baseline
-
-        findings = baseline.filter_new(findings, baseline.read(args.baseline))
-
     changed = False
     if args.resolve or args.fix:
         from pinlint import resolve
@@ -207,6 +202,12 @@ def _run(argv: Sequence[str] | None) -> int:
                 return 1 if outcome.changed else 0
             findings = outcome.remaining
             changed = outcome.changed
+
+    if args.baseline:
+        # After resolving, so that online findings (PIN102, drift) are baselined too.
+        from pinlint import baseline
+
+        findings = baseline.filter_new(findings, baseline.read(args.baseline))
 
     if args.write_baseline:
         from pinlint import baseline

@@ -24,7 +24,9 @@ class Config:
     registry_mirrors: dict[str, str] = dataclasses.field(default_factory=dict)
     insecure_registries: list[str] = dataclasses.field(default_factory=list)
     cache_ttl: float = 3600.0  # seconds
-    concurrency: int = 8  # per registry
+    # Requests at once per registry: resolving is latency-bound (three round trips per
+    # reference), and 32 keeps 100 references under a second at 50 ms round trip.
+    concurrency: int = 32
     no_cache: bool = False
     offline: bool = False
     build_args: dict[str, str] = dataclasses.field(default_factory=dict)

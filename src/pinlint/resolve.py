@@ -459,7 +459,7 @@ def apply_resolutions(
         if finding.rule == "PIN004" and res.exact:
             # A partial version with no more specific sibling is exact after all.
             if "PIN005" in enabled and res.pin_digest:
-                pin005 = rules._finding(
+                pin005 = rules.finding(
                     occ, "PIN005", f"{occ.image} has an exact tag but no digest"
                 )
                 out.append(
@@ -498,7 +498,7 @@ def _unknown_image_findings(
             continue
         seen.add((occ.path, occ.start, occ.end))
         assert res.error is not None
-        finding = rules._finding(occ, "PIN102", f"{occ.image} does not exist: {res.error}")
+        finding = rules.finding(occ, "PIN102", f"{occ.image} does not exist: {res.error}")
         new.setdefault(occ.path, []).append(finding)
     kept: list[Finding] = []
     for path, items in new.items():

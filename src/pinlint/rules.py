@@ -159,7 +159,7 @@ def unknown_rule_ids(ids: Iterable[str]) -> list[str]:
     return [i for i in ids if not any(r.id.startswith(i.upper()) for r in _RULES)]
 
 
-def _finding(occ: Occurrence, rule_id: str, message: str) -> Finding:
+def finding(occ: Occurrence, rule_id: str, message: str) -> Finding:
     rule = RULES[rule_id]
     newlines = occ.written.count("\n")
     if newlines:
@@ -209,7 +209,7 @@ def check(
         if "PIN006" not in enabled:
             return None
         name = occ.unresolved or "a variable"
-        return _finding(
+        return finding(
             occ, "PIN006", f"{occ.written} cannot be checked: ${{{name}}} has no value or default"
         )
     image = occ.image
@@ -220,7 +220,7 @@ def check(
     except reference.InvalidReference as e:
         if "PIN007" not in enabled:
             return None
-        return _finding(occ, "PIN007", f"{image} is not a valid image reference: {e}")
+        return finding(occ, "PIN007", f"{image} is not a valid image reference: {e}")
     if ref.digest is not None:
         return None  # pinned: no offline rule fires
     if ref.tag is None:
@@ -237,7 +237,7 @@ def check(
             rule_id, message = "PIN005", f"{image} has an exact tag but no digest"
     if rule_id not in enabled:
         return None
-    return _finding(occ, rule_id, message)
+    return finding(occ, rule_id, message)
 
 
 def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
