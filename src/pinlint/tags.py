@@ -1,0 +1,407 @@
+"""What a tag promises, and how tags of one image relate.
+
+Docker tags are free text, not PEP 440 or SemVer, so this is a small parser for the
+shapes registries actually publish::
+
+    [v] numbers [pre-release] [build] [variant]
+    v   1.27.3                            -alpine3.20
+        3.13.0  rc2                       -slim-bookworm
+        1.2.3   -beta.2
+        9.4             -1227.1726694542
+        21.0.5          _11               -jdk-alpine
+        8u412           -b08              -jre-jammy
+
+Kinds (DESIGN.md "Rules"):
+
+- ``latest``: the tag ``latest`` itself.
+- exact: a version with three or more numeric parts, a version with a numeric build
+  suffix, a date stamp (``20240101``, ``2024-01-01``, also as one dash-separated part:
+  ``jammy-20240125``, ``nightly-20240101``), a git commit id (7 to 64 lower-case hex
+  digits with at least one letter and one digit: ``sha-abc1234``, ``main-3f9c2e1``), a
+  dash-separated part that is a three-part version (``release-1.2.3``), or a full match
+  of a user pattern.
+- partial: a leading version with one or two numeric parts (``3``, ``20-alpine``,
+  ``v3.1``, ``24.04``, ``3.12-slim``).
+- moving: every other tag (``stable``, ``lts``, ``alpine``, ``bookworm-slim``, ...).
+
+Variant family: the variant with channel words (``latest``, ``stable``, ``mainline``,
+``lts``, ...) and build ids (dates, commit ids) removed, and the version digits glued to
+a word dropped (``alpine3.20`` -> ``alpine``, ``ltsc2022`` -> ``ltsc``), lower case, so
+``1.27.3-alpine3.20``, ``1.27-alpine``, ``mainline-alpine`` and ``alpine`` are all
+``alpine``, and ``latest``, ``stable``, ``1.27.3`` are all ``""``.  A number standing
+alone in a variant stays (``3.9.9-eclipse-temurin-21-alpine``: the JDK line matters).
+Distribution code names stay too: ``bookworm-slim`` is not ``slim``, because the tags
+that share its digest (``12.8-slim``) cannot be told apart from ``trixie``'s by name.
+
+Imports only ``re``, ``enum``, ``functools`` and ``dataclasses`` (``re`` loads the first
+two anyway): it runs on every pre-commit call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools  # already imported by re: free
+import re
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "TagKind",
+    "TagVersion",
+    "best_sibling",
+    "classify",
+    "newest_release",
+    "parse_version",
+    "variant_family",
+]
+
+
+# Docker's limit.  Backtracking regexes stay cheap because nothing longer is parsed.
+MAX_TAG_LENGTH = 128
+
+
+class TagKind(enum.Enum):
+    LATEST = "latest"
+    EXACT = "exact"
+    PARTIAL = "partial"
+    MOVING = "moving"
+
+
+# Pre-release markers, case-insensitive.  ``dev`` counts only with a number
+# (``1.2.3.dev0``): bare ``-dev`` is a variant (Chainguard's ``latest-dev`` image has a
+# shell), and ``-devel`` is CUDA's development variant.  ``a``/``b`` count only glued to
+# the version with a number, as Python's images spell them (``3.14.0a1``).
+_PRERELEASE_PATTERN = r"""
+    (?:
+        [-.]?
+        (?i:alpha|beta|rc|preview|pre|snapshot|canary|nightly|next|ea|dev(?=[.-]?[0-9]))
+        # digits glued on, then dot/dash groups: one way to split "rc12.3", so no
+        # exponential backtracking on a long digit run
+        [0-9]*(?:[.-][0-9]+)*
+      |
+        (?<=[0-9])[ab][0-9]+
+    )
+    (?![A-Za-z0-9])
+"""
+
+_VERSION_RE = re.compile(
+    rf"""
+    (?P<prefix>[vV]?)
+    (?P<numbers>
+        [0-9]+u[0-9]+           # Java 8 updates: 8u412
+      | [0-9]+(?:\.[0-9]+)*
+    )
+    (?P<prerelease>{_PRERELEASE_PATTERN})?
+    # A numeric build after the version: Red Hat's 9.4-1227.1726694542, Temurin's
+    # 21.0.5_11, Java 8's -b08.
+    (?P<build>(?:[-_]b?[0-9]+(?:\.[0-9]+)*(?![A-Za-z]))+)?
+    (?P<variant>[-_.][A-Za-z0-9_.-]*|[A-Za-z][A-Za-z0-9_.-]*)?
+    """,
+    re.VERBOSE,
+)
+
+# A date stamp as a whole dash/underscore/dot-separated part of the tag: 20240101,
+# 2024-01-01, 20240101T1200, 202401011200.
+_DATE_PATTERN = r"""
+    v?(?:19|20)[0-9]{2}(?P<sep>-?)(?:0[1-9]|1[0-2])(?P=sep)(?:0[1-9]|[12][0-9]|3[01])
+    (?:[T_.-]?[0-9]{2,6})?
+"""
+# Build identifiers that name one build: a date stamp, or a git commit id.
+_BUILD_ID_RE = re.compile(
+    rf"""
+    (?:^|[-_.])
+    (?:
+        {_DATE_PATTERN}
+      |
+        (?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{{7,64}}
+    )
+    (?=$|[-_.])
+    """,
+    re.VERBOSE,
+)
+_LEADING_DATE_RE = re.compile(_DATE_PATTERN + r"(?=$|[-_.])", re.VERBOSE)
+# A three-part version as one dash-separated part of a tag that starts with a word:
+# release-1.2.3, jdk-21.0.5_11.
+_EMBEDDED_EXACT_RE = re.compile(r"(?:^|[-_])v?[0-9]+\.[0-9]+\.[0-9]+(?=$|[-_.])")
+_TOKEN_SPLIT_RE = re.compile(r"[-_]+")
+# Version digits glued to a word: alpine3.20, ltsc2022, ubuntu22.04.
+_GLUED_VERSION_RE = re.compile(r"(?<=[A-Za-z])[0-9][0-9.]*$")
+_PRERELEASE_PARTS_RE = re.compile(r"([A-Za-z]+)|([0-9]+)")
+
+# Channels that carry pre-releases: a moving tag named so may pin to one.
+_PRERELEASE_CHANNELS = frozenset(
+    {"alpha", "beta", "rc", "next", "canary", "nightly", "preview", "insiders", "snapshot"}
+)
+# Words that name a release channel, not a variant of the image.
+_CHANNEL_WORDS = _PRERELEASE_CHANNELS | {
+    "latest",
+    "stable",
+    "mainline",
+    "lts",
+    "edge",
+    "current",
+    "main",
+    "master",
+    "release",
+    "rolling",
+    "testing",
+    "unstable",
+    "develop",
+    # labels of a build id: sha-abc1234, git-abc1234
+    "sha",
+    "git",
+}
+# Pre-release stages in order; a release sorts after all of them.
+_PRERELEASE_RANK = {
+    "dev": 0,
+    "snapshot": 0,
+    "nightly": 0,
+    "canary": 0,
+    "a": 1,
+    "alpha": 1,
+    "ea": 1,
+    "b": 2,
+    "beta": 2,
+    "pre": 2,
+    "preview": 2,
+    "next": 2,
+    "rc": 3,
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TagVersion:
+    """A tag with a leading version.
+
+    Ordered by version: numbers, then pre-releases before the release, then build;
+    variant and prefix only break ties, so the order is total.
+    """
+
+    numbers: tuple[int, ...]  # (1, 27, 3)
+    prefix: str  # "v" or ""
+    variant: str  # the suffix after the version: "-alpine3.20", "-slim-bookworm", ""
+    prerelease: str | None  # "rc1", "beta.2", "alpha": as written, without separator
+    build: tuple[int, ...] = ()  # 9.4-1227.1726694542 -> (1227, 1726694542)
+
+    @property
+    def family(self) -> str:
+        """The variant family: ``alpine`` for ``-alpine3.20`` (see the module doc)."""
+        return _family(self.variant)
+
+    @property
+    def _key(self) -> tuple[object, ...]:
+        if self.prerelease is None:
+            pre: tuple[object, ...] = (1,)
+        else:
+            words = [w.lower() for w, _ in _PRERELEASE_PARTS_RE.findall(self.prerelease) if w]
+            numbers = tuple(int(n) for _, n in _PRERELEASE_PARTS_RE.findall(self.prerelease) if n)
+            pre = (0, _PRERELEASE_RANK.get(words[0] if words else "", 0), numbers)
+        return (self.numbers, pre, self.build, self.variant, self.prefix, self.prerelease or "")
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, TagVersion):
+            return NotImplemented
+        return self._key < other._key
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, TagVersion):
+            return NotImplemented
+        return self._key <= other._key
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, TagVersion):
+            return NotImplemented
+        return self._key > other._key
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, TagVersion):
+            return NotImplemented
+        return self._key >= other._key
+
+
+def parse_version(tag: str) -> TagVersion | None:
+    """The leading version of ``tag``, or None when it does not start with one."""
+    if len(tag) > MAX_TAG_LENGTH:
+        return None
+    match = _VERSION_RE.fullmatch(tag)
+    if match is None:
+        return None
+    numbers_text = match["numbers"]
+    numbers = tuple(int(n) for n in re.split(r"[.u]", numbers_text))
+    variant = match["variant"] or ""
+    prerelease = match["prerelease"]
+    build_text = match["build"]
+    if variant[:1].isalpha() and len(numbers) < 2 and not (prerelease or build_text):
+        # "1password", "3d": a word that starts with a digit, not a version.
+        return None
+    build = tuple(int(n) for n in re.findall(r"[0-9]+", build_text)) if build_text else ()
+    return TagVersion(
+        numbers=numbers,
+        prefix=match["prefix"],
+        variant=variant,
+        prerelease=prerelease.lstrip("-.") if prerelease else None,
+        build=build,
+    )
+
+
+def _family_tokens(text: str) -> list[str]:
+    tokens = []
+    for token in _TOKEN_SPLIT_RE.split(text.lower()):
+        token = token.strip(".")
+        if not token or token in _CHANNEL_WORDS or _BUILD_ID_RE.fullmatch(token):
+            continue
+        tokens.append(token)
+    return tokens
+
+
+def _family(variant: str) -> str:
+    return "-".join(
+        stripped
+        for token in _family_tokens(variant)
+        if (stripped := _GLUED_VERSION_RE.sub("", token))
+    )
+
+
+def variant_family(tag: str) -> str:
+    """``alpine`` for ``alpine``, ``1.27-alpine``, ``1.27.3-alpine3.20``, ``mainline-alpine``;
+    ``""`` for ``latest``, ``stable``, ``mainline``, ``1.27.3``."""
+    if len(tag) > MAX_TAG_LENGTH:
+        return ""
+    version = parse_version(tag)
+    return version.family if version is not None else _family(tag)
+
+
+def _variant_text(tag: str, version: TagVersion | None) -> str:
+    """The variant as written, without channel words: how close two variants are."""
+    if version is not None:
+        return version.variant.lstrip("-_.").lower()
+    return "-".join(_family_tokens(tag))
+
+
+def classify(tag: str, exact_patterns: Sequence[str] = ()) -> TagKind:
+    """What ``tag`` promises: see the module doc.
+
+    ``exact_patterns`` are regular expressions (the ``exact-tags`` setting) that must
+    match the whole tag; a bad pattern raises ``re.error`` (config loading checks them).
+    """
+    if tag == "latest":
+        return TagKind.LATEST
+    for pattern in exact_patterns:
+        if re.fullmatch(pattern, tag):
+            return TagKind.EXACT
+    return _builtin_kind(tag)
+
+
+# Memoised: a tree uses few distinct tags, and this runs for every reference.
+@functools.lru_cache(maxsize=4096)
+def _builtin_kind(tag: str) -> TagKind:
+    if tag == "latest":
+        return TagKind.LATEST
+    if len(tag) > MAX_TAG_LENGTH:
+        return TagKind.MOVING  # not a valid tag; the reference grammar rejects it first
+    if _BUILD_ID_RE.search(tag):
+        return TagKind.EXACT
+    version = parse_version(tag)
+    if version is not None:
+        if len(version.numbers) >= 3 or version.build:
+            return TagKind.EXACT
+        return TagKind.PARTIAL
+    if _EMBEDDED_EXACT_RE.search(tag):
+        return TagKind.EXACT
+    return TagKind.MOVING
+
+
+def _is_prerelease_tag(tag: str, version: TagVersion | None) -> bool:
+    if version is not None:
+        return version.prerelease is not None
+    return any(t in _PRERELEASE_CHANNELS for t in _TOKEN_SPLIT_RE.split(tag.lower()))
+
+
+def _extends(prefix: tuple[int, ...], numbers: tuple[int, ...]) -> bool:
+    return numbers[: len(prefix)] == prefix
+
+
+def best_sibling(original_tag: str, candidates: Iterable[str]) -> str | None:
+    """The most specific version tag among ``candidates`` to pin ``original_tag`` to.
+
+    ``candidates`` are the tags that point at the same digest as ``original_tag``.
+    Kept: tags with a leading version, in the same variant family, that extend the
+    original's version (``16`` -> ``16.4``), and no pre-release unless the original is
+    one.  Chosen: an exact tag over a partial one, then the most numeric parts, then a
+    build suffix, then a pre-release only for a pre-release original, then the variant
+    closest to the original (``alpine`` ->
+    ``1.27.3-alpine`` over ``1.27.3-alpine3.20``), then the original's ``v`` prefix.
+    The result may be ``original_tag`` itself when nothing is more specific; None when
+    nothing qualifies (the caller keeps the original tag and adds the digest).
+    """
+    original = parse_version(original_tag)
+    family = variant_family(original_tag)
+    allow_prerelease = _is_prerelease_tag(original_tag, original)
+    wanted_variant = _variant_text(original_tag, original)
+    wanted_prefix = original.prefix if original is not None else ""
+
+    best: tuple[tuple[object, ...], str] | None = None
+    for tag in set(candidates):
+        version = parse_version(tag)
+        if version is None or version.family != family:
+            continue
+        if version.prerelease is not None and not allow_prerelease:
+            continue
+        if original is not None and not _extends(original.numbers, version.numbers):
+            continue
+        variant = _variant_text(tag, version)
+        # Smaller is better.
+        key = (
+            classify(tag) is not TagKind.EXACT,
+            -len(version.numbers),
+            -len(version.build),
+            # a pre-release original pins to a pre-release when both exist
+            (version.prerelease is not None) != allow_prerelease,
+            variant != wanted_variant,
+            abs(len(variant) - len(wanted_variant)),
+            version.prefix != wanted_prefix,
+            tag,
+        )
+        if best is None or key < best[0]:
+            best = (key, tag)
+    return best[1] if best is not None else None
+
+
+def newest_release(original_tag: str, candidates: Iterable[str]) -> str | None:
+    """The highest release among ``candidates`` in the variant family of ``original_tag``.
+
+    For the rolled-back-tag rule: ``latest`` points to 0.6.2, but ``0.6.3`` exists.
+    Pre-releases never count.  When the original has a version (``16``), only versions
+    that extend it count (``16.5``, not ``17.0``): a newer major is not a roll-back.
+    Tags that are date stamps (``20240101``) are compared only with each other.  Among
+    equal versions, the variant closest to the original wins (``ltsc2022`` stays
+    ``ltsc2022``).
+    """
+    original = parse_version(original_tag)
+    family = variant_family(original_tag)
+    wanted_variant = _variant_text(original_tag, original)
+    dated = _LEADING_DATE_RE.match(original_tag) is not None
+
+    best: tuple[tuple[object, ...], str] | None = None
+    for tag in set(candidates):
+        version = parse_version(tag)
+        if version is None or version.prerelease is not None or version.family != family:
+            continue
+        if original is not None and not dated and not _extends(original.numbers, version.numbers):
+            continue
+        if not dated and _LEADING_DATE_RE.match(tag):
+            continue
+        variant = _variant_text(tag, version)
+        # Larger is better.
+        key = (
+            version.numbers,
+            version.build,
+            variant == wanted_variant,
+            -abs(len(variant) - len(wanted_variant)),
+            version.prefix == (original.prefix if original is not None else ""),
+            # Deterministic among tags that differ only in spelling.
+            tuple(-ord(c) for c in tag),
+        )
+        if best is None or key > best[0]:
+            best = (key, tag)
+    return best[1] if best is not None else None
