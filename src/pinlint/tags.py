@@ -219,6 +219,8 @@ class TagVersion:
         return self._key >= other._key
 
 
+# Memoised: resolving compares every listed tag of a repository, often more than once.
+@functools.lru_cache(maxsize=8192)
 def parse_version(tag: str) -> TagVersion | None:
     """The leading version of ``tag``, or None when it does not start with one."""
     if len(tag) > MAX_TAG_LENGTH:
