@@ -109,7 +109,9 @@ class _Map:
 
     __slots__ = ("base", "offs", "starts")
 
-    def __init__(self, base: int, starts: list[int] | None = None, offs: list[int] | None = None):
+    def __init__(
+        self, base: int, starts: list[int] | None = None, offs: list[int] | None = None
+    ) -> None:
         # ``base`` >= 0: one physical line (nearly every instruction), a plain shift.
         self.base = base
         self.starts = starts or [0]
