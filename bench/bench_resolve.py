@@ -255,10 +255,13 @@ def measure(
     offline: list[Run] = []
     resolved: list[Run] = []
     per_run: list[Requests] = []
+    connections = 0
     for _ in range(args.runs):
         offline.append(run(offline_cmd, files, env))
         mark = registry.mark()
+        before = proxy.connections
         resolved.append(run(resolve_cmd, files, env))
+        connections = proxy.connections - before
         per_run.append(Requests(registry.requests(since=mark)))
     o = median([r.wall for r in offline])
     w = median([r.wall for r in resolved])
@@ -333,7 +336,7 @@ def measure(
         ["tag listings per reference", last.per_ref(last.tags, n)],
         ["other requests", str(last.other)],
         ["by kind", ", ".join(f"{k}: {v}" for k, v in sorted(last.methods.items()))],
-        ["proxy connections so far", str(proxy.connections)],
+        ["TCP connections", str(connections)],
         ["findings (json run)", str(n_findings)],
         ["  with a suggestion", str(suggested)],
         ["  suggestion = repoN:1.2.3@<index digest>", str(good)],
