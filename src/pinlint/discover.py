@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import subprocess
 from collections.abc import Iterator, Sequence
 
 DOCKERFILE = "dockerfile"
@@ -65,6 +64,8 @@ def _git_files(directory: str) -> list[str] | None:
     git itself knows every .gitignore, .git/info/exclude and the global excludes file,
     so asking it is both exact and fast (one process for the whole tree).
     """
+    import subprocess  # only for directories: not on the one-file pre-commit path
+
     try:
         proc = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "."],
