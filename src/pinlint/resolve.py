@@ -8,13 +8,30 @@ For every distinct reference in the run, concurrently:
   most specific version tag of the same variant family with the same digest
   (``nginx:latest`` -> ``1.27.3``), found by listing the tags and checking the likely
   candidates, most specific and newest first, until one matches;
-- the newest release of that family and its digest, for the rolled-back-tag rule;
+- the newest release of that family and its digest, and the release newer than the one
+  the tag points to, if any, for the rolled-back-tag rule (PIN104);
 - for a reference pinned by digest: whether the digest exists, what the tag points to
-  now, and whether a platform-specific pin is still one of the tag's platforms.
+  now, whether a platform-specific pin is still one of the tag's platforms and, when
+  the pin no longer matches its tag, which tag points to the pinned digest (PIN101 or
+  PIN103).
+
+Requests, per distinct reference (each answer cached: tags for the TTL, digests for good):
+
+- ``name:tag@digest`` pinned correctly: one ``HEAD`` of the tag, nothing else.  A pin to
+  one platform's manifest also needs, once, a ``HEAD`` of its digest and a ``GET`` of the
+  tag's index (both cached for good: after the TTL only the tag is asked again).
+- pinned, and the tag has moved: also a ``HEAD`` of the pinned digest, the tag listing,
+  and ``HEAD``s of the likely owners of the digest, at most ``MAX_CANDIDATE_HEADS``
+  (none on Docker Hub, whose tags API gives the digests), stopping at the first owner;
+  ``GET``s of indexes only for a pin to one platform's manifest.
+- ``name@digest``: one ``HEAD`` of the digest.
+- a moving tag: a ``HEAD`` of the tag, the listing, and candidate ``HEAD``s until the
+  sibling with the same digest is found (the newest release first); a ``HEAD`` of the
+  newer release only when it is not among them.
 
 The answers become a :class:`Resolution` per reference, then suggestions and online
-findings.  Importing this module is cheap: the registry client (and httpx) load when
-:func:`resolve_findings` runs.
+findings (:mod:`pinlint.drift`).  Importing this module is cheap: the registry client
+(and httpx) load when :func:`resolve_findings` runs.
 """
 
 from __future__ import annotations
@@ -33,8 +50,8 @@ if TYPE_CHECKING:
 
     from pinlint.config import Config
     from pinlint.reference import Reference
-    from pinlint.registry import RegistryError
-    from pinlint.registry.client import RegistryClient, Repository, TagListing
+    from pinlint.registry import NotFound, RegistryError
+    from pinlint.registry.client import ManifestInfo, RegistryClient, Repository, TagListing
 
 __all__ = [
     "Resolution",
@@ -52,16 +69,19 @@ PROGRESS_THRESHOLD = 4  # a progress bar only when more references than this res
 # the first alone (it is nearly always the match), then a few at a time.
 MAX_CANDIDATE_HEADS = 40
 CANDIDATE_BATCH = 4
+# Indexes whose platform lists are read (a GET each, cached for good) when looking for
+# the tag that owns a pin to one platform's manifest.
+MAX_PLATFORM_LOOKUPS = 8
 
 
 @dataclasses.dataclass(frozen=True)
 class Resolution:
     """What the registry said about one reference.
 
-    Built so that the drift rules can read it without another request:
-    ``digest`` vs ``pinned_digest`` (stale digest), ``pinned_exists`` (unknown digest),
-    ``pinned_in_tag`` (platform-specific pin still valid), ``newest_tag`` /
-    ``newest_digest`` (a moving tag behind its newest release).
+    Built so that the drift rules (:mod:`pinlint.drift`) read it without another
+    request: ``pinned_in_tag``, ``pinned_owner`` and ``pinned_orphan`` (stale digest or
+    mismatch), ``error`` and ``tag_error`` (unknown image), ``newer_tag`` (a moving tag
+    behind a newer release).
     """
 
     reference: str  # the effective reference, as resolved
@@ -79,8 +99,18 @@ class Resolution:
     pinned_digest: str | None = None  # the digest written in the reference
     pinned_media_type: str | None = None
     pinned_exists: bool | None = None
-    # For a pin to one platform's manifest: whether the tag's index still lists it.
+    # Whether the pinned digest is the tag's, or one platform's manifest the tag's
+    # index lists; None when the tag could not be looked up.
     pinned_in_tag: bool | None = None
+    # When it is not: another tag that points to the pinned digest (PIN103) ...
+    pinned_owner: str | None = None
+    # ... or True when every tag was checked and none does (PIN101).
+    pinned_orphan: bool = False
+    # A pinned ``name:tag@digest`` whose tag does not exist (the digest does).
+    tag_error: NotFound | None = None
+    # For a moving tag: a release newer than ``exact_tag`` that the tag could point to
+    # (PIN104; see :func:`pinlint.drift.newer_release`).
+    newer_tag: str | None = None
     error: RegistryError | None = None  # why the reference could not be resolved
 
     @property
@@ -120,44 +150,144 @@ class Resolver:
             return Resolution(text, tag=ref.tag, pinned_digest=ref.digest, error=e)
 
     async def _resolve_pinned(self, ref: Reference, repo: Repository, text: str) -> Resolution:
+        """A reference with a digest.  A ``NotFound`` for the digest propagates (PIN102)."""
         from pinlint.registry import NotFound
 
         assert ref.digest is not None
-        head = asyncio.ensure_future(self.client.manifest_info(repo, ref.digest))
-        tag_info = None
-        if ref.tag is not None:
-            try:
-                tag_info = await self.client.manifest_info(repo, ref.tag)
-            except NotFound:
-                tag_info = None  # the digest still pulls; drift rules report the tag
-            except BaseException:
-                head.cancel()
-                raise
+        if ref.tag is None:
+            pinned = await self.client.manifest_info(repo, ref.digest)
+            return Resolution(
+                text,
+                pinned_digest=pinned.digest,
+                pinned_media_type=pinned.media_type,
+                pinned_exists=True,
+            )
+        # The tag first, alone: for a correct pin its HEAD is the whole cost (the digest
+        # is then known to exist), so verifying pins costs one request per tag.
+        tag_info: ManifestInfo | None = None
+        tag_error: NotFound | None = None
         try:
-            pinned = await head
+            tag_info = await self.client.manifest_info(repo, ref.tag)
         except NotFound as e:
-            return Resolution(text, tag=ref.tag, pinned_digest=ref.digest, error=e)
-        in_tag: bool | None = None
-        if tag_info is not None:
-            if tag_info.digest == pinned.digest:
-                in_tag = True
-            elif tag_info.is_index and not pinned.is_index:
-                platforms = await self.client.platforms(repo, tag_info.digest)
-                in_tag = any(p.digest == pinned.digest for p in platforms)
-            else:
-                in_tag = False
-        return Resolution(
+            tag_error = e  # the digest may still pull: PIN102 names the tag
+        base = Resolution(
             text,
             tag=ref.tag,
             digest=tag_info.digest if tag_info else None,
             media_type=tag_info.media_type if tag_info else None,
             exact_tag=ref.tag,
             exact=True,
-            pinned_digest=pinned.digest,
-            pinned_media_type=pinned.media_type,
+            pinned_digest=ref.digest,
             pinned_exists=True,
-            pinned_in_tag=in_tag,
         )
+        if tag_info is not None and tag_info.digest == ref.digest:
+            return dataclasses.replace(
+                base, pinned_media_type=tag_info.media_type, pinned_in_tag=True
+            )
+        # The pinned digest: a HEAD, cached for good once it exists.
+        pinned = await self.client.manifest_info(repo, ref.digest)
+        if tag_info is None:
+            return dataclasses.replace(
+                base, pinned_media_type=pinned.media_type, tag_error=tag_error
+            )
+        if tag_info.is_index and not pinned.is_index:
+            # A pin to one platform's manifest is correct while the tag's index lists it.
+            # Only then the index is read (a GET, which Docker Hub counts as a pull).
+            for p in await self.client.platforms(repo, tag_info.digest):
+                if p.digest == pinned.digest:
+                    return dataclasses.replace(
+                        base, pinned_media_type=pinned.media_type, pinned_in_tag=True
+                    )
+        # Something is wrong: the extra requests are spent only on that.
+        owner, orphan = await self._digest_owner(repo, ref.tag, pinned)
+        return dataclasses.replace(
+            base,
+            pinned_media_type=pinned.media_type,
+            pinned_in_tag=False,
+            pinned_owner=owner,
+            pinned_orphan=orphan,
+        )
+
+    async def _digest_owner(
+        self, repo: Repository, tag: str, pinned: ManifestInfo
+    ) -> tuple[str | None, bool]:
+        """(a tag that points to ``pinned``, whether every tag was checked) for a pin
+        ``tag@digest`` whose tag points elsewhere now.
+
+        Cost: the tag listing (already fetched for the moving tags of the repository,
+        and cached), then ``HEAD``s of the tags whose digest the listing does not give,
+        likeliest owner first (:func:`pinlint.drift.owner_candidates`), at most
+        ``MAX_CANDIDATE_HEADS``, stopping at the first owner.  For a pin to one
+        platform's manifest, also the platform lists of at most ``MAX_PLATFORM_LOOKUPS``
+        indexes.  A registry error ends the search: the owner is then unknown.
+        """
+        from pinlint import drift
+        from pinlint.registry import RegistryError
+
+        try:
+            listing = await self.client.tags(repo)
+            candidates = drift.owner_candidates(tag, listing.tags)
+            known: dict[str, str] = {
+                t: listing.digests[t] for t in candidates if t in listing.digests
+            }
+            for t in candidates:
+                if known.get(t) == pinned.digest:
+                    return t, False
+            unknown = [t for t in candidates if t not in known]
+            complete = len(unknown) <= MAX_CANDIDATE_HEADS
+            owner = await self._first_match(
+                repo, unknown[:MAX_CANDIDATE_HEADS], known, pinned.digest
+            )
+            if owner is not None or pinned.is_index:
+                return owner, complete and owner is None
+            # One platform's manifest: look for it in the indexes of the candidates.
+            looked: set[str] = set()
+            for t in candidates:
+                digest = known.get(t)
+                if digest is None or digest in looked:
+                    continue
+                if len(looked) == MAX_PLATFORM_LOOKUPS:
+                    return None, False
+                looked.add(digest)
+                platforms = await self.client.platforms(repo, digest)
+                if any(p.digest == pinned.digest for p in platforms):
+                    return t, False
+            return None, complete
+        except RegistryError:
+            return None, False
+
+    async def _first_match(
+        self, repo: Repository, candidates: Sequence[str], known: dict[str, str], wanted: str
+    ) -> str | None:
+        """``HEAD`` ``candidates`` in order until one has the digest ``wanted``.
+
+        The first alone (it is nearly always the match), then ``CANDIDATE_BATCH`` at a
+        time; within a batch the earliest match wins.  Every digest learnt goes into
+        ``known``; a tag deleted since the listing is skipped.
+        """
+        from pinlint.registry import NotFound
+
+        pos = 0
+        size = 1
+        while pos < len(candidates):
+            batch = candidates[pos : pos + size]
+            pos += size
+            size = CANDIDATE_BATCH
+            infos = await asyncio.gather(
+                *(self.client.manifest_info(repo, t) for t in batch), return_exceptions=True
+            )
+            found = None
+            for t, result in zip(batch, infos, strict=True):
+                if isinstance(result, NotFound):
+                    continue  # deleted between listing and HEAD
+                if isinstance(result, BaseException):
+                    raise result
+                known[t] = result.digest
+                if found is None and result.digest == wanted:
+                    found = t
+            if found is not None:
+                return found
+        return None
 
     async def _resolve_tag(self, tag: str, repo: Repository, text: str) -> Resolution:
         from pinlint import tags as tagmod
@@ -195,7 +325,9 @@ class Resolver:
         except RegistryError:
             # Without a listing there is no sibling to find: pin the tag's digest.
             return Resolution(text, tag=tag, digest=info.digest, media_type=info.media_type)
-        exact_tag, newest, newest_digest = await self._siblings(tag, repo, info.digest, listing)
+        exact_tag, newest, newest_digest, newer = await self._siblings(
+            tag, repo, info.digest, listing
+        )
         exact = kind is tagmod.TagKind.PARTIAL and exact_tag in (None, tag)
         return Resolution(
             text,
@@ -206,12 +338,15 @@ class Resolver:
             exact=exact,
             newest_tag=newest,
             newest_digest=newest_digest,
+            newer_tag=newer,
         )
 
     async def _siblings(
         self, tag: str, repo: Repository, digest: str, listing: TagListing
-    ) -> tuple[str | None, str | None, str | None]:
-        """(best sibling, newest release, its digest) for ``tag`` pointing at ``digest``."""
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """(best sibling, newest release, its digest, a release newer than the sibling)
+        for ``tag`` pointing at ``digest``."""
+        from pinlint import drift
         from pinlint import tags as tagmod
         from pinlint.registry import NotFound
 
@@ -232,30 +367,27 @@ class Resolver:
                 # its digest.
                 candidates.remove(newest)
                 candidates.insert(0, newest)
-            budget = candidates[:MAX_CANDIDATE_HEADS]
-            pos = 0
-            size = 1
-            while pos < len(budget) and not matches:
-                batch = budget[pos : pos + size]
-                pos += size
-                size = CANDIDATE_BATCH
-                infos = await asyncio.gather(
-                    *(self.client.manifest_info(repo, t) for t in batch), return_exceptions=True
-                )
-                for t, result in zip(batch, infos, strict=True):
-                    if isinstance(result, NotFound):
-                        continue  # deleted between listing and HEAD
-                    if isinstance(result, BaseException):
-                        raise result
-                    known[t] = result.digest
-                    if result.digest == digest:
-                        matches.append(t)
-                        break  # earlier in the order is better: no need to look further
+            found = await self._first_match(repo, candidates[:MAX_CANDIDATE_HEADS], known, digest)
+            if found is not None:
+                matches.append(found)
         if digest == known.get(tag) and tagmod.parse_version(tag) is not None:
             matches.append(tag)
         best = tagmod.best_sibling(tag, matches) if matches else None
         newest_digest = known.get(newest) if newest is not None else None
-        return best, newest, newest_digest
+        newer = drift.newer_release(tag, best, listing.tags) if best is not None else None
+        if newer is not None:
+            # Same digest under a higher version (a re-tag without a rebuild) is no
+            # roll-back.  Usually known by now (the newest release is checked first);
+            # otherwise one HEAD, spent only when the rule is about to fire.
+            try:
+                newer_digest = (
+                    known.get(newer) or (await self.client.manifest_info(repo, newer)).digest
+                )
+            except NotFound:
+                newer_digest = digest  # deleted since the listing: nothing newer
+            if newer_digest == digest:
+                newer = None
+        return best, newest, newest_digest, newer
 
 
 def _ordered_candidates(tag: str, all_tags: Sequence[str]) -> list[str]:
@@ -387,8 +519,8 @@ def resolve_findings(
     *,
     progress: bool = False,
 ) -> list[Finding]:
-    """The findings with suggestions, and the online findings (PIN102), after asking
-    the registries about every distinct reference of ``occurrences``."""
+    """The findings with suggestions, and the online findings (PIN101 to PIN104), after
+    asking the registries about every distinct reference of ``occurrences``."""
     refs = distinct_references(occurrences, config)
     results = asyncio.run(
         resolve_references(refs, config, progress=sys.stderr if progress else None)
@@ -435,9 +567,10 @@ def apply_resolutions(
     results: Mapping[str, Resolution],
     config: Config,
 ) -> list[Finding]:
-    """New findings list: suggestions added, exact partial versions dropped, PIN102 added,
-    and a reason appended where a registry failed."""
-    from pinlint import lint, reference, rules
+    """New findings list: suggestions added, exact partial versions dropped, the online
+    findings (PIN101 to PIN104, :mod:`pinlint.drift`) added, and a reason appended where
+    a registry failed."""
+    from pinlint import drift, lint, reference, rules
 
     # The same rule set as the offline pass (``--require-digest`` turns PIN005 on).
     enabled = lint.settings(config).enabled
@@ -459,9 +592,7 @@ def apply_resolutions(
         if finding.rule == "PIN004" and res.exact:
             # A partial version with no more specific sibling is exact after all.
             if "PIN005" in enabled and res.pin_digest:
-                pin005 = rules.finding(
-                    occ, "PIN005", f"{occ.image} has an exact tag but no digest"
-                )
+                pin005 = rules.finding(occ, "PIN005", f"{occ.image} has an exact tag but no digest")
                 out.append(
                     dataclasses.replace(
                         pin005, suggestion=suggestion_for(ref, res, config.pin_style)
@@ -472,41 +603,11 @@ def apply_resolutions(
             dataclasses.replace(finding, suggestion=suggestion_for(ref, res, config.pin_style))
         )
 
-    if "PIN102" in enabled:
-        unknown = _unknown_image_findings(occurrences, results)
-        if unknown:
-            # Keep the offline order of files; within a file, by position.
-            file_order: dict[str, int] = {}
-            for f in out + unknown:
-                file_order.setdefault(f.path, len(file_order))
-            out = sorted(out + unknown, key=lambda f: (file_order[f.path], f.line, f.column))
+    online = drift.online_findings(occurrences, results, enabled, config.pin_style)
+    if online:
+        # Keep the offline order of files; within a file, by position, offline first.
+        file_order: dict[str, int] = {}
+        for f in out + online:
+            file_order.setdefault(f.path, len(file_order))
+        out = sorted(out + online, key=lambda f: (file_order[f.path], f.line, f.column))
     return out
-
-
-def _unknown_image_findings(
-    occurrences: Sequence[Occurrence], results: Mapping[str, Resolution]
-) -> list[Finding]:
-    from pinlint import directives, rules
-    from pinlint.lint import read_text
-    from pinlint.model import ParseError
-
-    new: dict[str, list[Finding]] = {}
-    seen: set[tuple[str, int, int]] = set()
-    for occ in occurrences:
-        res = results.get(occ.image) if occ.image is not None else None
-        if res is None or not res.missing or (occ.path, occ.start, occ.end) in seen:
-            continue
-        seen.add((occ.path, occ.start, occ.end))
-        assert res.error is not None
-        finding = rules.finding(occ, "PIN102", f"{occ.image} does not exist: {res.error}")
-        new.setdefault(occ.path, []).append(finding)
-    kept: list[Finding] = []
-    for path, items in new.items():
-        try:
-            text = read_text(path)
-        except (OSError, ParseError):
-            kept.extend(items)
-            continue
-        # ``# pinlint: ignore[PIN102]`` works as for the offline rules.
-        kept.extend(directives.apply(text, items))
-    return kept
