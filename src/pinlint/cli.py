@@ -183,7 +183,7 @@ def _run(argv: Sequence[str] | None) -> int:
 
     from pinlint import lint
 
-    result = lint.lint_paths(paths, cfg)
+    result = lint.lint_paths(paths, cfg, keep_occurrences=args.resolve or args.fix)
     findings = result.findings
 
     changed = False

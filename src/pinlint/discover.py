@@ -82,11 +82,27 @@ def _git_files(directory: str) -> list[str] | None:
 
 
 def _walk(directory: str) -> Iterator[str]:
-    # os.walk does not follow symlinked directories, so symlink loops cannot trap it.
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in files:
-            yield os.path.relpath(os.path.join(root, name), directory)
+    """Relative paths of the files below ``directory`` that pinlint reads.
+
+    Symlinked directories are not followed, so a symlink loop cannot trap the walk; a
+    symlink to a file is read like the file (a broken one is passed over).  ``DirEntry``
+    answers most type questions from the directory listing itself, without a stat.
+    """
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = os.scandir(os.path.join(directory, rel_dir))
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                rel = rel_dir + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != ".git":
+                        stack.append(rel + os.sep)
+                elif classify(entry.name) is not None and entry.is_file():
+                    yield rel
 
 
 def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
@@ -100,20 +116,24 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tupl
     seen: set[str] = set()
     for arg in paths:
         if os.path.isdir(arg):
-            in_git = _git_root(arg) is not None
-            names = _git_files(arg) if in_git else None
-            if names is None:
+            prefix = os.path.normpath(arg)
+            prefix = "" if prefix == "." else prefix + os.sep
+            names = _git_files(arg) if _git_root(arg) is not None else None
+            if names is not None:
+                # git lists tracked files that were deleted, and submodules: check them.
+                names = [
+                    n
+                    for n in names
+                    if classify(n) is not None
+                    and ".git" not in n.split("/")
+                    and os.path.isfile(prefix + n)
+                ]
+            else:
                 names = list(_walk(arg))
             for rel in sorted(names):
-                path = os.path.normpath(os.path.join(arg, rel))
-                kind = classify(path)
-                if (
-                    kind is None
-                    or path in seen
-                    or is_excluded(path, exclude)
-                    or ".git" in path.split(os.sep)
-                    or not os.path.isfile(path)  # a directory named Dockerfile, a deleted file
-                ):
+                path = prefix + (rel if os.sep == "/" else rel.replace("/", os.sep))
+                kind = classify(rel)
+                if kind is None or path in seen or is_excluded(path, exclude):
                     continue
                 seen.add(path)
                 yield path, kind

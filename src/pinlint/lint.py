@@ -107,29 +107,38 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
     return FileResult(directives.apply(text, findings), occurrences)
 
 
-def _lint_chunk(args: tuple[list[tuple[str, str]], _Settings]) -> list[FileResult]:
-    files, s = args
-    return [lint_file(path, kind, s) for path, kind in files]
+def _lint_chunk(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[FileResult]:
+    files, s, keep_occurrences = args
+    results = [lint_file(path, kind, s) for path, kind in files]
+    if not keep_occurrences:
+        # Sending every occurrence back to the parent costs more than scanning some
+        # formats; an offline run needs only the findings (which carry their own).
+        for r in results:
+            r.occurrences = []
+    return results
 
 
-def _lint_parallel(files: list[tuple[str, str]], s: _Settings, workers: int) -> list[FileResult]:
+def _lint_parallel(
+    files: list[tuple[str, str]], s: _Settings, workers: int, keep_occurrences: bool
+) -> list[FileResult]:
     import multiprocessing
 
     # fork: the children inherit the imported modules, so they start in a millisecond.
     ctx = multiprocessing.get_context("fork")
     size = max(1, len(files) // (workers * 8))
-    chunks = [(files[i : i + size], s) for i in range(0, len(files), size)]
+    chunks = [(files[i : i + size], s, keep_occurrences) for i in range(0, len(files), size)]
     with ctx.Pool(workers) as pool:
         results = pool.map(_lint_chunk, chunks)
     return [r for chunk in results for r in chunk]
 
 
-def lint_paths(paths: Sequence[str], cfg: Config) -> LintResult:
+def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = True) -> LintResult:
+    """Lint every file; ``keep_occurrences=False`` when only the findings are wanted."""
     s = settings(cfg)
     files = list(discover.discover(paths, cfg.exclude))
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
     if len(files) >= _PARALLEL_MIN_FILES and workers > 1 and sys.platform == "linux":
-        results = _lint_parallel(files, s, workers)
+        results = _lint_parallel(files, s, workers, keep_occurrences)
     else:
         results = [lint_file(path, kind, s) for path, kind in files]
     findings: list[Finding] = []
