@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import signal
 from collections.abc import Iterator
 
@@ -600,8 +599,8 @@ def test_with_pin_rejects_bad_parts(tag: str, digest: str | None, message: str) 
 
 def test_reference_is_immutable_and_hashable() -> None:
     ref = reference.parse("nginx:1")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        ref.tag = "2"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        ref.tag = "2"
     assert reference.parse("nginx:1") == Reference("nginx", "1", None, "docker.io", "library/nginx")
     assert len({ref, reference.parse("nginx:1"), reference.parse("docker.io/nginx:1")}) == 2
 

@@ -24,12 +24,11 @@ Grammar (from ``reference.go``)::
 
 This module runs for every reference in a tree, and on every pre-commit call: the
 expressions are compiled once at import, results are memoised, and it imports only
-``re``, ``dataclasses`` and ``functools`` (which ``re`` imports anyway).
+``re`` and ``functools`` (which ``re`` imports anyway).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools  # already imported by re: free
 import re
 
@@ -104,15 +103,53 @@ class InvalidReference(ValueError):
         self.text = text
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Reference:
-    """A parsed reference: the user's spelling plus docker's normalised form."""
+    """A parsed reference: the user's spelling plus docker's normalised form.
 
-    name: str  # the name exactly as written, without tag or digest
+    Immutable by convention, hashable and comparable by value.  A plain class rather than
+    a dataclass: importing ``dataclasses`` (and ``inspect`` behind it) would cost the
+    one-file pre-commit run more than the whole lint.
+    """
+
+    __slots__ = ("digest", "domain", "name", "path", "tag")
+
+    def __init__(
+        self, name: str, tag: str | None, digest: str | None, domain: str, path: str
+    ) -> None:
+        # parse() is memoised and hands the same object to every caller: no writes after
+        # this point (see __setattr__).
+        setter = object.__setattr__
+        setter(self, "name", name)  # the name exactly as written, without tag or digest
+        setter(self, "tag", tag)
+        setter(self, "digest", digest)  # "sha256:..."
+        setter(self, "domain", domain)  # normalised registry: "docker.io", "localhost:5000"
+        setter(self, "path", path)  # normalised repository path: "library/nginx", "a/b"
+
+    name: str
     tag: str | None
-    digest: str | None  # "sha256:..."
-    domain: str  # normalised registry: "docker.io", "ghcr.io", "localhost:5000"
-    path: str  # normalised repository path: "library/nginx", "a/b"
+    digest: str | None
+    domain: str
+    path: str
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError(f"Reference is immutable: cannot set {key}")
+
+    def _fields(self) -> tuple[str, str | None, str | None, str, str]:
+        return (self.name, self.tag, self.digest, self.domain, self.path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reference):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Reference(name={self.name!r}, tag={self.tag!r}, digest={self.digest!r}, "
+            f"domain={self.domain!r}, path={self.path!r})"
+        )
 
     def __str__(self) -> str:
         return self.with_pin(self.tag, self.digest)

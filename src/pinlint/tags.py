@@ -33,13 +33,12 @@ alone in a variant stays (``3.9.9-eclipse-temurin-21-alpine``: the JDK line matt
 Distribution code names stay too: ``bookworm-slim`` is not ``slim``, because the tags
 that share its digest (``12.8-slim``) cannot be told apart from ``trixie``'s by name.
 
-Imports only ``re``, ``enum``, ``functools`` and ``dataclasses`` (``re`` loads the first
+Imports only ``re``, ``enum`` and ``functools`` (``re`` loads the last
 two anyway): it runs on every pre-commit call.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools  # already imported by re: free
 import re
@@ -169,19 +168,46 @@ _PRERELEASE_RANK = {
 }
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class TagVersion:
     """A tag with a leading version.
 
     Ordered by version: numbers, then pre-releases before the release, then build;
-    variant and prefix only break ties, so the order is total.
+    variant and prefix only break ties, so the order is total.  Immutable by convention;
+    a plain class because importing ``dataclasses`` costs more than a one-file lint.
     """
 
-    numbers: tuple[int, ...]  # (1, 27, 3)
-    prefix: str  # "v" or ""
-    variant: str  # the suffix after the version: "-alpine3.20", "-slim-bookworm", ""
-    prerelease: str | None  # "rc1", "beta.2", "alpha": as written, without separator
-    build: tuple[int, ...] = ()  # 9.4-1227.1726694542 -> (1227, 1726694542)
+    __slots__ = ("build", "numbers", "prefix", "prerelease", "variant")
+
+    def __init__(
+        self,
+        numbers: tuple[int, ...],
+        prefix: str,
+        variant: str,
+        prerelease: str | None,
+        build: tuple[int, ...] = (),
+    ) -> None:
+        self.numbers = numbers  # (1, 27, 3)
+        self.prefix = prefix  # "v" or ""
+        self.variant = variant  # the suffix after the version: "-alpine3.20", ""
+        self.prerelease = prerelease  # "rc1", "beta.2": as written, without separator
+        self.build = build  # 9.4-1227.1726694542 -> (1227, 1726694542)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.numbers, self.prefix, self.variant, self.prerelease, self.build)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TagVersion):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"TagVersion(numbers={self.numbers!r}, prefix={self.prefix!r}, "
+            f"variant={self.variant!r}, prerelease={self.prerelease!r}, build={self.build!r})"
+        )
 
     @property
     def family(self) -> str:
