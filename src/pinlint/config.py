@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 
 class ConfigError(ValueError):
     """A bad setting: exit 2 with one line."""
@@ -12,24 +10,73 @@ class ConfigError(ValueError):
 PIN_STYLES = ("tag+digest", "digest", "tag")
 
 
-@dataclasses.dataclass
 class Config:
-    select: list[str] | None = None  # rule ids or prefixes; None: every rule on by default
-    ignore: list[str] = dataclasses.field(default_factory=list)
-    require_digest: bool = False
-    allow: list[str] = dataclasses.field(default_factory=list)  # fnmatch globs of references
-    exclude: list[str] = dataclasses.field(default_factory=list)  # path globs
-    exact_tag_patterns: list[str] = dataclasses.field(default_factory=list)  # regexes
-    pin_style: str = "tag+digest"
-    registry_mirrors: dict[str, str] = dataclasses.field(default_factory=dict)
-    insecure_registries: list[str] = dataclasses.field(default_factory=list)
-    cache_ttl: float = 3600.0  # seconds
-    # Requests at once per registry: resolving is latency-bound (three round trips per
-    # reference), and 32 keeps 100 references under a second at 50 ms round trip.
-    concurrency: int = 32
-    no_cache: bool = False
-    offline: bool = False
-    build_args: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Every setting, with its default.
+
+    A plain class, not a dataclass: the one-file pre-commit run must not pay for importing
+    ``dataclasses`` (and ``inspect`` behind it).
+    """
+
+    __slots__ = (
+        "allow",
+        "build_args",
+        "cache_ttl",
+        "concurrency",
+        "exact_tag_patterns",
+        "exclude",
+        "ignore",
+        "insecure_registries",
+        "no_cache",
+        "offline",
+        "pin_style",
+        "registry_mirrors",
+        "require_digest",
+        "select",
+    )
+
+    def __init__(
+        self,
+        *,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        require_digest: bool = False,
+        allow: list[str] | None = None,
+        exclude: list[str] | None = None,
+        exact_tag_patterns: list[str] | None = None,
+        pin_style: str = "tag+digest",
+        registry_mirrors: dict[str, str] | None = None,
+        insecure_registries: list[str] | None = None,
+        cache_ttl: float = 3600.0,
+        concurrency: int = 32,
+        no_cache: bool = False,
+        offline: bool = False,
+        build_args: dict[str, str] | None = None,
+    ) -> None:
+        # Rule ids or prefixes; None: every rule that is on by default.
+        self.select = select
+        self.ignore = ignore if ignore is not None else []
+        self.require_digest = require_digest
+        # fnmatch globs of references never reported.
+        self.allow = allow if allow is not None else []
+        # Path globs.
+        self.exclude = exclude if exclude is not None else []
+        # Regexes of tags that count as exact.
+        self.exact_tag_patterns = exact_tag_patterns if exact_tag_patterns is not None else []
+        self.pin_style = pin_style
+        self.registry_mirrors = registry_mirrors if registry_mirrors is not None else {}
+        self.insecure_registries = insecure_registries if insecure_registries is not None else []
+        # Seconds a tag -> digest answer is trusted.
+        self.cache_ttl = cache_ttl
+        # Requests at once per registry: resolving is latency-bound (three round trips per
+        # reference), and 32 keeps 100 references under a second at 50 ms round trip.
+        self.concurrency = concurrency
+        self.no_cache = no_cache
+        self.offline = offline
+        self.build_args = build_args if build_args is not None else {}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Config({fields})"
 
 
 # Keys of ``[tool.pinlint]`` / ``.pinlint.toml``, kebab-case as in pyproject.toml, mapped to

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -20,26 +19,47 @@ MAX_FILE_SIZE = 16 * 1024 * 1024
 _PARALLEL_MIN_FILES = 400
 
 
-@dataclasses.dataclass
 class FileResult:
-    findings: list[Finding]
-    occurrences: list[Occurrence]
-    read_error: str | None = None
+    __slots__ = ("findings", "occurrences", "read_error")
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        occurrences: list[Occurrence],
+        read_error: str | None = None,
+    ) -> None:
+        self.findings = findings
+        self.occurrences = occurrences
+        self.read_error = read_error
 
 
-@dataclasses.dataclass
 class LintResult:
-    findings: list[Finding]
-    occurrences: list[Occurrence]
-    read_errors: int
+    __slots__ = ("findings", "occurrences", "read_errors")
+
+    def __init__(
+        self, findings: list[Finding], occurrences: list[Occurrence], read_errors: int
+    ) -> None:
+        self.findings = findings
+        self.occurrences = occurrences
+        self.read_errors = read_errors
 
 
-@dataclasses.dataclass(frozen=True)
 class _Settings:
-    enabled: frozenset[str]
-    allow: tuple[str, ...]
-    exact_patterns: tuple[str, ...]
-    scan: ScanOptions
+    # Plain classes here and in the other records on the lint path: importing
+    # ``dataclasses`` (and ``inspect`` behind it) costs a one-file run more than linting.
+    __slots__ = ("allow", "enabled", "exact_patterns", "scan")
+
+    def __init__(
+        self,
+        enabled: frozenset[str],
+        allow: tuple[str, ...],
+        exact_patterns: tuple[str, ...],
+        scan: ScanOptions,
+    ) -> None:
+        self.enabled = enabled
+        self.allow = allow
+        self.exact_patterns = exact_patterns
+        self.scan = scan
 
 
 def settings(cfg: Config) -> _Settings:

@@ -6,7 +6,6 @@ config validation: a rule exists because it is listed here.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 from collections.abc import Iterable, Sequence
 
@@ -14,15 +13,31 @@ from pinlint import reference, tags
 from pinlint.model import Finding, Occurrence, Severity
 
 
-@dataclasses.dataclass(frozen=True)
 class Rule:
-    id: str
-    name: str
-    severity: Severity
-    summary: str
-    explanation: str
-    enabled: bool = True  # on unless selected
-    online: bool = False  # needs --resolve
+    """One row of the rule table (a plain class: no ``dataclasses`` import at start-up)."""
+
+    __slots__ = ("enabled", "explanation", "id", "name", "online", "severity", "summary")
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        severity: Severity,
+        summary: str,
+        explanation: str,
+        enabled: bool = True,
+        online: bool = False,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.explanation = explanation
+        self.enabled = enabled  # on unless selected
+        self.online = online  # needs --resolve
+
+    def __repr__(self) -> str:
+        return f"Rule({self.id!r}, {self.name!r})"
 
 
 _RULES = (

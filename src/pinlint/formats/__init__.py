@@ -9,10 +9,12 @@ registries or fixing.
 
 from __future__ import annotations
 
-import dataclasses
 
-
-@dataclasses.dataclass(frozen=True)
 class ScanOptions:
-    # ``--build-arg KEY=VALUE``: overrides Dockerfile ARG defaults, as docker build does.
-    build_args: dict[str, str] = dataclasses.field(default_factory=dict)
+    """What a scan needs besides the text (a plain class: no ``dataclasses`` import)."""
+
+    __slots__ = ("build_args",)
+
+    def __init__(self, build_args: dict[str, str] | None = None) -> None:
+        # ``--build-arg KEY=VALUE``: overrides Dockerfile ARG defaults, as docker build does.
+        self.build_args: dict[str, str] = build_args if build_args is not None else {}
