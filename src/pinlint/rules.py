@@ -137,8 +137,11 @@ _RULES = (
         Severity.WARNING,
         "A moving tag points to an older version than the newest release.",
         "The tag may have been rolled back, as ollama/ollama:latest was from 0.6.3 to "
-        "0.6.2 at the end of March 2025. The suggestion still pins what the tag points "
-        "to today; whether to take the newer release is your call.",
+        "0.6.2 at the end of March 2025. Only releases of the same variant count, and for "
+        "`stable`, `lts` and `oldstable` tags only a newer release of the same line "
+        "(nginx:stable staying on 1.26 while 1.27 is out is deliberate). The suggestion "
+        "still pins what the tag points to today; whether to take the newer release is "
+        "your call.",
         online=True,
     ),
     Rule(
