@@ -289,6 +289,25 @@ def test_registry_failure_is_a_clear_message(
         assert auth not in text
 
 
+def test_unverifiable_pin_is_said_on_stderr(
+    tmp_path: Path, auth_registry: AuthRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pinned reference has no finding to carry a registry failure: one stderr line."""
+    repo = auth_registry.new_repo("private-pinned")
+    digest = auth_registry.push_image(repo, "1.2.3")
+    h = auth_registry.host
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(f"FROM {h}/{repo}:1.2.3@{digest}\nFROM {h}/{repo}@{digest}\n")
+
+    code = main(["--resolve", "--quiet", str(dockerfile)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (0, "")
+    assert err == (
+        f"pinlint: {h}: 401 unauthorized; run docker login {h} (2 pinned references not checked)\n"
+    )
+    assert auth_registry.password not in err
+
+
 def test_offline_answers_from_the_cache_only(
     tmp_path: Path, seeded: dict[str, Any], registry: Registry
 ) -> None:

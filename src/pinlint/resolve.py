@@ -525,7 +525,25 @@ def resolve_findings(
     results = asyncio.run(
         resolve_references(refs, config, progress=sys.stderr if progress else None)
     )
+    _report_unchecked_pins(findings, results)
     return apply_resolutions(occurrences, findings, results, config)
+
+
+def _report_unchecked_pins(findings: Sequence[Finding], results: Mapping[str, Resolution]) -> None:
+    """One stderr line per failing registry for pins that could not be verified.
+
+    A floating reference carries the reason on its finding; a pinned one has no finding
+    to carry it, and silence would read as "verified".
+    """
+    with_finding = {f.occurrence.image for f in findings if f.occurrence is not None}
+    unchecked: dict[str, int] = {}
+    for image, res in results.items():
+        if res.error is not None and not res.missing and image not in with_finding:
+            reason = str(res.error)
+            unchecked[reason] = unchecked.get(reason, 0) + 1
+    for reason, count in unchecked.items():
+        noun = "reference" if count == 1 else "references"
+        print(f"pinlint: {reason} ({count} pinned {noun} not checked)", file=sys.stderr)
 
 
 def distinct_references(occurrences: Sequence[Occurrence], config: Config) -> dict[str, Reference]:
