@@ -69,11 +69,13 @@ def _inside(path: str, roots: Sequence[str]) -> bool:
 def write_atomic(path: str, text: str) -> None:
     """Replace ``path`` with ``text``: temp file in the same folder, fsync, rename.
 
-    A failure at any point leaves the original file as it was.
+    A failure at any point leaves the original file as it was.  A symlink is written
+    through: its target changes, the link stays a link.
     """
     import tempfile
 
-    directory = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(
         dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".pinlint"
@@ -91,19 +93,29 @@ def write_atomic(path: str, text: str) -> None:
         raise
 
 
+def _lines(text: str) -> list[str]:
+    """``text`` cut after each LF, the only line end ``patch`` and ``git apply`` know.
+
+    Not ``str.splitlines``: it also cuts at CR, form feed, NEL, U+2028 and more, which a
+    comment may hold; such a diff has hunks whose line counts do not add up.
+    """
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
 def unified_diff(path: str, before: str, after: str) -> str:
     import difflib
 
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"a/{path}",
-        tofile=f"b/{path}",
+        _lines(before), _lines(after), fromfile=f"a/{path}", tofile=f"b/{path}"
     )
     out = []
     for line in lines:
         out.append(line)
-        if not line.endswith(("\n", "\r")):
+        if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")
     return "".join(out)
 
@@ -116,10 +128,47 @@ def _images(occurrences: Sequence[Occurrence]) -> Counter[tuple[str, str | None]
     return Counter((o.context, o.image) for o in occurrences)
 
 
+@dataclasses.dataclass
+class _FileResult:
+    left: list[Finding]  # findings not fixed, with the reason when there is one
+    fixed: list[Finding]  # findings whose edit is in the diff (and written, unless --diff)
+    diff: str | None  # None when nothing changes
+
+
+def _why_not_fixable(occ: Occurrence) -> str:
+    if "$" in occ.written:
+        return "the reference is built from variables and other text"
+    # A line continuation or an escape inside the reference, or a value given on the
+    # command line in place of the one written.
+    return f"its text in the file ({occ.written!r}) is not the reference itself"
+
+
+def _display_name(path: str) -> str:
+    """The name to print and diff: a symlink's target, which is the file that changes
+    (``git apply`` would patch the link itself)."""
+    if not os.path.islink(path):
+        return path
+    real = os.path.realpath(path)
+    return real if os.path.isabs(path) else os.path.relpath(real)
+
+
+def _diff_name(name: str) -> str:
+    """``name`` as a diff names it: relative to the working directory when it is below
+    it, since neither ``git apply`` nor ``patch -p1`` takes ``a//abs/path``."""
+    if os.path.isabs(name):
+        try:
+            rel = os.path.relpath(name)
+        except ValueError:  # another drive
+            return name
+        if not rel.startswith(os.pardir + os.sep) and rel != os.pardir:
+            return rel
+    return name
+
+
 def _fix_file(
     path: str, findings: list[Finding], options: ScanOptions, roots: Sequence[str], diff: bool
-) -> tuple[list[Finding], str | None]:
-    """Fix one file; returns (findings left, diff text or None when unchanged)."""
+) -> _FileResult:
+    """Fix one file: its findings left and fixed, and the diff."""
     left: list[Finding] = []
     edits: dict[tuple[int, int], Edit] = {}
     fixed: list[Finding] = []
@@ -128,29 +177,36 @@ def _fix_file(
         if occ is None or f.suggestion is None or f.rule in _NOT_FIXED:
             left.append(f)
         elif not occ.fixable:
-            left.append(_note(f, "the reference is built from variables and other text"))
+            left.append(_note(f, _why_not_fixable(occ)))
         elif (occ.start, occ.end) in edits and edits[occ.start, occ.end].text != f.suggestion:
             left.append(_note(f, "two suggestions disagree for the same text"))
         else:
             edits[occ.start, occ.end] = Edit(occ.start, occ.end, f.suggestion)
             fixed.append(f)
+
+    def refused(why: str) -> _FileResult:
+        return _FileResult(left + [_note(f, why) for f in fixed], [], None)
+
     if not edits:
-        return left, None
+        return _FileResult(left, [], None)
     if not _inside(path, roots):
-        return left + [_note(f, "a symlink to outside the scanned tree") for f in fixed], None
+        return refused("a symlink to outside the scanned tree")
 
     kind = discover.classify(path) or discover.DOCKERFILE
     try:
         before = lint.read_text(path)
         old = lint.scan_text(path, kind, before, options)
     except (OSError, ParseError):
-        return left + [_note(f, "the file changed while pinlint ran") for f in fixed], None
+        return refused("the file changed while pinlint ran")
     if any(before[e.start : e.end] != fixed_occ.written for e, fixed_occ in _pairs(edits, fixed)):
-        return left + [_note(f, "the file changed while pinlint ran") for f in fixed], None
+        return refused("the file changed while pinlint ran")
 
-    after = apply_edits(before, list(edits.values()))
+    try:
+        after = apply_edits(before, list(edits.values()))
+    except ValueError:
+        return refused("two references to rewrite overlap")
     if after == before:
-        return left, None
+        return _FileResult(left, fixed, None)
     # Re-scan the result: it must parse, and the only references that differ must be the
     # ones edited, now spelled as suggested.
     replaced = {(e.start, e.end): e.text for e in edits.values()}
@@ -158,20 +214,22 @@ def _fix_file(
     try:
         new = lint.scan_text(path, kind, after, options)
     except ParseError:
-        return left + [_note(f, "the rewritten file would not parse") for f in fixed], None
+        return refused("the rewritten file would not parse")
     if _images(new) != expected:
-        return left + [
-            _note(f, "the rewrite would change other references too") for f in fixed
-        ], None
+        if _images(new) == _images(old):
+            # The text edited does not decide the reference (a --build-arg does).
+            return refused("rewriting its text would not change the reference")
+        return refused("the rewrite would change other references too")
 
+    name = _display_name(path)
     if not diff:
         try:
             write_atomic(path, after)
         except OSError as e:
-            print(f"pinlint: {path}: cannot write: {e.strerror}", file=sys.stderr)
-            return left + [_note(f, f"cannot write: {e.strerror}") for f in fixed], None
-        print(f"Rewriting {path}", file=sys.stderr)
-    return left, unified_diff(path, before, after)
+            print(f"pinlint: {name}: cannot write: {e.strerror}", file=sys.stderr)
+            return refused(f"cannot write: {e.strerror}")
+        print(f"Rewriting {name}", file=sys.stderr)
+    return _FileResult(left, fixed, unified_diff(_diff_name(name), before, after))
 
 
 def _pairs(
@@ -184,6 +242,11 @@ def _pairs(
     return pairs
 
 
+def _key(f: Finding) -> tuple[str, int, int, str | None] | None:
+    occ = f.occurrence
+    return None if occ is None else (f.rule, occ.start, occ.end, f.suggestion)
+
+
 def fix_findings(
     findings: Sequence[Finding], cfg: Config, *, diff: bool, roots: Sequence[str]
 ) -> Outcome:
@@ -191,11 +254,28 @@ def fix_findings(
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
         by_path.setdefault(f.path, []).append(f)
+    # A file scanned under two names (a symlink to a file in the tree, and the file) is
+    # fixed once, through the file's own name: through both, the second pass would find
+    # the file changed, and --diff would print the same change twice.
+    names: dict[str, list[str]] = {}
+    for path in sorted(by_path):
+        names.setdefault(os.path.realpath(path), []).append(path)
     remaining: list[Finding] = []
     diffs: list[str] = []
-    for path in sorted(by_path):
-        left, text = _fix_file(path, by_path[path], options, roots, diff)
-        remaining.extend(left)
-        if text:
-            diffs.append(text)
+    for paths in names.values():
+        paths.sort(key=os.path.islink)  # stable: the first name that is not a link
+        result = _fix_file(paths[0], by_path[paths[0]], options, roots, diff)
+        remaining.extend(result.left)
+        if result.diff:
+            diffs.append(result.diff)
+        fixed = {_key(f) for f in result.fixed}
+        notes = {_key(f): f.message for f in result.left}
+        for alias in paths[1:]:
+            for f in by_path[alias]:
+                key = _key(f)
+                if key is not None and key in fixed:
+                    continue
+                if key is not None and key in notes:
+                    f = dataclasses.replace(f, message=notes[key])
+                remaining.append(f)
     return Outcome(remaining=remaining, changed=bool(diffs), diff="".join(diffs))
