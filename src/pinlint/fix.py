@@ -121,7 +121,7 @@ def unified_diff(path: str, before: str, after: str) -> str:
 
 
 def _note(finding: Finding, why: str) -> Finding:
-    return dataclasses.replace(finding, message=f"{finding.message}; not rewritten: {why}")
+    return finding.replace(message=f"{finding.message}; not rewritten: {why}")
 
 
 def _images(occurrences: Sequence[Occurrence]) -> Counter[tuple[str, str | None]]:
@@ -276,6 +276,6 @@ def fix_findings(
                 if key is not None and key in fixed:
                     continue
                 if key is not None and key in notes:
-                    f = dataclasses.replace(f, message=notes[key])
+                    f = f.replace(message=notes[key])
                 remaining.append(f)
     return Outcome(remaining=remaining, changed=bool(diffs), diff="".join(diffs))

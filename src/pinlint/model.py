@@ -6,7 +6,6 @@ paths -> discover -> scan (one module per format) -> Occurrence
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 
 
@@ -15,7 +14,6 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-@dataclasses.dataclass(frozen=True)
 class Occurrence:
     """One image reference found in a file.
 
@@ -28,23 +26,101 @@ class Occurrence:
     The span can be rewritten by the fixer only when ``written == image``: otherwise the
     span supplies just part of the reference (``node:${NODE}-alpine``) or is spelled with
     escapes, and is left alone.
+
+    Immutable, hashable, compared by value.  The records on the lint path are plain
+    classes: importing ``dataclasses`` (and ``inspect`` behind it) would cost the one-file
+    pre-commit run more than the lint itself.
     """
+
+    __slots__ = (
+        "column",
+        "context",
+        "end",
+        "image",
+        "line",
+        "path",
+        "start",
+        "unresolved",
+        "use_line",
+        "written",
+    )
 
     path: str
     start: int
     end: int
-    line: int  # 1-based line of ``start``
-    column: int  # 1-based column (in characters) of ``start``
+    line: int
+    column: int
     written: str
     image: str | None
-    # Where the reference was used, for messages: "FROM", "COPY --from", "RUN --mount",
-    # "# syntax", "services.web.image", "spec.template.spec.containers[0].image", ...
     context: str
-    # 1-based line where the reference is used when that differs from ``line`` (a FROM
-    # fed by an ARG default): an ignore comment there applies too.
-    use_line: int | None = None
-    # Name of a variable that has no value or default, when ``image`` is None.
-    unresolved: str | None = None
+    use_line: int | None
+    unresolved: str | None
+
+    def __init__(
+        self,
+        path: str,
+        start: int,
+        end: int,
+        line: int,
+        column: int,
+        written: str,
+        image: str | None,
+        context: str,
+        use_line: int | None = None,
+        unresolved: str | None = None,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "path", path)
+        setter(self, "start", start)
+        setter(self, "end", end)
+        setter(self, "line", line)  # 1-based line of ``start``
+        setter(self, "column", column)  # 1-based column (in characters) of ``start``
+        setter(self, "written", written)
+        setter(self, "image", image)
+        # Where the reference was used, for messages: "FROM", "COPY --from", "RUN --mount",
+        # "# syntax", "services.web.image", "spec.template.spec.containers[0].image", ...
+        setter(self, "context", context)
+        # 1-based line where the reference is used when that differs from ``line`` (a FROM
+        # fed by an ARG default): an ignore comment there applies too.
+        setter(self, "use_line", use_line)
+        # Name of a variable that has no value or default, when ``image`` is None.
+        setter(self, "unresolved", unresolved)
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError(f"Occurrence is immutable: cannot set {key}")
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Occurrence):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Occurrence({fields})"
+
+    def __reduce__(self) -> tuple[type[Occurrence], tuple[object, ...]]:
+        # Pickled to and from worker processes; __setattr__ forbids the default way.
+        return (
+            Occurrence,
+            (
+                self.path,
+                self.start,
+                self.end,
+                self.line,
+                self.column,
+                self.written,
+                self.image,
+                self.context,
+                self.use_line,
+                self.unresolved,
+            ),
+        )
 
     @property
     def fixable(self) -> bool:
@@ -61,19 +137,68 @@ class ParseError(ValueError):
         self.column = column
 
 
-@dataclasses.dataclass
 class Finding:
-    path: str
-    line: int
-    column: int
-    rule: str  # "PIN001"
-    severity: Severity
-    message: str
-    image: str  # as written in the file ("" for PIN900)
-    occurrence: Occurrence | None = None
-    suggestion: str | None = None  # the full replacement reference, when resolved
-    end_line: int | None = None
-    end_column: int | None = None  # 1-based, exclusive
+    """A rule that fired at a place in a file."""
+
+    __slots__ = (
+        "column",
+        "end_column",
+        "end_line",
+        "image",
+        "line",
+        "message",
+        "occurrence",
+        "path",
+        "rule",
+        "severity",
+        "suggestion",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        column: int,
+        rule: str,
+        severity: Severity,
+        message: str,
+        image: str,
+        occurrence: Occurrence | None = None,
+        suggestion: str | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.rule = rule  # "PIN001"
+        self.severity = severity
+        self.message = message
+        self.image = image  # as written in the file ("" for PIN900)
+        self.occurrence = occurrence
+        self.suggestion = suggestion  # the full replacement reference, when resolved
+        self.end_line = end_line
+        self.end_column = end_column  # 1-based, exclusive
+
+    def replace(self, **changes: object) -> Finding:
+        """A copy with some fields changed (``dataclasses.replace`` for this class)."""
+        copy = Finding.__new__(Finding)
+        for name in self.__slots__:
+            object.__setattr__(copy, name, changes.pop(name, getattr(self, name)))
+        if changes:
+            raise TypeError(f"Finding has no field {next(iter(changes))!r}")
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Finding({fields})"
 
     def as_dict(self) -> dict[str, object]:
         """The JSON object of ``--format json``; field names are part of the contract."""

@@ -603,7 +603,7 @@ def apply_resolutions(
             if not res.missing:
                 # One line, the registry's name and what to do; never a credential.
                 message = f"{finding.message} (not resolved: {res.error})"
-                finding = dataclasses.replace(finding, message=message)
+                finding = finding.replace(message=message)
             out.append(finding)
             continue
         ref = reference.parse(occ.image)
@@ -611,15 +611,9 @@ def apply_resolutions(
             # A partial version with no more specific sibling is exact after all.
             if "PIN005" in enabled and res.pin_digest:
                 pin005 = rules.finding(occ, "PIN005", f"{occ.image} has an exact tag but no digest")
-                out.append(
-                    dataclasses.replace(
-                        pin005, suggestion=suggestion_for(ref, res, config.pin_style)
-                    )
-                )
+                out.append(pin005.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
             continue
-        out.append(
-            dataclasses.replace(finding, suggestion=suggestion_for(ref, res, config.pin_style))
-        )
+        out.append(finding.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
 
     online = drift.online_findings(occurrences, results, enabled, config.pin_style)
     if online:
