@@ -392,3 +392,27 @@ def test_default_path_is_cwd(
         1,
         "sub/Dockerfile:1:6: PIN002 redis has no tag and no digest (it means latest)\n",
     )
+
+
+@pytest.mark.parametrize("argv", [[], ["a"], ["Dockerfile", "k8s/app.yaml"]])
+def test_fast_path_gives_what_argparse_gives(argv: list[str]) -> None:
+    """Paths alone skip argparse (the pre-commit call); the options must be the same."""
+    fast = vars(cli.parse_args(argv))
+    slow = vars(cli._parser().parse_args(argv))
+    assert fast == slow
+    assert fast["paths"] == argv
+
+
+def test_one_dockerfile_imports_no_argparse_yaml_or_http(tmp_path: Path) -> None:
+    """The pre-commit path: what a one-Dockerfile run must not import (start-up cost)."""
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    script = (
+        "import sys\nfrom pinlint import cli\ncode = cli.main(['Dockerfile'])\n"
+        "heavy = {'argparse', 'dataclasses', 'inspect', 'typing', 'yaml', 'httpx', 'shutil',"
+        " 'subprocess', 'json', 'tomllib'}\n"
+        "print(code, sorted(heavy & set(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.splitlines()[-1] == "1 []"

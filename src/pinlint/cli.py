@@ -6,7 +6,6 @@ must not pay for YAML, httpx or the reporters it does not use.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -14,6 +13,12 @@ from collections.abc import Sequence
 from pinlint import __version__
 from pinlint.config import PIN_STYLES, Config, ConfigError
 from pinlint.model import Finding
+
+# Not typing.TYPE_CHECKING: importing typing costs the one-file run ~3 ms; type checkers
+# read a module-level TYPE_CHECKING = False the same way.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = ("error", "warning", "never")
@@ -23,16 +28,64 @@ class UsageError(ValueError):
     """A bad command line: exit 2 with one line."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # argparse prints usage and exits; we want one line and our own exit code.
-        raise UsageError(message)
+# Every option's default, shared by argparse and the fast path below.
+_DEFAULTS: dict[str, object] = {
+    "paths": [],
+    "resolve": False,
+    "fix": False,
+    "diff": False,
+    "format": None,
+    "output": None,
+    "quiet": False,
+    "color": "auto",
+    "fail_on": "error",
+    "select": None,
+    "ignore": None,
+    "require_digest": None,
+    "pin_style": None,
+    "config": None,
+    "exclude": [],
+    "build_arg": [],
+    "no_cache": False,
+    "offline": False,
+    "write_baseline": None,
+    "baseline": None,
+    "list_rules": False,
+    "explain": None,
+}
+
+
+def _terminal_width() -> int:
+    # What shutil.get_terminal_size does, without importing shutil (and bz2 and lzma
+    # behind it), which argparse would do for every option it adds.
+    try:
+        return int(os.environ["COLUMNS"]) - 2
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns - 2  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 78
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            # argparse prints usage and exits; we want one line and our own exit code.
+            raise UsageError(message)
+
+    width = _terminal_width()
+
+    class Formatter(argparse.HelpFormatter):
+        def __init__(self, prog: str) -> None:
+            super().__init__(prog, width=width)
+
+    p = Parser(
         prog="pinlint",
         description="Find container image references that can change under you, and pin them.",
+        formatter_class=Formatter,
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
     mode = p.add_argument_group("mode")
@@ -87,7 +140,24 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--version", action="version", version=f"pinlint {__version__}")
     info.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     info.add_argument("--explain", metavar="RULE", help="explain a rule and exit")
+    p.set_defaults(**_DEFAULTS)
     return p
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The options; argparse only when there is an option to parse.
+
+    pre-commit runs ``pinlint FILE ...``: for a command line of paths alone the defaults
+    are all there is to know, and argparse (with gettext and locale) costs a one-file run
+    a fifth of its time.
+    """
+    if all(not arg.startswith("-") for arg in argv):
+        from types import SimpleNamespace
+
+        values = {k: list(v) if isinstance(v, list) else v for k, v in _DEFAULTS.items()}
+        values["paths"] = list(argv)
+        return SimpleNamespace(**values)  # type: ignore[return-value]
+    return _parser().parse_args(argv)
 
 
 def _split(value: str | None) -> list[str]:
@@ -164,7 +234,7 @@ def _use_color(choice: str, stream: object) -> bool:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.list_rules:
         sys.stdout.write(_list_rules())
         return 0

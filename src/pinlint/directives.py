@@ -7,16 +7,28 @@ default, a directive on the line that uses it (the FROM) counts too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from pinlint.model import Finding
 
 _RULES = r"(?:\[(?P<rules>[A-Za-z0-9_, ]*)\])?"
-# At the end of a line, after the reference and any other text.
-_TRAILING = re.compile(r"#\s*pinlint:\s*ignore" + _RULES + r"\s*$")
-# A whole-line comment applies to the next line.
-_ALONE = re.compile(r"^\s*#\s*pinlint:\s*ignore" + _RULES + r"\s*$")
+
+
+# Compiled on first use: most files have no directive, and a one-file run should not
+# pay for them.
+@functools.cache
+def _trailing() -> re.Pattern[str]:
+    """At the end of a line, after the reference and any other text."""
+    return re.compile(r"#\s*pinlint:\s*ignore" + _RULES + r"\s*$")
+
+
+@functools.cache
+def _alone() -> re.Pattern[str]:
+    """A whole-line comment: applies to the next line."""
+    return re.compile(r"^\s*#\s*pinlint:\s*ignore" + _RULES + r"\s*$")
+
 
 _ALL = frozenset({"*"})
 
@@ -32,11 +44,11 @@ def _ignored_on(lines: Sequence[str], line: int) -> frozenset[str]:
     """Rule ids ignored for a reference on 1-based ``line``."""
     ignored: set[str] = set()
     if 0 < line <= len(lines):
-        m = _TRAILING.search(lines[line - 1])
+        m = _trailing().search(lines[line - 1])
         if m:
             ignored |= _rules(m)
     if 1 < line <= len(lines) + 1:
-        m = _ALONE.match(lines[line - 2])
+        m = _alone().match(lines[line - 2])
         if m:
             ignored |= _rules(m)
     return frozenset(ignored)

@@ -83,8 +83,19 @@ _REFERENCE_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_TAG_RE = re.compile(_TAG_PATTERN)
-_DIGEST_RE = re.compile(_DIGEST_PATTERN)
+
+
+# with_pin's checks run only when resolving: compiled on first use, not at import.
+@functools.cache
+def _tag_re() -> re.Pattern[str]:
+    return re.compile(_TAG_PATTERN)
+
+
+@functools.cache
+def _digest_re() -> re.Pattern[str]:
+    return re.compile(_DIGEST_PATTERN)
+
+
 # A bare 64-hex string is an image id, not a repository name (``ParseNormalizedNamed``).
 _IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}")
 # go-digest's looser syntax: it separates "unsupported algorithm" from "bad format".
@@ -180,11 +191,11 @@ class Reference:
         """This name as the user wrote it, with ``tag`` and ``digest`` (either may be None)."""
         text = self.name
         if tag is not None:
-            if _TAG_RE.fullmatch(tag) is None:
+            if _tag_re().fullmatch(tag) is None:
                 raise InvalidReference("invalid tag format", tag)
             text += f":{tag}"
         if digest is not None:
-            if _DIGEST_RE.fullmatch(digest) is None:
+            if _digest_re().fullmatch(digest) is None:
                 raise InvalidReference("invalid digest format", digest)
             _check_digest(digest, digest)
             text += f"@{digest}"

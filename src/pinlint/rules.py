@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Sequence
 
-from pinlint import reference, tags
+from pinlint import reference
 from pinlint.model import Finding, Occurrence, Severity
 
 
@@ -244,6 +244,9 @@ def check(
     if ref.tag is None:
         rule_id, message = "PIN002", f"{image} has no tag and no digest (it means latest)"
     else:
+        # Imported here: a tree that is all pinned never classifies a tag.
+        from pinlint import tags
+
         kind = tags.classify(ref.tag, exact_patterns)
         if kind is tags.TagKind.LATEST:
             rule_id, message = "PIN001", f'{image} uses the moving tag "latest"'

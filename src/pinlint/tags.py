@@ -83,21 +83,27 @@ _PRERELEASE_PATTERN = r"""
     (?![A-Za-z0-9])
 """
 
-_VERSION_RE = re.compile(
-    rf"""
-    (?P<prefix>[vV]?)
-    (?P<numbers>
-        [0-9]+u[0-9]+           # Java 8 updates: 8u412
-      | [0-9]+(?:\.[0-9]+)*
+
+# The regexes below are compiled on first use: a one-file pre-commit run often meets
+# only tags without a digit (``latest``, ``stable``, ``nonroot``), which need none.
+@functools.cache
+def _version_re() -> re.Pattern[str]:
+    return re.compile(
+        rf"""
+        (?P<prefix>[vV]?)
+        (?P<numbers>
+            [0-9]+u[0-9]+           # Java 8 updates: 8u412
+          | [0-9]+(?:\.[0-9]+)*
+        )
+        (?P<prerelease>{_PRERELEASE_PATTERN})?
+        # A numeric build after the version: Red Hat's 9.4-1227.1726694542, Temurin's
+        # 21.0.5_11, Java 8's -b08.
+        (?P<build>(?:[-_]b?[0-9]+(?:\.[0-9]+)*(?![A-Za-z]))+)?
+        (?P<variant>[-_.][A-Za-z0-9_.-]*|[A-Za-z][A-Za-z0-9_.-]*)?
+        """,
+        re.VERBOSE,
     )
-    (?P<prerelease>{_PRERELEASE_PATTERN})?
-    # A numeric build after the version: Red Hat's 9.4-1227.1726694542, Temurin's
-    # 21.0.5_11, Java 8's -b08.
-    (?P<build>(?:[-_]b?[0-9]+(?:\.[0-9]+)*(?![A-Za-z]))+)?
-    (?P<variant>[-_.][A-Za-z0-9_.-]*|[A-Za-z][A-Za-z0-9_.-]*)?
-    """,
-    re.VERBOSE,
-)
+
 
 # A date stamp as a whole dash/underscore/dot-separated part of the tag: 20240101,
 # 2024-01-01, 20240101T1200, 202401011200.
@@ -105,27 +111,51 @@ _DATE_PATTERN = r"""
     v?(?:19|20)[0-9]{2}(?P<sep>-?)(?:0[1-9]|1[0-2])(?P=sep)(?:0[1-9]|[12][0-9]|3[01])
     (?:[T_.-]?[0-9]{2,6})?
 """
+
+
 # Build identifiers that name one build: a date stamp, or a git commit id.
-_BUILD_ID_RE = re.compile(
-    rf"""
-    (?:^|[-_.])
-    (?:
-        {_DATE_PATTERN}
-      |
-        (?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{{7,64}}
+@functools.cache
+def _build_id_re() -> re.Pattern[str]:
+    return re.compile(
+        rf"""
+        (?:^|[-_.])
+        (?:
+            {_DATE_PATTERN}
+          |
+            (?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{{7,64}}
+        )
+        (?=$|[-_.])
+        """,
+        re.VERBOSE,
     )
-    (?=$|[-_.])
-    """,
-    re.VERBOSE,
-)
-_LEADING_DATE_RE = re.compile(_DATE_PATTERN + r"(?=$|[-_.])", re.VERBOSE)
+
+
+# Used when choosing siblings (resolving), not when classifying: compiled on first use.
+@functools.cache
+def _leading_date_re() -> re.Pattern[str]:
+    return re.compile(_DATE_PATTERN + r"(?=$|[-_.])", re.VERBOSE)
+
+
 # A three-part version as one dash-separated part of a tag that starts with a word:
 # release-1.2.3, jdk-21.0.5_11.
-_EMBEDDED_EXACT_RE = re.compile(r"(?:^|[-_])v?[0-9]+\.[0-9]+\.[0-9]+(?=$|[-_.])")
+@functools.cache
+def _embedded_exact_re() -> re.Pattern[str]:
+    return re.compile(r"(?:^|[-_])v?[0-9]+\.[0-9]+\.[0-9]+(?=$|[-_.])")
+
+
 _TOKEN_SPLIT_RE = re.compile(r"[-_]+")
+
+
 # Version digits glued to a word: alpine3.20, ltsc2022, ubuntu22.04.
-_GLUED_VERSION_RE = re.compile(r"(?<=[A-Za-z])[0-9][0-9.]*$")
-_PRERELEASE_PARTS_RE = re.compile(r"([A-Za-z]+)|([0-9]+)")
+@functools.cache
+def _glued_version_re() -> re.Pattern[str]:
+    return re.compile(r"(?<=[A-Za-z])[0-9][0-9.]*$")
+
+
+@functools.cache
+def _prerelease_parts_re() -> re.Pattern[str]:
+    return re.compile(r"([A-Za-z]+)|([0-9]+)")
+
 
 # Channels that carry pre-releases: a moving tag named so may pin to one.
 _PRERELEASE_CHANNELS = frozenset(
@@ -219,8 +249,8 @@ class TagVersion:
         if self.prerelease is None:
             pre: tuple[object, ...] = (1,)
         else:
-            words = [w.lower() for w, _ in _PRERELEASE_PARTS_RE.findall(self.prerelease) if w]
-            numbers = tuple(int(n) for _, n in _PRERELEASE_PARTS_RE.findall(self.prerelease) if n)
+            words = [w.lower() for w, _ in _prerelease_parts_re().findall(self.prerelease) if w]
+            numbers = tuple(int(n) for _, n in _prerelease_parts_re().findall(self.prerelease) if n)
             pre = (0, _PRERELEASE_RANK.get(words[0] if words else "", 0), numbers)
         return (self.numbers, pre, self.build, self.variant, self.prefix, self.prerelease or "")
 
@@ -251,7 +281,7 @@ def parse_version(tag: str) -> TagVersion | None:
     """The leading version of ``tag``, or None when it does not start with one."""
     if len(tag) > MAX_TAG_LENGTH:
         return None
-    match = _VERSION_RE.fullmatch(tag)
+    match = _version_re().fullmatch(tag)
     if match is None:
         return None
     numbers_text = match["numbers"]
@@ -276,7 +306,7 @@ def _family_tokens(text: str) -> list[str]:
     tokens = []
     for token in _TOKEN_SPLIT_RE.split(text.lower()):
         token = token.strip(".")
-        if not token or token in _CHANNEL_WORDS or _BUILD_ID_RE.fullmatch(token):
+        if not token or token in _CHANNEL_WORDS or _build_id_re().fullmatch(token):
             continue
         tokens.append(token)
     return tokens
@@ -286,7 +316,7 @@ def _family(variant: str) -> str:
     return "-".join(
         stripped
         for token in _family_tokens(variant)
-        if (stripped := _GLUED_VERSION_RE.sub("", token))
+        if (stripped := _glued_version_re().sub("", token))
     )
 
 
@@ -327,14 +357,18 @@ def _builtin_kind(tag: str) -> TagKind:
         return TagKind.LATEST
     if len(tag) > MAX_TAG_LENGTH:
         return TagKind.MOVING  # not a valid tag; the reference grammar rejects it first
-    if _BUILD_ID_RE.search(tag):
+    if not any(c in "0123456789" for c in tag):
+        # Versions, dates and commit ids all have a digit: this is a name (stable, lts,
+        # alpine, nonroot), and no regex is needed to say so.
+        return TagKind.MOVING
+    if _build_id_re().search(tag):
         return TagKind.EXACT
     version = parse_version(tag)
     if version is not None:
         if len(version.numbers) >= 3 or version.build:
             return TagKind.EXACT
         return TagKind.PARTIAL
-    if _EMBEDDED_EXACT_RE.search(tag):
+    if _embedded_exact_re().search(tag):
         return TagKind.EXACT
     return TagKind.MOVING
 
@@ -408,7 +442,7 @@ def newest_release(original_tag: str, candidates: Iterable[str]) -> str | None:
     original = parse_version(original_tag)
     family = variant_family(original_tag)
     wanted_variant = _variant_text(original_tag, original)
-    dated = _LEADING_DATE_RE.match(original_tag) is not None
+    dated = _leading_date_re().match(original_tag) is not None
 
     best: tuple[tuple[object, ...], str] | None = None
     for tag in set(candidates):
@@ -417,7 +451,7 @@ def newest_release(original_tag: str, candidates: Iterable[str]) -> str | None:
             continue
         if original is not None and not dated and not _extends(original.numbers, version.numbers):
             continue
-        if not dated and _LEADING_DATE_RE.match(tag):
+        if not dated and _leading_date_re().match(tag):
             continue
         variant = _variant_text(tag, version)
         # Larger is better.
