@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from pinlint.cli import main
+from pinlint.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

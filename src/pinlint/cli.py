@@ -349,3 +349,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
+
+
+def run() -> int:
+    """The console entry point (``pinlint`` and ``python -m pinlint``): :func:`main`, then
+    leave the heap to the interpreter's exit.
+
+    Shutdown runs one last full garbage collection over every object the run created
+    (modules, compiled regexes, occurrences), although the process is about to end and
+    nothing left to collect matters.  Freezing the heap first skips that scan: ~1.5 ms of
+    a ~20 ms one-file pre-commit run.  Not in :func:`main`, which tests and other callers
+    use in a process that goes on.
+    """
+    code = main()
+    import gc
+
+    gc.freeze()
+    return code
