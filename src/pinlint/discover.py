@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Iterator, Sequence
 
@@ -39,6 +38,8 @@ def is_excluded(path: str, patterns: Sequence[str]) -> bool:
     """``exclude`` globs match the path or any of its trailing parts (like ruff)."""
     if not patterns:
         return False
+    import fnmatch  # only with patterns: not on the plain pre-commit path
+
     norm = path.replace(os.sep, "/")
     parts = norm.split("/")
     candidates = ["/".join(parts[i:]) for i in range(len(parts))]

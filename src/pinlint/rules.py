@@ -6,7 +6,6 @@ config validation: a rule exists because it is listed here.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Sequence
 
 from pinlint import reference
@@ -204,6 +203,8 @@ def is_allowed(image: str, allow: Sequence[str]) -> bool:
     """``allow`` globs match the reference as written or in its full canonical form."""
     if not allow:
         return False
+    import fnmatch  # only with patterns: not on the plain pre-commit path
+
     candidates = {image}
     try:
         ref = reference.parse(image)

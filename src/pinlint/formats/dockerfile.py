@@ -51,9 +51,7 @@ _FLAG_FAST = re.compile(
     r"--([^\t\x0b\x0c\r =\"'\\]*)(?:=([^\t\x0b\x0c\r \"'\\]*))?(?=[\t\x0b\x0c\r ]|\Z)"
 )
 _SPACE = frozenset("\t\x0b\x0c\r ")
-_HEREDOC = re.compile(r"(\d*)<<(-?)([^<]*)\Z")
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
-_STAGE_INDEX = re.compile(r"[+-]?[0-9]+\Z")  # what Go's strconv.Atoi accepts
 _WHOLE_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\Z")
 _NAME_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # Anything that needs the slow, character-by-character word expansion.
@@ -507,7 +505,7 @@ def _heredocs(line: str) -> list[tuple[str, bool]]:
     for word in _shell_words(line):
         if "<<" not in word:
             continue
-        m = _HEREDOC.match(word)
+        m = re.match(r"(\d*)<<(-?)([^<]*)\Z", word)  # rare: compiled on first use
         if m is None or not m.group(3):
             continue
         names = _shell_words(m.group(3))
@@ -821,7 +819,8 @@ class _Scanner:
         if text is not None:
             if text == "" and v.var is None:
                 return  # ``--from=``: the build context
-            if text.lower() in self.stages or _STAGE_INDEX.match(text):
+            # A stage index as Go's strconv.Atoi reads it (compiled on first use: rare).
+            if text.lower() in self.stages or re.match(r"[+-]?[0-9]+\Z", text):
                 return
         self.add(v, word, context, line)
 
