@@ -78,7 +78,7 @@ def test_warning_and_suggestion() -> None:
     ("path", "message"),
     [
         pytest.param("deploy/a,b.yaml", "plain", id="comma-in-path"),
-        pytest.param("C:/work/Dockerfile", "x", id="colon-in-path"),
+        pytest.param("C:/src/Dockerfile", "x", id="colon-in-path"),
         pytest.param("100%/Dockerfile", "50% done %0A", id="percent"),
         pytest.param("Dockerfile", "first line\nsecond: line\r\nthird", id="newlines"),
         pytest.param("a\nb/Dockerfile", "::error::injected", id="newline-in-path"),
