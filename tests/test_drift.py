@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import httpx
 import pytest
 
+from helpers import isolate
 from pinlint import drift, lint, reference
 from pinlint.cli import main
 from pinlint.config import Config
@@ -28,19 +28,7 @@ MISSING = "sha256:" + "0" * 64
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # No real user credentials, no real user cache, loopback only.
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
-    monkeypatch.delenv("REGISTRY_AUTH_FILE", raising=False)
-    monkeypatch.setenv("PINLINT_CACHE_DIR", str(tmp_path / "cache"))
-    real = socket.getaddrinfo
-
-    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name not in ("localhost", "::1") and not name.startswith("127."):
-            raise AssertionError(f"tests must not resolve {name}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    isolate(monkeypatch, tmp_path)
 
 
 class Ollama(NamedTuple):

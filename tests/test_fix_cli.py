@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import isolate
 from pinlint import fix, lint, resolve
 from pinlint.config import Config
 from pinlint.model import Finding, Occurrence, Severity
 from registry_server import Registry
-from test_fix_golden import Seeded, expand, isolate, seed
+from test_fix_golden import Seeded, expand, seed
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import socket
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from helpers import isolate
 from pinlint import reference
 from pinlint.cli import main
 from registry_server import Registry
@@ -100,24 +99,6 @@ def golden(path: Path, seeded: Seeded) -> bytes:
     text = expand(path.read_bytes().decode("utf-8"), seeded)
     assert "{{" not in text, path
     return text.encode("utf-8")
-
-
-def isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real user credentials, no real user cache, loopback only."""
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
-    monkeypatch.delenv("REGISTRY_AUTH_FILE", raising=False)
-    monkeypatch.setenv("PINLINT_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-    real = socket.getaddrinfo
-
-    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name not in ("localhost", "::1") and not name.startswith("127."):
-            raise AssertionError(f"tests must not resolve {name}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
 
 
 @pytest.fixture(autouse=True)

@@ -1,36 +1,14 @@
 from __future__ import annotations
 
-import contextlib
-import signal
-from collections.abc import Iterator
-
 import pytest
 
+from helpers import time_limit
 from pinlint import reference
 from pinlint.reference import InvalidReference, Reference
 
 SHA256 = "sha256:" + "f" * 64
 SHA512 = "sha512:" + "f" * 128
 HEX64 = "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a"
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail instead of hanging if a regex backtracks without end (POSIX only)."""
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def fields(ref: Reference) -> tuple[str, str | None, str | None, str, str]:

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import io
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers import isolate
 from pinlint import lint, reference
 from pinlint.cli import main
 from pinlint.config import Config
@@ -40,20 +40,7 @@ from registry_server import AuthRegistry, Registry, SkopeoDigest, TokenRegistry
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # No real user credentials, no real user cache.
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
-    monkeypatch.delenv("REGISTRY_AUTH_FILE", raising=False)
-    monkeypatch.setenv("PINLINT_CACHE_DIR", str(tmp_path / "cache"))
-    # Tests talk to loopback only: a name that would need DNS is a bug in the test.
-    real = socket.getaddrinfo
-
-    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name not in ("localhost", "::1") and not name.startswith("127."):
-            raise AssertionError(f"tests must not resolve {name}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    isolate(monkeypatch, tmp_path)
 
 
 def _resolve(tmp_path: Path, images: list[str], cfg: Config | None = None) -> list[Finding]:

@@ -1,37 +1,16 @@
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
 import re
-import signal
-from collections.abc import Iterator
 
 import pytest
 
+from helpers import time_limit
 from pinlint import tags
 from pinlint.tags import TagKind, TagVersion
 
 LATEST, EXACT, PARTIAL, MOVING = TagKind.LATEST, TagKind.EXACT, TagKind.PARTIAL, TagKind.MOVING
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail instead of hanging if a regex backtracks without end (POSIX only)."""
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 CLASSIFY = [

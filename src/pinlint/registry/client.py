@@ -37,7 +37,7 @@ import random
 import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
@@ -276,14 +276,19 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port or default)
 
 
-def _is_dns_failure(exc: BaseException) -> bool:
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from, each once (chains can loop)."""
     seen: set[int] = set()
     cur: BaseException | None = exc
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
-        if isinstance(cur, socket.gaierror):
-            return True
+        yield cur
         cur = cur.__cause__ or cur.__context__
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    if any(isinstance(cur, socket.gaierror) for cur in _causes(exc)):
+        return True
     text = str(exc)
     # httpcore's anyio backend re-raises without chaining in some versions.
     return (
@@ -294,14 +299,7 @@ def _is_dns_failure(exc: BaseException) -> bool:
 
 
 def _is_tls_failure(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, ssl.SSLError):
-            return True
-        cur = cur.__cause__ or cur.__context__
-    return False
+    return any(isinstance(cur, ssl.SSLError) for cur in _causes(exc))
 
 
 def _retry_after(response: httpx.Response, cap: float) -> float | None:
