@@ -26,12 +26,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pinlint.cli import FAIL_ON, FORMATS
 from pinlint.model import Finding, Severity
 
 __all__ = ["ActionError", "Inputs", "docker_config", "main", "pinlint_argv", "read_findings"]
 
-FORMATS = ("github", "text", "json", "sarif")
-FAIL_ON = ("error", "warning", "never")
 GHCR = "ghcr.io"
 
 
