@@ -359,7 +359,7 @@ def test_large_manifest_memory_is_bounded(tmp_path: Path) -> None:
     code, max_rss_kib = int(out[0]), int(out[1])
     assert code == 1
     assert len(json.loads((tmp_path / "r.json").read_text())) == 30000
-    assert max_rss_kib < 400 * 1024
+    assert max_rss_kib < 250 * 1024  # ~115 MiB measured: every one of 30,000 findings is kept
 
 
 def test_module_and_console_script(tmp_path: Path) -> None:
