@@ -193,6 +193,18 @@ def test_warm_cache_sends_nothing_and_offline_opens_no_socket(
         run(miss())
 
 
+def test_offline_docker_hub_tag_listing_is_not_in_cache(tmp_path: Path) -> None:
+    """Docker Hub's tags API has its own host: --offline must stop it too, with the
+    same error as any other request, never by an internal error."""
+
+    async def miss() -> None:
+        async with RegistryClient(cache=Cache(tmp_path / "c"), offline=True) as client:
+            await client.tags(Repository("docker.io", "library/nginx"))
+
+    with pytest.raises(NotInCache, match=r"not in the cache \(--offline\)"):
+        run(miss())
+
+
 def test_basic_auth_from_docker_config(
     auth_registry: AuthRegistry, tmp_path: Path, skopeo_digest: SkopeoDigest
 ) -> None:

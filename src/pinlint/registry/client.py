@@ -853,6 +853,11 @@ class RegistryClient:
         headers: dict[str, str],
     ) -> httpx.Response:
         """One API request with authentication; a 401 gets one fresh-token retry."""
+        if self.offline:
+            # Every API request comes through here, Docker Hub's tags API (a host of its
+            # own, never pinged) included; _host() stops the ping.  Before any credential
+            # lookup: --offline runs no credential helper either.
+            raise NotInCache(host.name)
         try:
             return await self._authorized(host, method, url, repo, headers)
         except Unreachable as e:
