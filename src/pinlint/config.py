@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pinlint.model import Record
+
 
 class ConfigError(ValueError):
     """A bad setting: exit 2 with one line."""
@@ -10,10 +12,10 @@ class ConfigError(ValueError):
 PIN_STYLES = ("tag+digest", "digest", "tag")
 
 
-class Config:
+class Config(Record):
     """Every setting, with its default.
 
-    A plain class, not a dataclass: the one-file pre-commit run must not pay for importing
+    A ``Record``, not a dataclass: the one-file pre-commit run must not pay for importing
     ``dataclasses`` (and ``inspect`` behind it).
     """
 
@@ -76,9 +78,7 @@ class Config:
         self.offline = offline
         self.build_args = build_args if build_args is not None else {}
 
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Config({fields})"
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
 
 # Keys of ``[tool.pinlint]`` / ``.pinlint.toml``, kebab-case as in pyproject.toml, mapped to

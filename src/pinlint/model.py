@@ -14,7 +14,33 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-class Occurrence:
+class Record:
+    """Value semantics from ``__slots__``: ``==``, ``hash`` and ``repr`` over the fields.
+
+    What a dataclass gives, for the records on the lint path: importing ``dataclasses``
+    (and ``inspect`` behind it) would cost a one-file pre-commit run more than the lint.
+    A mutable subclass sets ``__hash__ = None``.
+    """
+
+    __slots__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self) or not isinstance(other, Record):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Occurrence(Record):
     """One image reference found in a file.
 
     ``start``/``end`` are character offsets into the decoded text (a UTF-8 BOM, if
@@ -27,9 +53,7 @@ class Occurrence:
     span supplies just part of the reference (``node:${NODE}-alpine``) or is spelled with
     escapes, and is left alone.
 
-    Immutable, hashable, compared by value.  The records on the lint path are plain
-    classes: importing ``dataclasses`` (and ``inspect`` behind it) would cost the one-file
-    pre-commit run more than the lint itself.
+    Immutable, hashable, compared by value.
     """
 
     __slots__ = (
@@ -89,21 +113,6 @@ class Occurrence:
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError(f"Occurrence is immutable: cannot set {key}")
 
-    def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Occurrence):
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Occurrence({fields})"
-
     def __reduce__(self) -> tuple[type[Occurrence], tuple[object, ...]]:
         # Pickled to and from worker processes; __setattr__ forbids the default way.
         return (
@@ -137,7 +146,7 @@ class ParseError(ValueError):
         self.column = column
 
 
-class Finding:
+class Finding(Record):
     """A rule that fired at a place in a file."""
 
     __slots__ = (
@@ -189,16 +198,7 @@ class Finding:
             raise TypeError(f"Finding has no field {next(iter(changes))!r}")
         return copy
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Finding):
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
-
     __hash__ = None  # type: ignore[assignment]  # mutable
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Finding({fields})"
 
     def as_dict(self) -> dict[str, object]:
         """The JSON object of ``--format json``; field names are part of the contract."""

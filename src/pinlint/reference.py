@@ -32,6 +32,8 @@ from __future__ import annotations
 import functools  # already imported by re: free
 import re
 
+from pinlint.model import Record
+
 __all__ = ["InvalidReference", "Reference", "parse"]
 
 DEFAULT_DOMAIN = "docker.io"
@@ -114,12 +116,10 @@ class InvalidReference(ValueError):
         self.text = text
 
 
-class Reference:
+class Reference(Record):
     """A parsed reference: the user's spelling plus docker's normalised form.
 
-    Immutable by convention, hashable and comparable by value.  A plain class rather than
-    a dataclass: importing ``dataclasses`` (and ``inspect`` behind it) would cost the
-    one-file pre-commit run more than the whole lint.
+    Immutable, hashable and compared by value (see ``Record``).
     """
 
     __slots__ = ("digest", "domain", "name", "path", "tag")
@@ -144,23 +144,6 @@ class Reference:
 
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError(f"Reference is immutable: cannot set {key}")
-
-    def _fields(self) -> tuple[str, str | None, str | None, str, str]:
-        return (self.name, self.tag, self.digest, self.domain, self.path)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Reference):
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return (
-            f"Reference(name={self.name!r}, tag={self.tag!r}, digest={self.digest!r}, "
-            f"domain={self.domain!r}, path={self.path!r})"
-        )
 
     def __str__(self) -> str:
         return self.with_pin(self.tag, self.digest)

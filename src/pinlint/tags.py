@@ -44,6 +44,8 @@ import functools  # already imported by re: free
 import re
 from collections.abc import Iterable, Sequence
 
+from pinlint.model import Record
+
 __all__ = [
     "TagKind",
     "TagVersion",
@@ -198,12 +200,12 @@ _PRERELEASE_RANK = {
 }
 
 
-class TagVersion:
+class TagVersion(Record):
     """A tag with a leading version.
 
     Ordered by version: numbers, then pre-releases before the release, then build;
-    variant and prefix only break ties, so the order is total.  Immutable by convention;
-    a plain class because importing ``dataclasses`` costs more than a one-file lint.
+    variant and prefix only break ties, so the order is total.  Compared and hashed by
+    value (see ``Record``).
     """
 
     __slots__ = ("build", "numbers", "prefix", "prerelease", "variant")
@@ -221,23 +223,6 @@ class TagVersion:
         self.variant = variant  # the suffix after the version: "-alpine3.20", ""
         self.prerelease = prerelease  # "rc1", "beta.2": as written, without separator
         self.build = build  # 9.4-1227.1726694542 -> (1227, 1726694542)
-
-    def _fields(self) -> tuple[object, ...]:
-        return (self.numbers, self.prefix, self.variant, self.prerelease, self.build)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TagVersion):
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return (
-            f"TagVersion(numbers={self.numbers!r}, prefix={self.prefix!r}, "
-            f"variant={self.variant!r}, prerelease={self.prerelease!r}, build={self.build!r})"
-        )
 
     @property
     def family(self) -> str:
