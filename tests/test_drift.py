@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from helpers import isolate
-from pinlint import drift, lint, reference
+from pinlint import lint, reference
 from pinlint.cli import main
 from pinlint.config import Config
 from pinlint.model import Finding, Severity
@@ -327,49 +327,6 @@ def test_fix_leaves_mismatches_and_unknown_digests_to_the_user(
     assert main(["--fix", "--format", "json", str(compose)]) == 1  # still there, unchanged
     assert [f["rule"] for f in json.loads(capsys.readouterr().out)] == ["PIN103", "PIN102"]
     assert compose.read_text() == before.replace(f"{o}:latest", f"{o}:0.6.2@{ollama.v062}")
-
-
-@pytest.mark.parametrize(
-    ("tag", "current", "tags", "expected"),
-    [
-        pytest.param("latest", "0.6.2", ["0.6.2", "0.6.3", "0.6", "latest"], "0.6.3", id="ollama"),
-        pytest.param("latest", "0.6.3", ["0.6.2", "0.6.3", "0.6", "latest"], None, id="newest"),
-        pytest.param("0.6", "0.6.2", ["0.6.2", "0.6.3", "0.7.0"], "0.6.3", id="partial"),
-        pytest.param("0.6", "0.6.3", ["0.6.2", "0.6.3", "0.7.0"], None, id="partial-newest"),
-        pytest.param("v3", "v3.1.2", ["v3.1.2", "v3.1.10", "v4.0.0"], "v3.1.10", id="v-prefix"),
-        pytest.param("stable", "1.26.2", ["1.26.2", "1.27.3"], None, id="stable-line"),
-        pytest.param("stable", "1.26.2", ["1.26.2", "1.26.3", "1.27.3"], "1.26.3", id="stable"),
-        pytest.param("lts-alpine", "22.11.0-alpine", ["23.0.0-alpine"], None, id="lts-line"),
-        pytest.param("mainline", "1.27.2", ["1.27.2", "1.27.3"], "1.27.3", id="mainline"),
-        pytest.param("alpine", "1.27.3-alpine", ["1.27.4-alpine"], "1.27.4-alpine", id="variant"),
-        pytest.param("alpine", "1.27.3-alpine", ["1.27.4-alpine3.21"], None, id="other-base"),
-        pytest.param("alpine", "1.27.3-alpine", ["1.27.4"], None, id="other-variant"),
-        pytest.param("latest", "0.6.2", ["0.6.3-rc1", "0.7.0-beta"], None, id="pre-release"),
-        pytest.param("latest", "0.6.2", ["20250301", "0.6.2"], None, id="date-stamp"),
-        pytest.param("next", "2.0.0-rc1", ["2.0.0", "1.9.0"], None, id="current-pre-release"),
-        pytest.param("16", "16.4", ["16.4.0", "16.4"], None, id="same-version-padded"),
-        pytest.param("16", "16.4", ["16.4.1", "16.4"], "16.4.1", id="longer-newer"),
-        pytest.param("latest", "main", ["0.6.3"], None, id="current-not-a-version"),
-    ],
-)
-def test_newer_release(tag: str, current: str, tags: list[str], expected: str | None) -> None:
-    assert drift.newer_release(tag, current, tags) == expected
-
-
-def test_owner_candidates_nearest_version_first() -> None:
-    tags = ["latest", "1.26.2", "1.27.2", "1.28.0", "1.27.3-alpine", "1.27", "1.27.4", "stable"]
-    assert drift.owner_candidates("1.27.3", [*tags, "1.27.3"]) == [
-        "1.27.2",
-        "1.26.2",
-        "1.27.4",
-        "1.28.0",
-        "1.27",
-        "1.27.3-alpine",
-        "latest",
-        "stable",
-    ]
-    # For a tag without a version, the newest first: the release before the tag moved.
-    assert drift.owner_candidates("latest", tags)[:4] == ["1.28.0", "1.27.4", "1.27.2", "1.26.2"]
 
 
 def test_docker_hub_needs_no_candidate_heads() -> None:

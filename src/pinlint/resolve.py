@@ -43,6 +43,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from pinlint import siblings
 from pinlint.model import Finding, Occurrence
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class Resolution:
     # A pinned ``name:tag@digest`` whose tag does not exist (the digest does).
     tag_error: NotFound | None = None
     # For a moving tag: a release newer than ``exact_tag`` that the tag could point to
-    # (PIN104; see :func:`pinlint.drift.newer_release`).
+    # (PIN104; see :func:`pinlint.siblings.newer_release`).
     newer_tag: str | None = None
     error: RegistryError | None = None  # why the reference could not be resolved
 
@@ -216,17 +217,16 @@ class Resolver:
 
         Cost: the tag listing (already fetched for the moving tags of the repository,
         and cached), then ``HEAD``s of the tags whose digest the listing does not give,
-        likeliest owner first (:func:`pinlint.drift.owner_candidates`), at most
+        likeliest owner first (:func:`pinlint.siblings.owner_candidates`), at most
         ``MAX_CANDIDATE_HEADS``, stopping at the first owner.  For a pin to one
         platform's manifest, also the platform lists of at most ``MAX_PLATFORM_LOOKUPS``
         indexes.  A registry error ends the search: the owner is then unknown.
         """
-        from pinlint import drift
         from pinlint.registry import RegistryError
 
         try:
             listing = await self.client.tags(repo)
-            candidates = drift.owner_candidates(tag, listing.tags)
+            candidates = siblings.owner_candidates(tag, listing.tags)
             known: dict[str, str] = {
                 t: listing.digests[t] for t in candidates if t in listing.digests
             }
@@ -346,22 +346,21 @@ class Resolver:
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """(best sibling, newest release, its digest, a release newer than the sibling)
         for ``tag`` pointing at ``digest``."""
-        from pinlint import drift
         from pinlint import tags as tagmod
         from pinlint.registry import NotFound
 
         known: dict[str, str] = dict(listing.digests)
         known[tag] = digest
-        newest = tagmod.newest_release(tag, listing.tags)
+        newest = siblings.newest_release(tag, listing.tags)
         # Where the listing gave digests (Docker Hub), the siblings are known already.
         matches = [
             t
             for t, d in known.items()
-            if d == digest and t != tag and tagmod.best_sibling(tag, (t,)) == t
+            if d == digest and t != tag and siblings.best_sibling(tag, (t,)) == t
         ]
         unknown = [t for t in listing.tags if t not in known]
         if not matches and unknown:
-            candidates = _ordered_candidates(tag, unknown)
+            candidates = siblings.ordered_candidates(tag, unknown)
             if newest is not None and newest in candidates:
                 # Checked first: it is the likely match, and the roll-back rule needs
                 # its digest.
@@ -372,9 +371,9 @@ class Resolver:
                 matches.append(found)
         if digest == known.get(tag) and tagmod.parse_version(tag) is not None:
             matches.append(tag)
-        best = tagmod.best_sibling(tag, matches) if matches else None
+        best = siblings.best_sibling(tag, matches) if matches else None
         newest_digest = known.get(newest) if newest is not None else None
-        newer = drift.newer_release(tag, best, listing.tags) if best is not None else None
+        newer = siblings.newer_release(tag, best, listing.tags) if best is not None else None
         if newer is not None:
             # Same digest under a higher version (a re-tag without a rebuild) is no
             # roll-back.  Usually known by now (the newest release is checked first);
@@ -388,38 +387,6 @@ class Resolver:
             if newer_digest == digest:
                 newer = None
         return best, newest, newest_digest, newer
-
-
-def _ordered_candidates(tag: str, all_tags: Sequence[str]) -> list[str]:
-    """The tags that could be ``tag``'s best sibling, best first if they match.
-
-    Only what :func:`pinlint.tags.best_sibling` would accept (same family, extends a
-    partial version, no unwanted pre-release), in its order of preference, with the
-    newest version first among equals: the sibling of a moving tag is nearly always
-    the newest release of its family.
-    """
-    from pinlint import tags as tagmod
-
-    original = tagmod.parse_version(tag)
-    eligible = [t for t in all_tags if t != tag and tagmod.best_sibling(tag, (t,)) == t]
-    wanted = original.variant.lstrip("-_.").lower() if original else tag.lower()
-
-    def key(t: str) -> tuple[object, ...]:
-        v = tagmod.parse_version(t)
-        assert v is not None  # best_sibling accepted it
-        variant = v.variant.lstrip("-_.").lower()
-        return (
-            tagmod.classify(t) is not tagmod.TagKind.EXACT,
-            -len(v.numbers),
-            tuple(-n for n in v.numbers),
-            -len(v.build),
-            tuple(-n for n in v.build),
-            variant != wanted,
-            abs(len(variant) - len(wanted)),
-            t,
-        )
-
-    return sorted(eligible, key=key)
 
 
 # --- running ------------------------------------------------------------------------------

@@ -42,16 +42,14 @@ from __future__ import annotations
 import enum
 import functools  # already imported by re: free
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from pinlint.model import Record
 
 __all__ = [
     "TagKind",
     "TagVersion",
-    "best_sibling",
     "classify",
-    "newest_release",
     "parse_version",
     "variant_family",
 ]
@@ -130,12 +128,6 @@ def _build_id_re() -> re.Pattern[str]:
         """,
         re.VERBOSE,
     )
-
-
-# Used when choosing siblings (resolving), not when classifying: compiled on first use.
-@functools.cache
-def _leading_date_re() -> re.Pattern[str]:
-    return re.compile(_DATE_PATTERN + r"(?=$|[-_.])", re.VERBOSE)
 
 
 # A three-part version as one dash-separated part of a tag that starts with a word:
@@ -314,13 +306,6 @@ def variant_family(tag: str) -> str:
     return version.family if version is not None else _family(tag)
 
 
-def _variant_text(tag: str, version: TagVersion | None) -> str:
-    """The variant as written, without channel words: how close two variants are."""
-    if version is not None:
-        return version.variant.lstrip("-_.").lower()
-    return "-".join(_family_tokens(tag))
-
-
 def classify(tag: str, exact_patterns: Sequence[str] = ()) -> TagKind:
     """What ``tag`` promises: see the module doc.
 
@@ -356,99 +341,3 @@ def _builtin_kind(tag: str) -> TagKind:
     if _embedded_exact_re().search(tag):
         return TagKind.EXACT
     return TagKind.MOVING
-
-
-def _is_prerelease_tag(tag: str, version: TagVersion | None) -> bool:
-    if version is not None:
-        return version.prerelease is not None
-    return any(t in _PRERELEASE_CHANNELS for t in _TOKEN_SPLIT_RE.split(tag.lower()))
-
-
-def _extends(prefix: tuple[int, ...], numbers: tuple[int, ...]) -> bool:
-    return numbers[: len(prefix)] == prefix
-
-
-def best_sibling(original_tag: str, candidates: Iterable[str]) -> str | None:
-    """The most specific version tag among ``candidates`` to pin ``original_tag`` to.
-
-    ``candidates`` are the tags that point at the same digest as ``original_tag``.
-    Kept: tags with a leading version, in the same variant family, that extend the
-    original's version (``16`` -> ``16.4``), and no pre-release unless the original is
-    one.  Chosen: an exact tag over a partial one, then the most numeric parts, then a
-    build suffix, then a pre-release only for a pre-release original, then the variant
-    closest to the original (``alpine`` ->
-    ``1.27.3-alpine`` over ``1.27.3-alpine3.20``), then the original's ``v`` prefix.
-    The result may be ``original_tag`` itself when nothing is more specific; None when
-    nothing qualifies (the caller keeps the original tag and adds the digest).
-    """
-    original = parse_version(original_tag)
-    family = variant_family(original_tag)
-    allow_prerelease = _is_prerelease_tag(original_tag, original)
-    wanted_variant = _variant_text(original_tag, original)
-    wanted_prefix = original.prefix if original is not None else ""
-
-    best: tuple[tuple[object, ...], str] | None = None
-    for tag in set(candidates):
-        version = parse_version(tag)
-        if version is None or version.family != family:
-            continue
-        if version.prerelease is not None and not allow_prerelease:
-            continue
-        if original is not None and not _extends(original.numbers, version.numbers):
-            continue
-        variant = _variant_text(tag, version)
-        # Smaller is better.
-        key = (
-            classify(tag) is not TagKind.EXACT,
-            -len(version.numbers),
-            -len(version.build),
-            # a pre-release original pins to a pre-release when both exist
-            (version.prerelease is not None) != allow_prerelease,
-            variant != wanted_variant,
-            abs(len(variant) - len(wanted_variant)),
-            version.prefix != wanted_prefix,
-            tag,
-        )
-        if best is None or key < best[0]:
-            best = (key, tag)
-    return best[1] if best is not None else None
-
-
-def newest_release(original_tag: str, candidates: Iterable[str]) -> str | None:
-    """The highest release among ``candidates`` in the variant family of ``original_tag``.
-
-    For the rolled-back-tag rule: ``latest`` points to 0.6.2, but ``0.6.3`` exists.
-    Pre-releases never count.  When the original has a version (``16``), only versions
-    that extend it count (``16.5``, not ``17.0``): a newer major is not a roll-back.
-    Tags that are date stamps (``20240101``) are compared only with each other.  Among
-    equal versions, the variant closest to the original wins (``ltsc2022`` stays
-    ``ltsc2022``).
-    """
-    original = parse_version(original_tag)
-    family = variant_family(original_tag)
-    wanted_variant = _variant_text(original_tag, original)
-    dated = _leading_date_re().match(original_tag) is not None
-
-    best: tuple[tuple[object, ...], str] | None = None
-    for tag in set(candidates):
-        version = parse_version(tag)
-        if version is None or version.prerelease is not None or version.family != family:
-            continue
-        if original is not None and not dated and not _extends(original.numbers, version.numbers):
-            continue
-        if not dated and _leading_date_re().match(tag):
-            continue
-        variant = _variant_text(tag, version)
-        # Larger is better.
-        key = (
-            version.numbers,
-            version.build,
-            variant == wanted_variant,
-            -abs(len(variant) - len(wanted_variant)),
-            version.prefix == (original.prefix if original is not None else ""),
-            # Deterministic among tags that differ only in spelling.
-            tuple(-ord(c) for c in tag),
-        )
-        if best is None or key > best[0]:
-            best = (key, tag)
-    return best[1] if best is not None else None
