@@ -4,11 +4,12 @@ This module holds only the error hierarchy, so that importing it stays cheap: th
 client (and httpx, ~90 ms to import) is loaded by ``pinlint.resolve`` when a run
 actually resolves something.
 
-Every error a registry operation raises is a :class:`RegistryError`; the client maps
-httpx's errors and HTTP statuses to these in one place.  ``str(error)`` is the
-one-line reason shown on a finding (``registry.example.com: 401 unauthorized; run
-docker login registry.example.com``).  No credential ever reaches these messages: they
-are built from the host name, the status and fixed text only.
+Every error a registry operation raises is a :class:`RegistryError`;
+:mod:`pinlint.registry.transport` maps httpx's errors and HTTP statuses to these in one
+place.  ``str(error)`` is the one-line reason shown on a finding
+(``registry.example.com: 401 unauthorized; run docker login registry.example.com``).
+No credential ever reaches these messages: they are built from the host name, the
+status and fixed text only.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ class NotFound(RegistryError):
 class Unauthorized(RegistryError):
     """401 after every credential we have was tried."""
 
-    def __init__(self, host: str, *, login_hint: str | None = None) -> None:
-        hint = login_hint if login_hint is not None else f"docker login {host}"
+    def __init__(self, host: str) -> None:
+        # docker's own spelling: Docker Hub is the default registry of ``docker login``.
+        hint = "docker login" if host == "docker.io" else f"docker login {host}"
         super().__init__(host, f"401 unauthorized; run {hint}")
 
 

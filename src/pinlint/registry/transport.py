@@ -1,0 +1,398 @@
+"""Sending requests to registries: one httpx client, retries, redirects, error mapping.
+
+- One ``httpx.AsyncClient`` per run, HTTP/1.1 with keep-alive: every request after the
+  first to a host reuses a connection.  A per-host semaphore bounds concurrency.  The
+  client is created on the first request: a run answered from the cache pays for no
+  client, no TLS context and no connection, and never imports httpx.
+- Errors: every httpx error and unexpected status becomes a
+  :class:`~pinlint.registry.RegistryError` here (:meth:`Transport._send_once` and
+  :func:`status_error`), nowhere else.  Messages are built from the host and fixed text
+  only, so a credential can never leak through one.
+- Retries: 429 (honouring ``Retry-After``, capped), 5xx and connection errors, with
+  jittered exponential backoff, at most ``max_tries`` tries.
+- Redirects are followed here, not by httpx, so that ``Authorization`` is attached only
+  to requests for the origin it belongs to.
+
+Every function takes the registry ``name`` as the user spells it: it keys the
+semaphore and names the registry in error messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import random
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from pinlint.registry import (
+    Forbidden,
+    InsecureRegistry,
+    InvalidResponse,
+    NotFound,
+    RateLimited,
+    RegistryError,
+    RegistryTimeout,
+    ServerError,
+    Unauthorized,
+    Unreachable,
+)
+from pinlint.registry.types import Repository
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["DNS_FAILED", "REFUSED", "Transport", "check_status", "status_error"]
+
+MAX_REDIRECTS = 5
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+POOL_SIZE = 8  # connections per pool, see _PooledTransport
+
+# Reasons of Unreachable that the ping reads to decide whether another scheme may work.
+DNS_FAILED = "cannot resolve the host name"
+REFUSED = "cannot connect"
+
+
+class _Retry(Exception):
+    """Internal: a failed try that may be repeated."""
+
+    def __init__(self, error: RegistryError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _proxy_from_env() -> bool:
+    """Whether the environment names an HTTP proxy (httpx then uses its own pool)."""
+    names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    return any(os.environ.get(n) or os.environ.get(n.lower()) for n in names)
+
+
+def _pooled_transport(shards: int) -> httpx.AsyncBaseTransport:
+    # httpx is imported here, not at module level: a run answered from the cache never
+    # needs it (CONTRIBUTING.md, "Start-up budget").
+    import httpx
+
+    class _PooledTransport(httpx.AsyncBaseTransport):
+        """Several small connection pools behind one client, used in turn.
+
+        httpcore's pool scans every connection for every queued request each time a request
+        starts or ends, so its CPU cost grows with the square of the connections: 300
+        requests at 64 at once cost 2.2 s of CPU in one pool and 0.6 s in eight pools of
+        eight (measured on the 2-core machine).  Each pool keeps its connections alive.
+
+        The pools for HTTPS share one TLS context, built on the first HTTPS request
+        (loading the CA bundle costs ~20 ms): a run against a local registry never
+        loads it.
+        """
+
+        def __init__(self, shards: int) -> None:
+            self._shards = max(1, shards)
+            self._pools: dict[bool, list[httpx.AsyncHTTPTransport]] = {}
+            self._turn = 0
+
+        def _pool(self, https: bool) -> httpx.AsyncHTTPTransport:
+            pools = self._pools.get(https)
+            if pools is None:
+                # One context for all pools of a scheme.  Plain HTTP pools never use
+                # theirs, so they get a bare one (httpx would build one per pool).
+                verify = (
+                    httpx.create_ssl_context(trust_env=True)
+                    if https
+                    else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                )
+                pools = self._pools[https] = [
+                    httpx.AsyncHTTPTransport(
+                        verify=verify,
+                        trust_env=True,
+                        limits=httpx.Limits(max_connections=None, keepalive_expiry=30.0),
+                    )
+                    for _ in range(self._shards)
+                ]
+            self._turn = (self._turn + 1) % self._shards
+            return pools[self._turn]
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await self._pool(request.url.scheme == "https").handle_async_request(request)
+
+        async def aclose(self) -> None:
+            for pools in self._pools.values():
+                for pool in pools:
+                    await pool.aclose()
+
+    return _PooledTransport(shards)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host, url.port or default)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from, each once (chains can loop)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        yield cur
+        cur = cur.__cause__ or cur.__context__
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    if any(isinstance(cur, socket.gaierror) for cur in _causes(exc)):
+        return True
+    text = str(exc)
+    # httpcore's anyio backend re-raises without chaining in some versions.
+    return (
+        "Name or service not known" in text
+        or "nodename nor servname" in text
+        or ("Temporary failure in name resolution" in text)
+    )
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    return any(isinstance(cur, ssl.SSLError) for cur in _causes(exc))
+
+
+def _retry_after(response: httpx.Response, cap: float) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    seconds: float | None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), cap)
+
+
+class Transport:
+    """Send requests with retries and redirects; the one owner of the httpx client.
+
+    ``plain_http(netloc)`` says whether a redirect may lead there over plain HTTP (the
+    policy of :mod:`pinlint.registry.hosts`).  ``transport`` is for tests
+    (``httpx.MockTransport``); with ``offline=True`` no request may be sent (callers
+    stop before, with ``NotInCache``).
+    """
+
+    def __init__(
+        self,
+        *,
+        plain_http: Callable[[str], bool],
+        concurrency: int,
+        timeout: float,
+        max_tries: int,
+        retry_after_cap: float,
+        backoff: float,
+        offline: bool,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self._plain_http = plain_http
+        self.concurrency = concurrency
+        self.max_tries = max_tries
+        self.retry_after_cap = retry_after_cap
+        self.backoff = backoff
+        self.offline = offline
+        self.requests_sent = 0
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._timeout = timeout
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self._closed = False
+
+    def _client(self) -> httpx.AsyncClient:
+        import httpx
+
+        if self._http is None:
+            if self.offline or self._closed:
+                raise RuntimeError("no request may be sent")  # guarded by the callers
+            transport = self._transport
+            if transport is None and not _proxy_from_env():
+                transport = _pooled_transport(-(-self.concurrency // POOL_SIZE))
+            self._http = httpx.AsyncClient(
+                transport=transport,
+                follow_redirects=False,
+                timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 5.0)),
+                limits=httpx.Limits(max_connections=None, keepalive_expiry=30.0),
+                headers={"User-Agent": "pinlint"},
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def _semaphore(self, name: str) -> asyncio.Semaphore:
+        sem = self._semaphores.get(name)
+        if sem is None:
+            sem = self._semaphores[name] = asyncio.Semaphore(self.concurrency)
+        return sem
+
+    async def send(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        *,
+        auth_header: str | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send with retries and redirects; returns the final response, any status."""
+        error: RegistryError | None = None
+        for attempt in range(1, self.max_tries + 1):
+            delay: float | None = None
+            try:
+                response = await self._follow(name, method, url, headers, auth_header, data)
+            except _Retry as r:
+                error = r.error
+            else:
+                if response.status_code == 429:
+                    error = RateLimited(name)
+                    delay = _retry_after(response, self.retry_after_cap)
+                elif response.status_code in RETRY_STATUSES:
+                    error = ServerError(name, response.status_code)
+                else:
+                    return response
+            if attempt < self.max_tries:
+                await asyncio.sleep(delay if delay is not None else self._backoff(attempt))
+        assert error is not None
+        raise error
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter (AWS architecture blog): spreads retries of concurrent requests.
+        return float(random.uniform(0, self.backoff * (2 ** (attempt - 1))))
+
+    async def _follow(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        auth_header: str | None,
+        data: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """Send one try, following redirects; ``Authorization`` stays on its origin."""
+        import httpx
+
+        target = httpx.URL(url)
+        auth_origin = _origin(target)
+        for _ in range(MAX_REDIRECTS + 1):
+            request_headers = dict(headers)
+            if auth_header is not None and _origin(target) == auth_origin:
+                request_headers["Authorization"] = auth_header
+            response = await self._send_once(name, method, target, request_headers, data)
+            if response.status_code not in (301, 302, 303, 307, 308):
+                return response
+            location = response.headers.get("Location")
+            if not location:
+                return response
+            nxt = target.join(location)
+            if nxt.scheme not in ("http", "https"):
+                raise InvalidResponse(name, "redirect to a non-HTTP URL")
+            if (
+                nxt.scheme == "http"
+                and target.scheme == "https"
+                and not self._plain_http(nxt.netloc.decode("ascii"))
+            ):
+                raise InsecureRegistry(name, "redirect from HTTPS to plain HTTP refused")
+            if response.status_code == 303:
+                method, data = ("GET" if method != "HEAD" else "HEAD"), None
+            target = nxt
+        raise InvalidResponse(name, "too many redirects")
+
+    async def _send_once(
+        self,
+        name: str,
+        method: str,
+        url: httpx.URL,
+        headers: dict[str, str],
+        data: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """The one place where httpx errors become registry errors."""
+        import httpx
+
+        http = self._client()
+        async with self._semaphore(name):
+            self.requests_sent += 1
+            try:
+                return await http.request(method, url, headers=headers, data=data)
+            except httpx.TimeoutException as e:
+                if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout):
+                    raise _Retry(Unreachable(name, "connection timed out")) from None
+                raise RegistryTimeout(name, "the registry did not answer in time") from None
+            except httpx.ConnectError as e:
+                if _is_dns_failure(e):
+                    # Fail fast: another try resolves the same name the same way.
+                    raise Unreachable(name, DNS_FAILED) from None
+                if _is_tls_failure(e):
+                    raise Unreachable(name, "TLS handshake failed") from None
+                raise _Retry(Unreachable(name, REFUSED)) from None
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+                raise _Retry(Unreachable(name, "connection lost")) from None
+            except httpx.HTTPError:
+                raise InvalidResponse(name, "HTTP error") from None
+
+
+# --- statuses ------------------------------------------------------------------------------
+
+
+def check_status(
+    name: str, response: httpx.Response, repo: Repository, reference: str | None
+) -> None:
+    """Raise the registry error for a response that is not a success."""
+    if 200 <= response.status_code < 300:
+        return
+    raise status_error(name, response, repo, reference)
+
+
+def status_error(
+    name: str,
+    response: httpx.Response,
+    repo: Repository | None,
+    reference: str | None,
+) -> RegistryError:
+    """The one mapping from an HTTP status to a registry error."""
+    status = response.status_code
+    if status == 404 and repo is not None:
+        codes = _error_codes(response)
+        if "NAME_UNKNOWN" in codes or reference is None:
+            return NotFound(name, f"repository {repo.path} not found", what="repository")
+        if ":" in reference:
+            return NotFound(name, f"digest {reference} not found in {repo.path}", what="digest")
+        return NotFound(name, f"tag {reference} not found in {repo.path}", what="tag")
+    if status == 401:
+        return Unauthorized(name)
+    if status == 403:
+        return Forbidden(name)
+    if status == 429:
+        return RateLimited(name)
+    return ServerError(name, status)
+
+
+def _error_codes(response: httpx.Response) -> set[str]:
+    if response.request.method == "HEAD":
+        return set()
+    try:
+        data = response.json()
+        return {str(e.get("code")) for e in data.get("errors") or [] if isinstance(e, dict)}
+    except (ValueError, AttributeError, TypeError):
+        return set()
+
+
+def media_type(response: httpx.Response) -> str | None:
+    """The media type of a response's ``Content-Type``, without parameters."""
+    value = response.headers.get("Content-Type")
+    if not value:
+        return None
+    return value.partition(";")[0].strip() or None

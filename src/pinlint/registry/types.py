@@ -1,0 +1,94 @@
+"""What the registry API speaks of: media types, registry names and the records answered.
+
+No behaviour here beyond hashing bytes: :mod:`pinlint.registry.client` builds these
+records, :mod:`pinlint.resolve` reads them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+
+__all__ = [
+    "ACCEPT",
+    "DOCKER_HUB",
+    "INDEX_MEDIA_TYPES",
+    "ManifestInfo",
+    "PlatformManifest",
+    "Repository",
+    "TagListing",
+    "body_media_type",
+    "compute_digest",
+]
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+INDEX_MEDIA_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
+# All four, always: without the index types a registry answers a multi-arch tag with
+# one platform's manifest (or 404), and the digest pinned would not be the tag's.
+ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
+
+DOCKER_HUB = "docker.io"
+DOCKER_HUB_API = "https://registry-1.docker.io"
+HUB_TAGS_API = "https://hub.docker.com"
+
+
+@dataclasses.dataclass(frozen=True)
+class Repository:
+    """A repository in a registry: ``domain`` as the reference names the registry."""
+
+    domain: str  # "docker.io", "ghcr.io", "127.0.0.1:5000"
+    path: str  # "library/nginx"
+
+    @property
+    def key(self) -> str:
+        return f"{self.domain}/{self.path}"
+
+
+@dataclasses.dataclass(frozen=True)
+class ManifestInfo:
+    digest: str
+    media_type: str | None
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in INDEX_MEDIA_TYPES
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformManifest:
+    """One entry of an index: the manifest of one platform."""
+
+    digest: str
+    media_type: str | None
+    platform: str  # "linux/amd64", "linux/arm64/v8"; "unknown/unknown" for attestations
+
+
+@dataclasses.dataclass(frozen=True)
+class TagListing:
+    tags: tuple[str, ...]
+    # tag -> digest where the listing itself says (Docker Hub's tags API); a tag missing
+    # here needs a HEAD.
+    digests: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def compute_digest(body: bytes, algorithm: str = "sha256") -> str:
+    return f"{algorithm}:{hashlib.new(algorithm, body).hexdigest()}"
+
+
+def body_media_type(body: bytes) -> str | None:
+    """The media type a manifest's JSON declares (an index when it lists manifests)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    mt = data.get("mediaType") if isinstance(data, dict) else None
+    if isinstance(mt, str):
+        return mt
+    if isinstance(data, dict) and "manifests" in data:
+        return OCI_INDEX
+    return None
