@@ -265,7 +265,14 @@ def _run(argv: Sequence[str] | None) -> int:
         if args.fix:
             from pinlint import fix
 
-            outcome = fix.fix_findings(findings, cfg, diff=args.diff, roots=paths)
+            outcome = fix.fix_findings(
+                findings,
+                cfg,
+                diff=args.diff,
+                roots=paths,
+                kinds=result.kinds(),
+                options=result.settings.scan if result.settings is not None else None,
+            )
             if args.diff:
                 # The diff is the whole output, so it can be piped to `git apply`.
                 sys.stdout.write(outcome.diff)

@@ -3,13 +3,17 @@
 ``# pinlint: ignore`` or ``# pinlint: ignore[PIN001,PIN004]`` at the end of the line that
 holds the reference, or alone on the line above it.  For a reference fed by a variable
 default, a directive on the line that uses it (the FROM) counts too.
+
+The lint pass reads a file's directives once (:func:`suppressions`, per line) and stamps
+each occurrence with the rules ignored at it (``Occurrence.ignored``), so the online rules
+apply them without reading the file again.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 from pinlint.model import Finding
 
@@ -40,32 +44,59 @@ def _rules(match: re.Match[str]) -> frozenset[str]:
     return frozenset(r.strip().upper() for r in listed.split(",") if r.strip())
 
 
-def _ignored_on(lines: Sequence[str], line: int) -> frozenset[str]:
-    """Rule ids ignored for a reference on 1-based ``line``."""
-    ignored: set[str] = set()
-    if 0 < line <= len(lines):
-        m = _trailing().search(lines[line - 1])
+NONE: frozenset[str] = frozenset()
+
+
+def suppressions(text: str) -> dict[int, frozenset[str]]:
+    """Rule ids ignored for a reference on each 1-based line (``*``: every rule).
+
+    Computed once per file by the lint pass; lines with no directive are absent, and a
+    file without the word ``pinlint:`` costs one search.
+    """
+    if "pinlint:" not in text:
+        return {}
+    found: dict[int, frozenset[str]] = {}
+    for index, line in enumerate(text.splitlines()):
+        if "pinlint:" not in line:
+            continue
+        m = _trailing().search(line)
         if m:
-            ignored |= _rules(m)
-    if 1 < line <= len(lines) + 1:
-        m = _alone().match(lines[line - 2])
+            found[index + 1] = found.get(index + 1, NONE) | _rules(m)
+        m = _alone().match(line)
         if m:
-            ignored |= _rules(m)
-    return frozenset(ignored)
+            found[index + 2] = found.get(index + 2, NONE) | _rules(m)
+    return found
+
+
+def ignored_at(
+    lines: Mapping[int, frozenset[str]], line: int, use_line: int | None = None
+) -> frozenset[str]:
+    """Rule ids ignored for a reference on ``line`` and, if any, used on ``use_line``."""
+    if not lines:
+        return NONE
+    ignored = lines.get(line, NONE)
+    if use_line is not None:
+        ignored = ignored | lines.get(use_line, NONE)
+    return ignored
+
+
+def suppresses(ignored: frozenset[str], rule: str) -> bool:
+    return bool(ignored) and ("*" in ignored or rule in ignored)
+
+
+def filter_findings(lines: Mapping[int, frozenset[str]], findings: list[Finding]) -> list[Finding]:
+    """The findings that no directive of a file (its :func:`suppressions`) suppresses."""
+    if not lines or not findings:
+        return findings
+    kept = []
+    for finding in findings:
+        occ = finding.occurrence
+        ignored = ignored_at(lines, finding.line, None if occ is None else occ.use_line)
+        if not suppresses(ignored, finding.rule):
+            kept.append(finding)
+    return kept
 
 
 def apply(text: str, findings: list[Finding]) -> list[Finding]:
     """The findings that no directive in ``text`` suppresses."""
-    if "pinlint:" not in text or not findings:
-        return findings
-    lines = text.splitlines()
-    kept = []
-    for finding in findings:
-        ignored = _ignored_on(lines, finding.line)
-        occ = finding.occurrence
-        if occ is not None and occ.use_line is not None:
-            ignored |= _ignored_on(lines, occ.use_line)
-        if ignored is _ALL or "*" in ignored or finding.rule in ignored:
-            continue
-        kept.append(finding)
-    return kept
+    return filter_findings(suppressions(text), findings)

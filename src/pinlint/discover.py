@@ -1,37 +1,26 @@
-"""Which files to lint, and which format each one is."""
+"""Which files to lint, and which source reads each one.
+
+Discovery walks the paths given and asks the registry of sources
+(:func:`pinlint.formats.classify`) which files are theirs, by name and path.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
 
+from pinlint.formats import classify
+
+# As in ``pinlint.cli``: not typing's TYPE_CHECKING (an import the one-file run avoids).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pinlint.formats.project import Project
+
+__all__ = ["classify", "discover", "is_excluded"]
+
+# The kinds of the two sources older code names; every kind is a ``formats.SOURCES`` entry.
 DOCKERFILE = "dockerfile"
 YAML = "yaml"
-
-
-def classify(path: str) -> str | None:
-    """The format of a file by its name, or None when pinlint does not read it.
-
-    Dockerfile: ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Containerfile*``;
-    the whole name and the suffix in any case (``dockerfile``, ``api.dockerfile``), the
-    ``Dockerfile.`` prefix only as written, so that ``dockerfile.py`` stays Python.
-    BuildKit's per-Dockerfile ignore files (``Dockerfile.dockerignore``) are not
-    Dockerfiles.  YAML: ``*.yml``, ``*.yaml``; which of them are compose files or
-    manifests is decided by their content.
-    """
-    name = os.path.basename(path)
-    lower = name.lower()
-    if lower.endswith((".yml", ".yaml")):
-        return YAML
-    if lower.endswith(".dockerignore"):
-        return None
-    if (
-        lower in ("dockerfile", "containerfile")
-        or lower.endswith((".dockerfile", ".containerfile"))
-        or name.startswith(("Dockerfile.", "Containerfile"))
-    ):
-        return DOCKERFILE
-    return None
 
 
 def is_excluded(path: str, patterns: Sequence[str]) -> bool:
@@ -82,8 +71,8 @@ def _git_files(directory: str) -> list[str] | None:
     return [n for n in names if n]
 
 
-def _walk(directory: str) -> Iterator[str]:
-    """Relative paths of the files below ``directory`` that pinlint reads.
+def _walk(directory: str, prefix: str, project: Project | None) -> Iterator[tuple[str, str]]:
+    """``(relative path, kind)`` of the files below ``directory`` that pinlint reads.
 
     Symlinked directories are not followed, so a symlink loop cannot trap the walk; a
     symlink to a file is read like the file (a broken one is passed over).  ``DirEntry``
@@ -102,17 +91,22 @@ def _walk(directory: str) -> Iterator[str]:
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name != ".git":
                         stack.append(rel + os.sep)
-                elif classify(entry.name) is not None and entry.is_file():
-                    yield rel
+                    continue
+                kind = classify(prefix + rel, project)
+                if kind is not None and entry.is_file():
+                    yield rel, kind
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
-    """``(path, format)`` for every file to lint, in a stable order.
+def discover(
+    paths: Sequence[str], exclude: Sequence[str] = (), project: Project | None = None
+) -> Iterator[tuple[str, str]]:
+    """``(path, kind)`` for every file to lint, in a stable order.
 
     Directories are walked recursively (skipping ``.git``; inside a git work tree, what
     git ignores is skipped too).  A file named explicitly is linted even if git ignores
     it, as pre-commit passes file names; ``exclude`` applies to both.  Missing paths are
-    the caller's business (checked before).
+    the caller's business (checked before).  Each file is classified once, by its path
+    as given (the scanned directory's prefix included).
     """
     seen: set[str] = set()
     for arg in paths:
@@ -120,27 +114,26 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[tupl
             prefix = os.path.normpath(arg)
             prefix = "" if prefix == "." else prefix + os.sep
             names = _git_files(arg) if _git_root(arg) is not None else None
+            found: list[tuple[str, str]] = []
             if names is not None:
                 # git lists tracked files that were deleted, and submodules: check them.
-                names = [
-                    n
-                    for n in names
-                    if classify(n) is not None
-                    and ".git" not in n.split("/")
-                    and os.path.isfile(prefix + n)
-                ]
+                for n in names:
+                    if ".git" in n.split("/"):
+                        continue
+                    path = prefix + (n if os.sep == "/" else n.replace("/", os.sep))
+                    kind = classify(path, project)
+                    if kind is not None and os.path.isfile(path):
+                        found.append((path, kind))
             else:
-                names = list(_walk(arg))
-            for rel in sorted(names):
-                path = prefix + (rel if os.sep == "/" else rel.replace("/", os.sep))
-                kind = classify(rel)
-                if kind is None or path in seen or is_excluded(path, exclude):
+                found = [(prefix + rel, kind) for rel, kind in _walk(arg, prefix, project)]
+            for path, kind in sorted(found):
+                if path in seen or is_excluded(path, exclude):
                     continue
                 seen.add(path)
                 yield path, kind
         else:
             path = os.path.normpath(arg)
-            kind = classify(path)
+            kind = classify(path, project)
             if kind is None or path in seen or is_excluded(path, exclude):
                 continue
             seen.add(path)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from pinlint import reference, rules
+from pinlint import directives, reference, rules
 from pinlint.model import Finding, Occurrence
 
 if TYPE_CHECKING:
@@ -87,14 +87,12 @@ def online_findings(
 
     Like the offline pass, one text span gets the findings of its first occurrence only
     (an ARG default feeding several stages is reported once, where it is written).
+    ``# pinlint: ignore[PIN104]`` works as for the offline rules: the lint pass stamped
+    each occurrence with the rules ignored at it, so no file is read again here.
     """
-    from pinlint import directives
-    from pinlint.lint import read_text
-    from pinlint.model import ParseError
-
     if not enabled & {"PIN101", "PIN102", "PIN103", "PIN104"}:
         return []
-    new: dict[str, list[Finding]] = {}
+    kept: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
     for occ in occurrences:
         res = results.get(occ.image) if occ.image is not None else None
@@ -102,17 +100,8 @@ def online_findings(
             continue
         seen.add((occ.path, occ.start, occ.end))
         for rule_id, message, suggestion in _drift(occ.image, res, pin_style):
-            if rule_id in enabled:
+            if rule_id in enabled and not directives.suppresses(occ.ignored, rule_id):
                 finding = rules.finding(occ, rule_id, message)
                 finding.suggestion = suggestion
-                new.setdefault(occ.path, []).append(finding)
-    kept: list[Finding] = []
-    for path, items in new.items():
-        try:
-            text = read_text(path)
-        except (OSError, ParseError):
-            kept.extend(items)
-            continue
-        # ``# pinlint: ignore[PIN104]`` works as for the offline rules.
-        kept.extend(directives.apply(text, items))
+                kept.append(finding)
     return kept

@@ -12,11 +12,12 @@ import dataclasses
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from pinlint import discover, lint
+from pinlint import formats, lint
 from pinlint.config import Config
 from pinlint.formats import ScanOptions
+from pinlint.formats.project import Project
 from pinlint.model import Finding, Occurrence, ParseError
 
 # Which half of a tag@digest pair is wrong is the user's call.
@@ -166,7 +167,12 @@ def _diff_name(name: str) -> str:
 
 
 def _fix_file(
-    path: str, findings: list[Finding], options: ScanOptions, roots: Sequence[str], diff: bool
+    path: str,
+    kind: str | None,
+    findings: list[Finding],
+    options: ScanOptions,
+    project: Project,
+    diff: bool,
 ) -> _FileResult:
     """Fix one file: its findings left and fixed, and the diff."""
     left: list[Finding] = []
@@ -189,13 +195,15 @@ def _fix_file(
 
     if not edits:
         return _FileResult(left, [], None)
-    if not _inside(path, roots):
+    if not _inside(path, project.roots):
         return refused("a symlink to outside the scanned tree")
 
-    kind = discover.classify(path) or discover.DOCKERFILE
+    if kind is None:  # not a file the lint pass read
+        return refused("no source reads this file")
     try:
+        # Read again on purpose: a file changed since the lint pass is not written.
         before = lint.read_text(path)
-        old = lint.scan_text(path, kind, before, options)
+        old = formats.scan(kind, path, before, options, project)
     except (OSError, ParseError):
         return refused("the file changed while pinlint ran")
     if any(before[e.start : e.end] != fixed_occ.written for e, fixed_occ in _pairs(edits, fixed)):
@@ -212,7 +220,7 @@ def _fix_file(
     replaced = {(e.start, e.end): e.text for e in edits.values()}
     expected = Counter((o.context, replaced.get((o.start, o.end), o.image)) for o in old)
     try:
-        new = lint.scan_text(path, kind, after, options)
+        new = formats.scan(kind, path, after, options, project)
     except ParseError:
         return refused("the rewritten file would not parse")
     if _images(new) != expected:
@@ -248,9 +256,20 @@ def _key(f: Finding) -> tuple[str, int, int, str | None] | None:
 
 
 def fix_findings(
-    findings: Sequence[Finding], cfg: Config, *, diff: bool, roots: Sequence[str]
+    findings: Sequence[Finding],
+    cfg: Config,
+    *,
+    diff: bool,
+    roots: Sequence[str],
+    kinds: Mapping[str, str] | None = None,
+    options: ScanOptions | None = None,
 ) -> Outcome:
-    options = ScanOptions(build_args=dict(cfg.build_args))
+    """Rewrite what can be rewritten.  ``kinds`` (path -> kind) and ``options`` come
+    from the lint pass (``LintResult.kinds()``, its settings); without them they are
+    worked out again from the paths and ``cfg``."""
+    if options is None:
+        options = ScanOptions(build_args=dict(cfg.build_args))
+    project = Project(roots)
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
         by_path.setdefault(f.path, []).append(f)
@@ -264,7 +283,11 @@ def fix_findings(
     diffs: list[str] = []
     for paths in names.values():
         paths.sort(key=os.path.islink)  # stable: the first name that is not a link
-        result = _fix_file(paths[0], by_path[paths[0]], options, roots, diff)
+        path = paths[0]
+        kind = kinds.get(path) if kinds is not None else None
+        if kind is None:
+            kind = formats.classify(path, project)
+        result = _fix_file(path, kind, by_path[path], options, project, diff)
         remaining.extend(result.left)
         if result.diff:
             diffs.append(result.diff)

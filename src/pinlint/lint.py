@@ -1,4 +1,10 @@
-"""The offline pass: discover files, scan each one, apply the rules and directives."""
+"""The offline pass: discover files, scan each one, apply the rules and directives.
+
+One pass per file: each file is read and scanned once, and its record
+(:class:`FileResult`: kind, occurrences, directives per line, findings) is all that later
+passes need (the online rules, the fixer), apart from the fixer's deliberate re-read
+before it writes.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +12,71 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pinlint import directives, discover, rules
+from pinlint import directives, discover, formats, rules
 from pinlint.config import Config
 from pinlint.formats import ScanOptions
+from pinlint.formats.project import MAX_FILE_SIZE, Project
 from pinlint.model import Finding, Occurrence, ParseError
 
-# Larger files are not read: nobody writes a 16 MiB Dockerfile or manifest by hand, and
-# reading one would blow the memory budget of a pre-commit hook.
-MAX_FILE_SIZE = 16 * 1024 * 1024
+# MAX_FILE_SIZE: larger files are not read: nobody writes a 16 MiB Dockerfile or manifest
+# by hand, and reading one would blow the memory budget of a pre-commit hook.
+__all__ = ["MAX_FILE_SIZE", "FileResult", "LintResult", "lint_paths", "read_text", "settings"]
 
 # Below this many files a second process costs more than it saves.
 _PARALLEL_MIN_FILES = 400
 
 
 class FileResult:
-    __slots__ = ("findings", "occurrences", "read_error")
+    """The record of one file: what the later passes know of it without reading it."""
+
+    __slots__ = ("findings", "kind", "occurrences", "path", "read_error", "suppressions")
 
     def __init__(
         self,
         findings: list[Finding],
         occurrences: list[Occurrence],
         read_error: str | None = None,
+        *,
+        path: str = "",
+        kind: str = "",
+        suppressions: dict[int, frozenset[str]] | None = None,
     ) -> None:
+        self.path = path
+        self.kind = kind  # the source that read it (``pinlint.formats.SOURCES``)
         self.findings = findings
+        # Each stamped with the rules the file's directives ignore at it.
         self.occurrences = occurrences
         self.read_error = read_error
+        # Rule ids ignored per 1-based line (``pinlint.directives.suppressions``).
+        self.suppressions = suppressions if suppressions is not None else {}
 
 
 class LintResult:
-    __slots__ = ("findings", "occurrences", "read_errors")
+    __slots__ = ("files", "findings", "occurrences", "read_errors", "settings")
 
     def __init__(
-        self, findings: list[Finding], occurrences: list[Occurrence], read_errors: int
+        self,
+        findings: list[Finding],
+        occurrences: list[Occurrence],
+        read_errors: int,
+        files: list[FileResult] | None = None,
+        settings: _Settings | None = None,
     ) -> None:
         self.findings = findings
         self.occurrences = occurrences
         self.read_errors = read_errors
+        self.files = files if files is not None else []
+        self.settings = settings
+
+    def kinds(self) -> dict[str, str]:
+        """The kind of each file read, for the fixer (which need not classify again)."""
+        return {r.path: r.kind for r in self.files if r.kind}
 
 
 class _Settings:
     # Plain classes here and in the other records on the lint path: importing
     # ``dataclasses`` (and ``inspect`` behind it) costs a one-file run more than linting.
-    __slots__ = ("allow", "enabled", "exact_patterns", "scan")
+    __slots__ = ("allow", "enabled", "exact_patterns", "project", "scan")
 
     def __init__(
         self,
@@ -55,14 +84,19 @@ class _Settings:
         allow: tuple[str, ...],
         exact_patterns: tuple[str, ...],
         scan: ScanOptions,
+        project: Project | None = None,
     ) -> None:
         self.enabled = enabled
         self.allow = allow
         self.exact_patterns = exact_patterns
         self.scan = scan
+        # What sources may read beyond one file (``pinlint.formats.project``).
+        self.project = project if project is not None else Project()
 
 
-def settings(cfg: Config) -> _Settings:
+def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
+    """What every file of a run is linted with, computed once; ``roots`` are the paths
+    given (the scanned tree of :class:`~pinlint.formats.project.Project`)."""
     enabled = rules.selected_rules(cfg.select, cfg.ignore)
     if cfg.require_digest:
         enabled |= rules.selected_rules(["PIN005"], cfg.ignore)
@@ -71,6 +105,7 @@ def settings(cfg: Config) -> _Settings:
         allow=tuple(cfg.allow),
         exact_patterns=tuple(cfg.exact_tag_patterns),
         scan=ScanOptions(build_args=dict(cfg.build_args)),
+        project=Project(roots),
     )
 
 
@@ -93,26 +128,26 @@ def read_text(path: str) -> str:
         ) from None
 
 
-def scan_text(path: str, kind: str, text: str, options: ScanOptions) -> list[Occurrence]:
-    if kind == discover.DOCKERFILE:
-        from pinlint.formats import dockerfile
-
-        return dockerfile.scan(path, text, options)
-    from pinlint.formats import yamlfile
-
-    return yamlfile.scan(path, text, options)
-
-
 def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
     try:
         text = read_text(path)
-        occurrences = scan_text(path, kind, text, s.scan)
+        occurrences = formats.scan(kind, path, text, s.scan, s.project)
     except ParseError as e:
-        return FileResult([rules.parse_error(path, e.message, e.line, e.column)], [])
+        error = rules.parse_error(path, e.message, e.line, e.column)
+        return FileResult([error], [], path=path, kind=kind)
     except OSError as e:
-        return FileResult([], [], read_error=f"{path}: cannot read: {e.strerror}")
+        return FileResult(
+            [], [], read_error=f"{path}: cannot read: {e.strerror}", path=path, kind=kind
+        )
     except RecursionError:
-        return FileResult([rules.parse_error(path, "nesting too deep")], [])
+        return FileResult([rules.parse_error(path, "nesting too deep")], [], path=path, kind=kind)
+    suppressions = directives.suppressions(text)
+    if suppressions:
+        stamped = []
+        for occ in occurrences:
+            ignored = directives.ignored_at(suppressions, occ.line, occ.use_line)
+            stamped.append(occ.with_ignored(ignored) if ignored else occ)
+        occurrences = stamped
     findings: list[Finding] = []
     seen: set[tuple[int, int]] = set()
     for occ in occurrences:
@@ -124,7 +159,13 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
         if finding is not None:
             seen.add(key)
             findings.append(finding)
-    return FileResult(directives.apply(text, findings), occurrences)
+    return FileResult(
+        directives.filter_findings(suppressions, findings),
+        occurrences,
+        path=path,
+        kind=kind,
+        suppressions=suppressions,
+    )
 
 
 def _lint_chunk(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[FileResult]:
@@ -154,8 +195,8 @@ def _lint_parallel(
 
 def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = True) -> LintResult:
     """Lint every file; ``keep_occurrences=False`` when only the findings are wanted."""
-    s = settings(cfg)
-    files = list(discover.discover(paths, cfg.exclude))
+    s = settings(cfg, paths)
+    files = list(discover.discover(paths, cfg.exclude, s.project))
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
     if len(files) >= _PARALLEL_MIN_FILES and workers > 1 and sys.platform == "linux":
         results = _lint_parallel(files, s, workers, keep_occurrences)
@@ -170,4 +211,4 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
             read_errors += 1
         findings.extend(r.findings)
         occurrences.extend(r.occurrences)
-    return LintResult(findings, occurrences, read_errors)
+    return LintResult(findings, occurrences, read_errors, results, s)

@@ -60,6 +60,7 @@ class Occurrence(Record):
         "column",
         "context",
         "end",
+        "ignored",
         "image",
         "line",
         "path",
@@ -79,6 +80,7 @@ class Occurrence(Record):
     context: str
     use_line: int | None
     unresolved: str | None
+    ignored: frozenset[str]
 
     def __init__(
         self,
@@ -92,6 +94,7 @@ class Occurrence(Record):
         context: str,
         use_line: int | None = None,
         unresolved: str | None = None,
+        ignored: frozenset[str] = frozenset(),
     ) -> None:
         setter = object.__setattr__
         setter(self, "path", path)
@@ -109,6 +112,9 @@ class Occurrence(Record):
         setter(self, "use_line", use_line)
         # Name of a variable that has no value or default, when ``image`` is None.
         setter(self, "unresolved", unresolved)
+        # Rule ids that ``# pinlint: ignore`` directives of the file suppress here ("*":
+        # all), set by the lint pass (``pinlint.directives``) for the later passes.
+        setter(self, "ignored", ignored)
 
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError(f"Occurrence is immutable: cannot set {key}")
@@ -128,7 +134,24 @@ class Occurrence(Record):
                 self.context,
                 self.use_line,
                 self.unresolved,
+                self.ignored,
             ),
+        )
+
+    def with_ignored(self, ignored: frozenset[str]) -> Occurrence:
+        """A copy with the rules ignored at this reference."""
+        return Occurrence(
+            self.path,
+            self.start,
+            self.end,
+            self.line,
+            self.column,
+            self.written,
+            self.image,
+            self.context,
+            self.use_line,
+            self.unresolved,
+            ignored,
         )
 
     @property

@@ -8,15 +8,15 @@ import time
 import pytest
 import yaml
 
-from pinlint.formats import ScanOptions, yamlfile
-from pinlint.formats.yamlfile import (
+from pinlint.formats import ScanOptions, yamltree
+from pinlint.formats.yamlfile import scan
+from pinlint.formats.yamltree import (
     is_null,
     iter_documents,
     locate,
     merged,
     position,
     scalar_text,
-    scan,
 )
 from pinlint.model import ParseError
 
@@ -135,7 +135,7 @@ def test_pure_python_parser_gives_the_same_answers(monkeypatch: pytest.MonkeyPat
         "  - image: &i 'nginx:latest'\r\n  - image: *i\r\n  - {image: \"é\"}\r\n"
     )
     with_libyaml = [(o.start, o.end, o.line, o.column) for o in scan("p.yaml", text, OPTIONS)]
-    monkeypatch.setattr(yamlfile, "_parser", yaml.SafeLoader)
+    monkeypatch.setattr(yamltree, "_parser", yaml.SafeLoader)
     assert [(o.start, o.end, o.line, o.column) for o in scan("p.yaml", text, OPTIONS)] == (
         with_libyaml
     )
@@ -227,7 +227,7 @@ def test_parse_error(text: str, message: str, line: int, column: int) -> None:
 
 def test_own_depth_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # Builds of libyaml without a nesting limit meet this one instead.
-    monkeypatch.setattr(yamlfile, "MAX_DEPTH", 5)
+    monkeypatch.setattr(yamltree, "MAX_DEPTH", 5)
     scan("ok.yaml", "image: [[[[x]]]]\n", OPTIONS)  # 5 levels with the root mapping
     with pytest.raises(ParseError, match="nesting too deep") as info:
         scan("deep.yaml", "image: [[[[[x]]]]]\n", OPTIONS)

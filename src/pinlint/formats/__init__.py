@@ -1,13 +1,58 @@
-"""One module per file format, each with the same interface::
+"""The sources pinlint reads, one module each, and the registry that names them.
 
-    def scan(path: str, text: str, options: ScanOptions) -> list[Occurrence]
+A *source* is one kind of file that names images: Dockerfiles, compose files,
+Kubernetes manifests, ...  Each has a module under ``pinlint.formats`` and one entry in
+:data:`SOURCES` saying which files it claims.  Entries name their module by string; a
+module is imported the first time a file of its kind is scanned, so a run over one
+Dockerfile imports neither PyYAML nor any YAML source.
 
-``text`` is the decoded file (a BOM kept as character 0).  A format module raises
-``pinlint.model.ParseError`` for a file it cannot parse and knows nothing of rules,
-registries or fixing.
+How a file finds its source (``docs/architecture.md``, "Adding a source"):
+
+1. By name and path (:func:`classify`, asked by discovery): the ``claim`` of each entry,
+   in the order of :data:`SOURCES`; the first that says yes wins.  A claim sees the base
+   name, its lower-case form and the path with ``/`` separators, and must not touch the
+   disk; an entry with ``confirm`` asks its module's ``confirm(path, project)`` after a
+   name claim (a ``values.yaml`` is Helm's only beside a ``Chart.yaml``).
+2. By content, for YAML: every ``*.yml``/``*.yaml`` that no other source claims is of
+   kind ``yaml``.  It is parsed once (:mod:`pinlint.formats.yamlfile`) and each document
+   is offered to the YAML sources with ``sniff``, in the order of :data:`SOURCES`; the
+   first whose ``sniff(root)`` says yes scans it.  A YAML source's ``hint`` takes every
+   document of a generic YAML file by its name (compose files).
+
+What a module provides, by its entry's ``reader``:
+
+- ``TEXT``: ``scan(path, text, options, project) -> list[Occurrence]`` for the decoded
+  file (a BOM kept as character 0);
+- ``YAML``: ``scan_document(doc: yamltree.Document) -> list[Occurrence]``, plus
+  ``sniff(root) -> bool`` when the entry has ``sniff``.  A YAML source claimed by name
+  gets every mapping document of its files; the parse is done for it.
+
+A source raises :class:`pinlint.model.ParseError` for a file it cannot parse, reads
+other files only through :class:`pinlint.formats.project.Project`, and knows nothing of
+rules, registries or fixing.  :func:`scan` is the one dispatch point, for the lint pass
+and the fixer alike.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+# As in ``pinlint.cli``: a module-level TYPE_CHECKING, since importing typing would cost
+# the one-file run more than it lints.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from pinlint.formats.project import Project
+    from pinlint.model import Occurrence
+
+__all__ = ["SOURCES", "TEXT", "YAML", "ScanOptions", "Source", "classify", "scan", "source"]
+
+TEXT = "text"
+YAML = "yaml"
+
+# (base name, lower-case base name, path with "/" separators) -> claimed?
+Claim = Callable[[str, str, str], bool]
 
 
 class ScanOptions:
@@ -18,3 +63,148 @@ class ScanOptions:
     def __init__(self, build_args: dict[str, str] | None = None) -> None:
         # ``--build-arg KEY=VALUE``: overrides Dockerfile ARG defaults, as docker build does.
         self.build_args: dict[str, str] = build_args if build_args is not None else {}
+
+
+class Source:
+    """One entry of the registry: a source, its module and the files it claims."""
+
+    __slots__ = ("claim", "confirm", "hint", "kind", "module", "needs", "reader", "sniff")
+
+    def __init__(
+        self,
+        kind: str,
+        module: str,
+        *,
+        reader: str = TEXT,
+        claim: Claim | None = None,
+        confirm: bool = False,
+        sniff: bool = False,
+        hint: Claim | None = None,
+        needs: Sequence[str] = (),
+    ) -> None:
+        self.kind = kind  # the name of the file kind, as discovery and the fixer pass it
+        self.module = module  # imported on first use
+        self.reader = reader  # TEXT or YAML
+        self.claim = claim  # files claimed by name and path
+        self.confirm = confirm  # the module's confirm(path, project) decides a name claim
+        self.sniff = sniff  # YAML: documents of generic YAML files offered to sniff(root)
+        self.hint = hint  # YAML: a generic YAML file so named is this source's, whole
+        # YAML: words one of which a file must hold to be worth parsing for this source
+        # (most YAML files name no image; parsing is most of the cost of one).
+        self.needs = tuple(needs)
+
+
+def _dockerfile(name: str, lower: str, path: str) -> bool:
+    """``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Containerfile*``.
+
+    The whole name and the suffix in any case (``dockerfile``, ``api.dockerfile``), the
+    ``Dockerfile.`` prefix only as written, so that ``dockerfile.py`` stays Python.
+    BuildKit's per-Dockerfile ignore files (``Dockerfile.dockerignore``) are not
+    Dockerfiles, and a YAML suffix wins (``Dockerfile.yaml`` is YAML).
+    """
+    if lower.endswith((".dockerignore", ".yml", ".yaml")):
+        return False
+    return (
+        lower in ("dockerfile", "containerfile")
+        or lower.endswith((".dockerfile", ".containerfile"))
+        or name.startswith(("Dockerfile.", "Containerfile"))
+    )
+
+
+def _yaml(name: str, lower: str, path: str) -> bool:
+    return lower.endswith((".yml", ".yaml"))
+
+
+_COMPOSE_NAME: object = None
+
+
+def _compose_name(name: str, lower: str, path: str) -> bool:
+    """``compose.yaml``, ``compose.*.yml``, ``docker-compose*.yml``, any case."""
+    global _COMPOSE_NAME
+    import re
+
+    if _COMPOSE_NAME is None:
+        _COMPOSE_NAME = re.compile(r"(?:docker-compose[^/\\]*|compose(?:\.[^/\\]+)?)\.ya?ml")
+    assert isinstance(_COMPOSE_NAME, re.Pattern)
+    return _COMPOSE_NAME.fullmatch(lower) is not None
+
+
+# The registry.  Order matters twice: the first claim wins (specific names before the
+# generic ``yaml``), and YAML documents go to the first source whose sniff accepts them.
+SOURCES: tuple[Source, ...] = (
+    Source("dockerfile", "pinlint.formats.dockerfile", claim=_dockerfile),
+    Source(
+        "kubernetes",
+        "pinlint.formats.kubernetes",
+        reader=YAML,
+        sniff=True,
+        needs=("image",),
+    ),
+    Source(
+        "compose",
+        "pinlint.formats.compose",
+        reader=YAML,
+        sniff=True,
+        hint=_compose_name,
+        needs=("image",),
+    ),
+    # Last of the claims: any other YAML file, its documents offered to the sniffs above.
+    Source(YAML, "pinlint.formats.yamlfile", claim=_yaml),
+)
+
+_BY_KIND: dict[str, Source] = {}
+_MODULES: dict[str, ModuleType] = {}
+
+
+def source(kind: str) -> Source:
+    """The registry entry of ``kind`` (KeyError for a kind no source has)."""
+    if not _BY_KIND:
+        _BY_KIND.update((s.kind, s) for s in SOURCES)
+    return _BY_KIND[kind]
+
+
+def load(entry: Source) -> ModuleType:
+    """The module of a source, imported on first use."""
+    module = _MODULES.get(entry.module)
+    if module is None:
+        import importlib
+
+        module = _MODULES[entry.module] = importlib.import_module(entry.module)
+    return module
+
+
+def classify(path: str, project: Project | None = None) -> str | None:
+    """The kind of a file by its name and path, or None when no source claims it."""
+    slash = path.replace("\\", "/")
+    name = slash.rsplit("/", 1)[-1]
+    lower = name.lower()
+    for entry in SOURCES:
+        claim = entry.claim
+        if claim is None or not claim(name, lower, slash):
+            continue
+        if entry.confirm:
+            if project is None:
+                from pinlint.formats.project import Project
+
+                project = Project()
+            if not load(entry).confirm(path, project):
+                continue
+        return entry.kind
+    return None
+
+
+def scan(
+    kind: str, path: str, text: str, options: ScanOptions, project: Project | None = None
+) -> list[Occurrence]:
+    """The image references of a file of ``kind``: the one way any file is scanned."""
+    entry = source(kind)
+    if project is None:
+        from pinlint.formats.project import Project
+
+        project = Project()
+    if entry.reader == YAML:
+        from pinlint.formats import yamlfile
+
+        return yamlfile.scan_claimed(entry, path, text, options, project)
+    found: list[Occurrence] = load(entry).scan(path, text, options, project)
+    return found

@@ -4,10 +4,15 @@ A service with ``build:`` names the image it builds, not one it pulls, and is sk
 Anchors and merge keys (``<<: *base``) are followed; a reference shared by several
 services is reported once, where it is written, with the first service that uses it.
 
+A document is a compose file when it has a top-level ``services`` mapping with a service
+that has ``image`` or ``build`` (:func:`sniff`); every document of a file named like one
+(``compose.yaml``, ``docker-compose.prod.yml``) is, whatever it holds.
+
 Interpolation follows docker compose: ``${VAR}``, ``$VAR``, ``${VAR:-default}``,
 ``${VAR-default}``, ``${VAR:?error}``, ``${VAR?error}``, ``${VAR:+alt}``, ``${VAR+alt}``
 and ``$$`` for a literal ``$``.  Values come from the ``.env`` file beside the compose
-file only, parsed as compose parses it (``KEY=VALUE``, ``KEY: VALUE``, ``export``,
+file only (read through :class:`pinlint.formats.project.Project`: inside the scanned
+tree, once per directory), parsed as compose parses it (``KEY=VALUE``, ``KEY: VALUE``, ``export``,
 comments, single, double and multi-line quotes).  The process environment is *not*
 read: a lint must give the same answer on every machine and in CI, whatever the shell
 exports.  A variable with no value and no default leaves the image unknown
@@ -26,45 +31,43 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint.formats.yamlfile import is_null, locate, merged, position
+from pinlint.formats.yamltree import is_null, merged, position
 from pinlint.model import Occurrence
 
 if TYPE_CHECKING:
     from yaml.events import ScalarEvent
 
-    from pinlint.formats.yamlfile import Node
+    from pinlint.formats.project import Project
+    from pinlint.formats.yamltree import Document, Node
 
 __all__ = [
-    "Env",
     "Interpolated",
+    "dotenv",
     "interpolate",
-    "looks_like_compose",
     "parse_dotenv",
     "scan_document",
+    "sniff",
 ]
 
 Lookup = Callable[[str], "str | None"]
 
 
-class Env:
-    """The variables of the ``.env`` file beside a compose file, read on first use."""
+def dotenv(project: Project, compose_path: str) -> dict[str, str]:
+    """The variables of the ``.env`` file beside a compose file (once per directory).
 
-    def __init__(self, compose_path: str) -> None:
-        self.path = os.path.join(os.path.dirname(compose_path), ".env")
-        self._values: dict[str, str] | None = None
+    No ``.env`` (the usual case), one compose could not read either, or one outside the
+    scanned tree: no variables.
+    """
+    directory = os.path.dirname(compose_path)
 
-    def get(self, name: str) -> str | None:
-        if self._values is None:
-            try:
-                with open(self.path, encoding="utf-8-sig") as f:
-                    self._values = parse_dotenv(f.read())
-            except (OSError, UnicodeDecodeError):
-                # No .env (the usual case) or one compose could not read either.
-                self._values = {}
-        return self._values.get(name)
+    def read() -> dict[str, str]:
+        source = project.read_beside(compose_path, ".env")
+        return {} if source is None else parse_dotenv(source)
+
+    return project.fact(("compose", "dotenv", directory), read)
 
 
-def looks_like_compose(root: dict[str, Node]) -> bool:
+def sniff(root: dict[str, Node]) -> bool:
     """A top-level ``services`` mapping with a service that has ``image`` or ``build``."""
     services = root.get("services")
     if not isinstance(services, dict):
@@ -77,13 +80,20 @@ def looks_like_compose(root: dict[str, Node]) -> bool:
     return False
 
 
-def scan_document(
-    path: str, text: str, bom: int, root: dict[str, Node], env: Env
-) -> list[Occurrence]:
+def scan_document(doc: Document) -> list[Occurrence]:
     """The ``services.*.image`` references of one compose document."""
     from yaml.events import ScalarEvent
 
-    services = root.get("services")
+    env: dict[str, str] | None = None
+
+    def lookup(name: str) -> str | None:
+        # The .env is read only when a reference uses a variable.
+        nonlocal env
+        if env is None:
+            env = dotenv(doc.project, doc.path)
+        return env.get(name)
+
+    services = doc.root.get("services")
     if not isinstance(services, dict):
         return []
     found: list[Occurrence] = []
@@ -98,14 +108,13 @@ def scan_document(
         if not isinstance(node, ScalarEvent) or is_null(node) or id(node) in seen:
             continue
         seen.add(id(node))
-        found.append(_occurrence(path, text, bom, node, f"services.{name}.image", env.get))
+        found.append(_occurrence(doc, node, f"services.{name}.image", lookup))
     return found
 
 
-def _occurrence(
-    path: str, text: str, bom: int, node: ScalarEvent, context: str, lookup: Lookup
-) -> Occurrence:
-    span = locate(text, bom, node)
+def _occurrence(doc: Document, node: ScalarEvent, context: str, lookup: Lookup) -> Occurrence:
+    text = doc.text
+    span = doc.locate(node)
     start, end, line, column = span.start, span.end, span.line, span.column
     value = node.value
     image: str | None = value
@@ -119,7 +128,7 @@ def _occurrence(
             start, end = span.start + result.default[0], span.start + result.default[1]
             line, column = position(text, span.start, span.line - 1, span.column - 1, start)
     return Occurrence(
-        path=path,
+        path=doc.path,
         start=start,
         end=end,
         line=line,

@@ -31,6 +31,11 @@ from collections.abc import Mapping
 from pinlint.formats import ScanOptions
 from pinlint.model import Occurrence, ParseError
 
+# As in ``pinlint.cli``: not typing's TYPE_CHECKING, which would cost this path an import.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pinlint.formats.project import Project
+
 __all__ = ["scan"]
 
 # BuildKit's reDirectives; Go's \s is ASCII [\t\n\f\r ].
@@ -891,6 +896,9 @@ def _arg_words(s: str, i: int, esc: str) -> list[tuple[int, int]]:
     return words
 
 
-def scan(path: str, text: str, options: ScanOptions) -> list[Occurrence]:
-    """Image references in a Dockerfile, each with the span to rewrite."""
+def scan(
+    path: str, text: str, options: ScanOptions, project: Project | None = None
+) -> list[Occurrence]:
+    """Image references in a Dockerfile, each with the span to rewrite (a Dockerfile
+    needs no other file: ``project`` is unused)."""
     return _Scanner(path, text, options.build_args).run()

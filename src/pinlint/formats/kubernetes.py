@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pinlint.formats.yamlfile import is_null, merged, occurrence
+from pinlint.formats.yamltree import is_null, merged
 from pinlint.model import Occurrence
 
 if TYPE_CHECKING:
-    from pinlint.formats.yamlfile import Node
+    from pinlint.formats.yamltree import Document, Node
 
-__all__ = ["CONTAINER_KEYS", "CONTAINER_LISTS", "scan_document"]
+__all__ = ["CONTAINER_KEYS", "CONTAINER_LISTS", "scan_document", "sniff"]
 
 CONTAINER_LISTS = frozenset(
     ("containers", "initContainers", "ephemeralContainers", "sidecars", "steps")
@@ -38,10 +38,16 @@ _DATA_KINDS = frozenset(("ConfigMap", "Secret"))
 _DATA_KEYS = frozenset(("data", "stringData", "binaryData"))
 
 
-def scan_document(path: str, text: str, bom: int, root: dict[str, Node]) -> list[Occurrence]:
-    """The container images of one manifest (a document with ``apiVersion`` and ``kind``)."""
+def sniff(root: dict[str, Node]) -> bool:
+    """A manifest: a document with ``apiVersion`` and ``kind``."""
+    return "apiVersion" in root and "kind" in root
+
+
+def scan_document(doc: Document) -> list[Occurrence]:
+    """The container images of one manifest."""
     from yaml.events import ScalarEvent
 
+    root = doc.root
     found: list[Occurrence] = []
     # Each node is walked once, however many aliases name it (twice at most: a mapping
     # anchored elsewhere may also be used as a container).
@@ -67,7 +73,7 @@ def scan_document(path: str, text: str, bom: int, root: dict[str, Node]) -> list
                     and "{{" not in image.value
                 ):
                     reported.add(id(image))
-                    found.append(occurrence(path, text, bom, image, prefix + "image"))
+                    found.append(doc.occurrence(image, prefix + "image"))
             kind = keys.get("kind")
             skip_data = isinstance(kind, ScalarEvent) and kind.value in _DATA_KINDS
             for key, value in keys.items():

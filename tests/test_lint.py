@@ -1,0 +1,89 @@
+"""One pass per file: the lint record carries what later passes would re-read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pinlint import drift, fix, lint
+from pinlint.config import Config
+from pinlint.model import Finding, Occurrence, Severity
+from pinlint.resolve import Resolution
+
+COMPOSE = (
+    "services:\n"
+    '  a: {image: "nginx:1.27"}  # pinlint: ignore[PIN104]\n'
+    "  # pinlint: ignore\n"
+    '  b: {image: "redis:7"}\n'
+    '  c: {image: "alpine:3.20"}\n'
+)
+
+
+def test_record_holds_kind_suppressions_and_stamped_occurrences(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text(COMPOSE)
+    result = lint.lint_paths([str(path)], Config())
+    [record] = result.files
+    assert (record.path, record.kind) == (str(path), "yaml")
+    assert record.suppressions == {2: {"PIN104"}, 3: {"*"}, 4: {"*"}}
+    assert [(o.image, o.ignored) for o in result.occurrences] == [
+        ("nginx:1.27", {"PIN104"}),
+        ("redis:7", {"*"}),
+        ("alpine:3.20", frozenset()),
+    ]
+    # The offline findings: PIN004 on line 2 (only PIN104 ignored), none on line 4.
+    assert [(f.line, f.rule) for f in result.findings] == [(2, "PIN004"), (5, "PIN004")]
+    assert result.kinds() == {str(path): "yaml"}
+
+
+def test_record_of_a_parallel_run_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(8):
+        (tmp_path / str(i)).mkdir()
+        (tmp_path / str(i) / "compose.yaml").write_text(COMPOSE)
+    serial = lint.lint_paths([str(tmp_path)], Config())
+    monkeypatch.setattr(lint, "_PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    parallel = lint.lint_paths([str(tmp_path)], Config())
+    assert parallel.occurrences == serial.occurrences
+    assert [(r.path, r.kind, r.suppressions) for r in parallel.files] == [
+        (r.path, r.kind, r.suppressions) for r in serial.files
+    ]
+
+
+def test_online_rules_use_the_stamp_and_read_no_file(tmp_path: Path) -> None:
+    # The file does not exist: the directives come from the occurrences alone.
+    path = str(tmp_path / "gone" / "Dockerfile")
+    ref = "nginx:1.27"
+    res = Resolution(reference=ref, tag="1.27", exact_tag="1.27.3", newer_tag="1.27.4")
+
+    def occ(ignored: frozenset[str]) -> Occurrence:
+        return Occurrence(path, 5, 15, 1, 6, ref, ref, "FROM", ignored=ignored)
+
+    enabled = frozenset({"PIN104"})
+    assert [f.rule for f in drift.online_findings([occ(frozenset())], {ref: res}, enabled, "tag")]
+    for ignored in ({"PIN104"}, {"*"}):
+        assert drift.online_findings([occ(frozenset(ignored))], {ref: res}, enabled, "tag") == []
+    kept = drift.online_findings([occ(frozenset({"PIN001"}))], {ref: res}, enabled, "tag")
+    assert [f.rule for f in kept] == ["PIN104"]
+
+
+def test_fixer_takes_the_kind_from_the_lint_pass(tmp_path: Path) -> None:
+    # A name no source claims: only the kind recorded by the lint pass says how to read it.
+    path = tmp_path / "base.image"
+    path.write_text("FROM nginx:latest\n")
+    occ = Occurrence(str(path), 5, 17, 1, 6, "nginx:latest", "nginx:latest", "FROM")
+    finding = Finding(
+        str(path), 1, 6, "PIN001", Severity.ERROR, "m", "nginx:latest", occ, "nginx:1.27.3"
+    )
+    roots = [str(tmp_path)]
+    outcome = fix.fix_findings([finding], Config(), diff=True, roots=roots)
+    assert not outcome.changed
+    assert [f.message for f in outcome.remaining] == ["m; not rewritten: no source reads this file"]
+    kinds = {str(path): "dockerfile"}
+    outcome = fix.fix_findings([finding], Config(), diff=False, roots=roots, kinds=kinds)
+    assert outcome.changed
+    assert path.read_text() == "FROM nginx:1.27.3\n"
