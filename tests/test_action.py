@@ -684,3 +684,123 @@ def test_docker_config_leaves_an_existing_ghcr_login(tmp_path: Path) -> None:
     env = {"GITHUB_TOKEN": TOKEN, "DOCKER_CONFIG": str(own)}
     assert action.docker_config(env, str(tmp_path / "private")) is None
     assert action.docker_config({"DOCKER_CONFIG": str(own)}, str(tmp_path / "x")) is None
+
+
+# --- a hostile pull request -----------------------------------------------------------
+
+RUNTIME_TOKEN = "ACTIONS-RUNTIME-" + "r" * 24
+
+
+def test_runner_environment_does_not_reach_a_hostile_tree(rerun: Rerun, tmp_path: Path) -> None:
+    """A PR commits ``.env -> /proc/self/environ`` and a compose file that names every
+    variable: whatever pinlint reads, the runner's secrets are not in its environment."""
+    secrets = {"GITHUB_TOKEN": TOKEN, "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
+    names = [n for n in [*os.environ, *secrets] if re.fullmatch(r"[A-Za-z_]\w*", n)]
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / ".env").symlink_to("/proc/self/environ")
+    services = "".join(f"  s{i}:\n    image: ${{{name}}}\n" for i, name in enumerate(names))
+    (workspace / "compose.yaml").write_text(f"services:\n{services}", encoding="utf-8")
+    run, _ = rerun({"format": "text", "fail-on": "never"}, env=secrets, tree=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    sarif = Path(run.outputs["sarif-file"]).read_text(encoding="utf-8")
+    for text in (run.stdout, run.stderr, run.summary, sarif):
+        assert TOKEN not in text
+        assert RUNTIME_TOKEN not in text
+
+
+def test_child_environment_keeps_only_what_pinlint_needs() -> None:
+    env = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/runner",
+        "LC_ALL": "C.UTF-8",
+        "DOCKER_CONFIG": "/d",
+        "AWS_REGION": "eu-west-1",
+        "HTTPS_PROXY": "http://127.0.0.1:3128",
+        "GITHUB_TOKEN": TOKEN,
+        "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x",
+        "GITHUB_STEP_SUMMARY": "/s",
+        "INPUT_ARGS": "--x",
+        "MY_DEPLOY_KEY": "k",
+    }
+    assert action.child_environment(env) == {
+        "PATH": "/usr/bin",
+        "HOME": "/home/runner",
+        "LC_ALL": "C.UTF-8",
+        "DOCKER_CONFIG": "/d",
+        "AWS_REGION": "eu-west-1",
+        "HTTPS_PROXY": "http://127.0.0.1:3128",
+    }
+
+
+@pytest.mark.parametrize("target", ["inside", "outside"])
+def test_sarif_file_symlink_is_not_written_through(
+    rerun: Rerun, tmp_path: Path, target: str
+) -> None:
+    workspace = tmp_path / "workspace"
+    _tree(workspace)
+    victim = (workspace if target == "inside" else tmp_path) / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    (workspace / "results.sarif").symlink_to(victim)
+    run, _ = rerun({"sarif-file": "results.sarif", "fail-on": "never"})
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert run.returncode == 2
+    errors = [m for c, p, m in run.annotations() if p.get("title") == "pinlint"]
+    assert len(errors) == 1, run.stdout
+    assert "symlink" in errors[0]
+    assert "Traceback" not in run.stdout + run.stderr
+    # The findings were shown all the same.
+    assert {p["title"] for _, p, _ in run.annotations()} >= {"PIN001", "PIN002"}
+
+
+def test_sarif_file_outside_the_workspace_is_refused(rerun: Rerun, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    _tree(workspace)
+    (workspace / "reports").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    for sarif_file in ("reports/out.sarif", "../escape.sarif"):
+        run, _ = rerun({"sarif-file": sarif_file, "fail-on": "never"})
+        assert run.returncode == 2, sarif_file
+        assert "outside the workspace" in run.stdout, sarif_file
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    assert not (tmp_path / "escape.sarif").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs a file system that takes any bytes")
+def test_file_name_that_is_not_utf8(rerun: Rerun, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    _tree(workspace)
+    with open(os.path.join(os.fsencode(workspace), b"Dockerfile.\xff"), "wb") as f:
+        f.write(b"FROM alpine:latest\n")
+    run, _ = rerun()
+    assert run.returncode == 1, run.stdout + run.stderr
+    files = {p["file"] for _, p, _ in run.annotations()}
+    assert files == {"Dockerfile", "deploy/web,cache.yaml", "Dockerfile.\\xff"}
+    assert run.outputs["findings"] == "4"
+    log = json.loads(Path(run.outputs["sarif-file"]).read_text(encoding="utf-8"))
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
+    assert "Dockerfile.%FF" in uris
+    assert "Dockerfile.\\xff" in run.summary
+
+
+def test_unreadable_report_fails_the_step_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A pinlint run that leaves a truncated report (killed mid-write) cannot be produced
+    # on demand: the child is replaced by one that writes half a JSON array.
+    def child(argv: list[str], **kwargs: Any) -> int:
+        Path(argv[argv.index("--output") + 1]).write_text('[{"path": "Dock', encoding="utf-8")
+        return 1
+
+    monkeypatch.setattr(subprocess, "call", child)
+    env = {"GITHUB_WORKSPACE": str(tmp_path), "RUNNER_TEMP": str(tmp_path / "temp")}
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(os, "environ", env)
+    assert action.main([]) == 2
+    out = capsys.readouterr().out
+    (line,) = out.splitlines()
+    assert line.startswith("::error title=pinlint::pinlint (exit code 1) wrote a report")

@@ -9,7 +9,13 @@ disagree with each other.
 Inputs come from the environment (``INPUT_PATHS`` … set by ``env:`` in action.yml, never
 pasted into a script) and are checked here.  A ``GITHUB_TOKEN`` in the environment is
 turned into a ``ghcr.io`` login in a private Docker config for the pinlint run only; it
-is never printed.
+is never printed, and it is not in the environment of the pinlint run: the child gets only
+the variables it needs (:func:`child_environment`), so that no file of the checked tree
+can make it show the runner's secrets.
+
+The SARIF file is written where the workflow asked, but never through a symlink (a pull
+request could commit ``results.sarif -> ~/.bashrc``) and never outside the workspace and
+the runner's temporary directory.
 """
 
 from __future__ import annotations
@@ -29,7 +35,16 @@ from typing import Any
 from pinlint.cli import FAIL_ON, FORMATS
 from pinlint.model import Finding, Severity
 
-__all__ = ["ActionError", "Inputs", "docker_config", "main", "pinlint_argv", "read_findings"]
+__all__ = [
+    "ActionError",
+    "Inputs",
+    "child_environment",
+    "docker_config",
+    "main",
+    "pinlint_argv",
+    "read_findings",
+    "write_sarif",
+]
 
 GHCR = "ghcr.io"
 
@@ -147,6 +162,92 @@ def docker_config(env: Mapping[str, str], directory: str) -> str | None:
     return directory
 
 
+# What the pinlint run needs from the runner's environment: finding programs and the home
+# directory (credential helpers, the cache), locale and temporary files, proxies and CA
+# bundles, and the settings of the credential helpers a workflow may have set up (ECR,
+# GCR/Artifact Registry, ACR).  Not GITHUB_TOKEN, ACTIONS_RUNTIME_TOKEN,
+# ACTIONS_ID_TOKEN_REQUEST_TOKEN, the other GITHUB_*/RUNNER_* values or the step inputs.
+_CHILD_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "SYSTEMROOT",
+        "SYSTEMDRIVE",
+        "COMSPEC",
+        "PATHEXT",
+        "WINDIR",
+        "USERPROFILE",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REGISTRY_AUTH_FILE",
+        "NO_COLOR",
+    }
+)
+_CHILD_PREFIXES = ("LC_", "XDG_", "DOCKER_", "PINLINT_", "AWS_", "AZURE_", "GOOGLE_", "CLOUDSDK_")
+
+
+def child_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the pinlint run: the variables it needs, nothing else."""
+    return {
+        name: value
+        for name, value in env.items()
+        if name.upper() in _CHILD_NAMES or name.upper().startswith(_CHILD_PREFIXES)
+    }
+
+
+def _within(path: str, directories: Sequence[str]) -> bool:
+    real = os.path.realpath(path)
+    for directory in directories:
+        top = os.path.realpath(directory)
+        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def write_sarif(path: str, text: str, allowed: Sequence[str]) -> None:
+    """Write ``text`` to ``path``, which must be inside one of ``allowed`` directories.
+
+    The folder is checked once its symlinks are resolved; the file itself is never
+    followed: a new file is written beside it and renamed over the name, so a symlink
+    there is replaced, not written through.
+    """
+    import contextlib
+
+    directory = os.path.dirname(path)
+    if not _within(directory, allowed):
+        raise ActionError(f"sarif-file {path} is outside the workspace and the runner's temp")
+    os.makedirs(directory, exist_ok=True)
+    if not _within(directory, allowed):  # a component created meanwhile
+        raise ActionError(f"sarif-file {path} is outside the workspace and the runner's temp")
+    if os.path.islink(path):
+        raise ActionError(f"sarif-file {path} is a symlink; refusing to write through it")
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise ActionError(f"sarif-file {path} is not a regular file")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".pinlint-sarif-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _relative(path: str, root: str) -> str:
     """``path`` relative to the workspace, with ``/``, as annotations need it."""
     absolute = os.path.abspath(os.path.join(root, path))
@@ -208,9 +309,10 @@ def _write_outputs(path: str, outputs: Mapping[str, str]) -> None:
 
 
 def _error(message: str) -> None:
+    from pinlint.report.escape import printable
     from pinlint.report.github import escape_data
 
-    print(f"::error title=pinlint::{escape_data(message)}", flush=True)
+    print(f"::error title=pinlint::{escape_data(printable(message))}", flush=True)
 
 
 def run(env: Mapping[str, str]) -> int:
@@ -222,9 +324,8 @@ def run(env: Mapping[str, str]) -> int:
 
     with tempfile.TemporaryDirectory(prefix="pinlint-", dir=temp) as work:
         json_path = os.path.join(work, "findings.json")
-        child_env = dict(env)
-        # pinlint itself must not print annotations or write the summary: this step does.
-        child_env.pop("GITHUB_STEP_SUMMARY", None)
+        # Not GITHUB_STEP_SUMMARY either: this step writes the summary, not pinlint.
+        child_env = child_environment(env)
         config_dir = docker_config(env, os.path.join(work, "docker"))
         if config_dir is not None:
             child_env["DOCKER_CONFIG"] = config_dir
@@ -243,11 +344,12 @@ def run(env: Mapping[str, str]) -> int:
 
     from pinlint.report import sarif
 
-    findings = read_findings(report, workspace)
+    try:
+        findings = read_findings(report, workspace)
+    except (ValueError, KeyError, TypeError) as e:
+        _error(f"pinlint (exit code {code}) wrote a report this step cannot read: {e}")
+        return code if code >= 2 else 2
     sarif_text = sarif.render(findings, root=workspace)
-    os.makedirs(os.path.dirname(sarif_path), exist_ok=True)
-    with open(sarif_path, "w", encoding="utf-8", newline="") as f:
-        f.write(sarif_text)
 
     sys.stdout.write(_render_log(inputs.format, findings, sarif_text))
     sys.stdout.flush()
@@ -256,6 +358,8 @@ def run(env: Mapping[str, str]) -> int:
         from pinlint.report import github
 
         github.write_summary(findings, summary_path)
+    # After the log and the summary: a refused SARIF path still leaves the findings shown.
+    write_sarif(sarif_path, sarif_text, [workspace, temp])
     output_path = env.get("GITHUB_OUTPUT")
     if output_path:
         _write_outputs(output_path, {"findings": str(len(findings)), "sarif-file": sarif_path})
@@ -277,6 +381,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ActionError as e:
         _error(str(e))
         return 2
+    except OSError as e:
+        _error(f"{e.filename or 'pinlint'}: {e.strerror or e}")
+        return 2
+    except Exception as e:  # the step fails with a message, not a traceback
+        _error(f"internal error: {type(e).__name__}: {e}")
+        return 3
 
 
 if __name__ == "__main__":

@@ -339,7 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
     except (UsageError, ConfigError) as e:
-        print(f"pinlint: {e}", file=sys.stderr)
+        from pinlint.report.escape import printable
+
+        print(printable(f"pinlint: {e}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

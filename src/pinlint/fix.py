@@ -19,6 +19,7 @@ from pinlint.config import Config
 from pinlint.formats import ScanOptions
 from pinlint.formats.project import Project
 from pinlint.model import Finding, Occurrence, ParseError
+from pinlint.report.escape import printable
 
 # Which half of a tag@digest pair is wrong is the user's call.
 _NOT_FIXED = frozenset({"PIN103"})
@@ -234,9 +235,9 @@ def _fix_file(
         try:
             write_atomic(path, after)
         except OSError as e:
-            print(f"pinlint: {name}: cannot write: {e.strerror}", file=sys.stderr)
+            print(printable(f"pinlint: {name}: cannot write: {e.strerror}"), file=sys.stderr)
             return refused(f"cannot write: {e.strerror}")
-        print(f"Rewriting {name}", file=sys.stderr)
+        print(printable(f"Rewriting {name}"), file=sys.stderr)
     return _FileResult(left, fixed, unified_diff(_diff_name(name), before, after))
 
 

@@ -207,7 +207,9 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
     read_errors = 0
     for r in results:
         if r.read_error:
-            print(f"pinlint: {r.read_error}", file=sys.stderr)
+            from pinlint.report.escape import printable
+
+            print(printable(f"pinlint: {r.read_error}"), file=sys.stderr)
             read_errors += 1
         findings.extend(r.findings)
         occurrences.extend(r.occurrences)

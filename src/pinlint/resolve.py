@@ -510,7 +510,10 @@ def _report_unchecked_pins(findings: Sequence[Finding], results: Mapping[str, Re
             unchecked[reason] = unchecked.get(reason, 0) + 1
     for reason, count in unchecked.items():
         noun = "reference" if count == 1 else "references"
-        print(f"pinlint: {reason} ({count} pinned {noun} not checked)", file=sys.stderr)
+        from pinlint.report.escape import printable
+
+        line = f"pinlint: {reason} ({count} pinned {noun} not checked)"
+        print(printable(line), file=sys.stderr)
 
 
 def distinct_references(occurrences: Sequence[Occurrence], config: Config) -> dict[str, Reference]:

@@ -5,6 +5,12 @@ Escaping follows the runner's own toolkit (actions/toolkit, packages/core/src/co
 in the message ``%``, CR and LF; in property values also ``:`` and ``,``, which would
 otherwise end the value.  An unescaped newline would end the command and print the rest
 of the message as a plain log line.
+
+Everything that comes from a file or a registry (paths, messages, images, suggestions)
+is first made printable (:func:`pinlint.report.escape.printable`): no raw ESC reaches the
+log viewer, no control character the summary.  In the summary, text cells are code spans,
+the one place where GitHub's Markdown makes no link of a URL, ``www.`` name or e-mail
+address that a file put in a message.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from pinlint.model import Finding, Severity
+from pinlint.report.escape import printable
 from pinlint.rules import RULES
 
 __all__ = ["escape_data", "escape_property", "render", "summary", "write_summary"]
@@ -45,8 +52,9 @@ def annotation(finding: Finding) -> str:
         ("col", str(finding.column)),
         ("title", finding.rule),
     )
-    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::{_COMMANDS[finding.severity]} {props}::{escape_data(_message(finding))}"
+    props = ",".join(f"{key}={escape_property(printable(value))}" for key, value in properties)
+    message = escape_data(printable(_message(finding)))
+    return f"::{_COMMANDS[finding.severity]} {props}::{message}"
 
 
 def render(findings: Sequence[Finding]) -> str:
@@ -60,15 +68,16 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 
 
 def _md_text(text: str) -> str:
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return escaped.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+    """Our own words (rule names) as literal Markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
 
 
 def _md_code(text: str) -> str:
-    """``text`` as an inline code span that is safe inside a table cell."""
+    """``text`` as an inline code span that is safe inside a table cell: printable, no
+    HTML, no links (GFM makes none inside a code span)."""
     if not text:
         return ""
-    text = " ".join(text.splitlines())
+    text = printable(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -89,7 +98,7 @@ def _rows(findings: Iterable[Finding]) -> Iterable[str]:
             _md_text(rule_cell),
             f.severity.value,
             _md_code(f.image),
-            _md_text(f.message),
+            _md_code(f.message),
             _md_code(f.suggestion) if f.suggestion is not None else "",
         )
         yield "| " + " | ".join(cells) + " |\n"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from pinlint.model import Finding
+from pinlint.report.escape import json_dumps
 
 
 def render(findings: Sequence[Finding]) -> str:
     ordered = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule))
-    return json.dumps([f.as_dict() for f in ordered], indent=2, ensure_ascii=False) + "\n"
+    # Lossless (a reader gets every path back, a non-UTF-8 name too) and safe to print:
+    # control characters, separators and surrogates are \u escapes.
+    return json_dumps([f.as_dict() for f in ordered]) + "\n"

@@ -9,7 +9,6 @@ Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import urllib.parse
@@ -17,6 +16,7 @@ from collections.abc import Sequence
 
 from pinlint import __version__
 from pinlint.model import Finding, Severity
+from pinlint.report.escape import json_dumps, printable
 from pinlint.rules import RULES, Rule
 
 __all__ = ["SCHEMA_URI", "render"]
@@ -74,7 +74,9 @@ def _artifact_location(path: str, root: str) -> dict[str, str]:
     if relative == os.curdir or relative.split(os.sep, 1)[0] == os.pardir:
         return {"uri": pathlib.Path(absolute).as_uri()}
     posix = pathlib.PurePath(relative).as_posix()
-    return {"uri": urllib.parse.quote(posix), "uriBaseId": _ROOT_BASE_ID}
+    # From the bytes of the name: a name that is not UTF-8 (surrogate-escaped in the
+    # str) still gets the URI of the very file, as pathlib's as_uri does.
+    return {"uri": urllib.parse.quote(os.fsencode(posix)), "uriBaseId": _ROOT_BASE_ID}
 
 
 def _region(finding: Finding) -> dict[str, int]:
@@ -87,9 +89,10 @@ def _region(finding: Finding) -> dict[str, int]:
 
 
 def _message(finding: Finding) -> str:
+    # Viewers show messages as text: no control character from a file gets through.
     if finding.suggestion is None:
-        return finding.message
-    return f"{finding.message} -> {finding.suggestion}"
+        return printable(finding.message)
+    return printable(f"{finding.message} -> {finding.suggestion}")
 
 
 def _result(finding: Finding, root: str, rule_index: dict[str, int]) -> dict[str, object]:
@@ -104,11 +107,11 @@ def _result(finding: Finding, root: str, rule_index: dict[str, int]) -> dict[str
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
     if finding.image:
-        result["properties"] = {"image": finding.image}
+        result["properties"] = {"image": printable(finding.image)}
     if finding.suggestion is not None and "endColumn" in region:
         result["fixes"] = [
             {
-                "description": {"text": f"Pin {finding.image} as {finding.suggestion}"},
+                "description": {"text": printable(f"Pin {finding.image} as {finding.suggestion}")},
                 "artifactChanges": [
                     {
                         "artifactLocation": location,
@@ -150,4 +153,4 @@ def render(findings: Sequence[Finding], *, root: str) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(log) + "\n"

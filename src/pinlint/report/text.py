@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pinlint.model import Finding, Severity
+from pinlint.report.escape import printable
 
 _RESET = "\033[0m"
 _BOLD = "\033[1m"
@@ -15,15 +16,18 @@ _GREEN = "\033[32m"
 
 
 def _line(f: Finding, color: bool) -> str:
-    suggestion = f" -> {f.suggestion}" if f.suggestion else ""
+    # Paths, messages and suggestions hold text from files and registries: escaped, so
+    # that no control sequence reaches the terminal (pinlint.report.escape).
+    path, message = printable(f.path), printable(f.message)
+    suggestion = f" -> {printable(f.suggestion)}" if f.suggestion else ""
     if not color:
-        return f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}{suggestion}"
+        return f"{path}:{f.line}:{f.column}: {f.rule} {message}{suggestion}"
     rule_color = _RED if f.severity is Severity.ERROR else _YELLOW
     if suggestion:
-        suggestion = f" -> {_GREEN}{f.suggestion}{_RESET}"
+        suggestion = f" -> {_GREEN}{printable(f.suggestion or '')}{_RESET}"
     return (
-        f"{_BOLD}{f.path}{_RESET}:{f.line}:{f.column}: "
-        f"{rule_color}{_BOLD}{f.rule}{_RESET} {f.message}{suggestion}"
+        f"{_BOLD}{path}{_RESET}:{f.line}:{f.column}: "
+        f"{rule_color}{_BOLD}{f.rule}{_RESET} {message}{suggestion}"
     )
 
 
