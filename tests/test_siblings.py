@@ -46,7 +46,8 @@ SIBLINGS = [
         id="python-slim-bookworm",
     ),
     pytest.param("latest", {"latest", "mainline", "stable"}, None, id="no-version"),
-    pytest.param("alpine", {"1.27.3", "1.27"}, None, id="other-family"),
+    # Same digest, same image: a sibling in another family still pins (issue 11, point 1).
+    pytest.param("alpine", {"1.27.3", "1.27"}, "1.27.3", id="other-family"),
     pytest.param("app", [], None, id="no-candidates"),
     pytest.param("main", ["main", "sha-abc1234"], None, id="branch"),
     pytest.param("latest", ["1.27.3", "1.27.3", "1.27"], "1.27.3", id="duplicates-in-an-iterator"),

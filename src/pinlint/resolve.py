@@ -136,6 +136,8 @@ class Resolver:
     def __init__(self, client: RegistryClient, *, exact_patterns: Sequence[str] = ()) -> None:
         self.client = client
         self.exact_patterns = tuple(exact_patterns)
+        # Per repository: the listing it was built from, and its parsed form.
+        self._listings: dict[str, tuple[tuple[str, ...], siblings.Listing]] = {}
 
     async def resolve(self, ref: Reference) -> Resolution:
         from pinlint.registry import RegistryError
@@ -226,7 +228,7 @@ class Resolver:
 
         try:
             listing = await self.client.tags(repo)
-            candidates = siblings.owner_candidates(tag, listing.tags)
+            candidates = self._index(repo, listing).owner_candidates(tag)
             known: dict[str, str] = {
                 t: listing.digests[t] for t in candidates if t in listing.digests
             }
@@ -325,10 +327,12 @@ class Resolver:
         except RegistryError:
             # Without a listing there is no sibling to find: pin the tag's digest.
             return Resolution(text, tag=tag, digest=info.digest, media_type=info.media_type)
-        exact_tag, newest, newest_digest, newer = await self._siblings(
+        exact_tag, complete, newest, newest_digest, newer = await self._siblings(
             tag, repo, info.digest, listing
         )
-        exact = kind is tagmod.TagKind.PARTIAL and exact_tag in (None, tag)
+        # A partial version is final only when every tag that could be more specific was
+        # checked and none has its digest: never silenced for want of requests.
+        exact = kind is tagmod.TagKind.PARTIAL and exact_tag == tag and complete
         return Resolution(
             text,
             tag=tag,
@@ -341,43 +345,58 @@ class Resolver:
             newer_tag=newer,
         )
 
+    def _index(self, repo: Repository, listing: TagListing) -> siblings.Listing:
+        """The parsed listing of ``repo``, built once per run (the listing is too)."""
+        entry = self._listings.get(repo.key)
+        if entry is None or entry[0] is not listing.tags:
+            entry = (listing.tags, siblings.Listing(listing.tags))
+            self._listings[repo.key] = entry
+        return entry[1]
+
     async def _siblings(
         self, tag: str, repo: Repository, digest: str, listing: TagListing
-    ) -> tuple[str | None, str | None, str | None, str | None]:
-        """(best sibling, newest release, its digest, a release newer than the sibling)
-        for ``tag`` pointing at ``digest``."""
+    ) -> tuple[str | None, bool, str | None, str | None, str | None]:
+        """(best sibling, whether every candidate was checked, newest release, its
+        digest, a release newer than the sibling) for ``tag`` pointing at ``digest``."""
         from pinlint import tags as tagmod
         from pinlint.registry import NotFound
 
+        index = self._index(repo, listing)
         known: dict[str, str] = dict(listing.digests)
         known[tag] = digest
-        newest = siblings.newest_release(tag, listing.tags)
-        # Where the listing gave digests (Docker Hub), the siblings are known already.
-        matches = [
-            t
-            for t, d in known.items()
-            if d == digest and t != tag and siblings.best_sibling(tag, (t,)) == t
-        ]
-        unknown = [t for t in listing.tags if t not in known]
-        if not matches and unknown:
-            candidates = siblings.ordered_candidates(tag, unknown)
-            if newest is not None and newest in candidates:
-                # Checked first: it is the likely match, and the roll-back rule needs
-                # its digest.
-                candidates.remove(newest)
-                candidates.insert(0, newest)
-            found = await self._first_match(repo, candidates[:MAX_CANDIDATE_HEADS], known, digest)
+        newest = index.newest_release(tag)
+        candidates = index.candidates(tag)
+        # Digests already known cost nothing: the listing's (Docker Hub), and tags this
+        # run (another reference) or a recent one asked about, from the cache.
+        cache = self.client.cache
+        for t in candidates:
+            if t not in known and (cached := cache.tag_digest(repo.key, t)) is not None:
+                known[t] = cached[0]
+        # The unknown candidates ranked before the first known match are checked: one of
+        # them may be the better sibling.
+        matches: list[str] = []
+        unknown: list[str] = []
+        for t in candidates:
+            if t not in known:
+                unknown.append(t)
+            elif known[t] == digest:
+                matches.append(t)
+                break
+        complete = len(unknown) <= MAX_CANDIDATE_HEADS
+        if unknown:
+            found = await self._first_match(repo, unknown[:MAX_CANDIDATE_HEADS], known, digest)
             if found is not None:
                 matches.append(found)
-        if digest == known.get(tag) and tagmod.parse_version(tag) is not None:
+                complete = True
+        if tagmod.parse_version(tag) is not None:
             matches.append(tag)
         best = siblings.best_sibling(tag, matches) if matches else None
         newest_digest = known.get(newest) if newest is not None else None
-        newer = siblings.newer_release(tag, best, listing.tags) if best is not None else None
+        newer = index.newer_release(tag, best) if best is not None else None
         if newer is not None:
             # Same digest under a higher version (a re-tag without a rebuild) is no
-            # roll-back.  Usually known by now (the newest release is checked first);
-            # otherwise one HEAD, spent only when the rule is about to fire.
+            # roll-back.  One HEAD when not known yet, spent only when the rule is about
+            # to fire.
             try:
                 newer_digest = (
                     known.get(newer) or (await self.client.manifest_info(repo, newer)).digest
@@ -386,7 +405,7 @@ class Resolver:
                 newer_digest = digest  # deleted since the listing: nothing newer
             if newer_digest == digest:
                 newer = None
-        return best, newest, newest_digest, newer
+        return best, complete, newest, newest_digest, newer
 
 
 # --- running ------------------------------------------------------------------------------

@@ -3,16 +3,36 @@
 Given the tags a registry lists for one repository (and nothing else: no request is
 sent here), these choose
 
-- :func:`best_sibling`: the most specific version tag to pin a floating tag to, among
-  the tags that share its digest;
-- :func:`ordered_candidates`: the order in which to check tags for that digest when the
+- :func:`best_sibling`: the most specific tag to pin a floating tag to, among the tags
+  that share its digest;
+- :meth:`Listing.candidates`: the order in which to check tags for that digest when the
   listing does not give digests (likeliest first);
-- :func:`newest_release` and :func:`newer_release`: the newest release of a tag's
-  variant family, and a release newer than what the tag points to (PIN104);
-- :func:`owner_candidates`: the tags that may own a digest pinned under another tag
-  (PIN103).
+- :meth:`Listing.newest_release` and :meth:`Listing.newer_release`: the newest release
+  of a tag's variant family, and a release newer than what the tag points to (PIN104);
+- :meth:`Listing.owner_candidates`: the tags that may own a digest pinned under another
+  tag (PIN103).
 
-The tag model itself (kinds, versions, variant families) is :mod:`pinlint.tags`.
+A :class:`Listing` parses each tag once (version, variant words, date stamp) and keeps
+the tags by leading version number, so that resolving many references of one repository
+costs in proportion to tags + references, not their product.  The module-level functions
+of the same names build a one-off listing (tests, a single call).
+
+What counts as a better pin, in order (one notion of variant everywhere):
+
+1. An exact tag (a full version, a version with a build, a date-stamped tag) over a
+   partial one, in any variant family: ``eclipse-temurin:21`` -> ``21.0.5_11-jdk``,
+   ``python:slim`` -> ``3.12.7-slim-bookworm`` over ``3.12-slim``.  A tag with a version
+   pins only to tags that extend it (``16`` -> ``16.4``, never ``17.0``), so ``13.6`` or
+   ``24.04`` stay final; a tag without one may pin to a date-stamped sibling
+   (``bookworm`` -> ``bookworm-20250113``, ``noble`` -> ``noble-20241118.1``).
+2. The closest variant: the fewest of the original's variant words missing (``iron``,
+   ``jod``, code names the sibling spells as a version, are missing from every choice),
+   then the fewest words added (``alpine`` -> ``1.26.2-alpine``, not
+   ``1.26.2-alpine3.20``; ``latest`` -> ``21.0.5_11-jdk`` when the image's default
+   variant is the JDK), then the original's channel words kept (``stable`` ->
+   ``stable-20250113``).
+3. A pre-release only for a pre-release original; more version parts; a build suffix;
+   the original's ``v`` prefix; then by name, so the choice never depends on order.
 """
 
 from __future__ import annotations
@@ -22,92 +42,344 @@ import re
 from collections.abc import Iterable, Sequence
 
 from pinlint.tags import (
-    _DATE_PATTERN,
-    _PRERELEASE_CHANNELS,
-    _TOKEN_SPLIT_RE,
+    PRERELEASE_CHANNELS,
     TagKind,
     TagVersion,
-    _family_tokens,
     classify,
+    is_build_id,
     parse_version,
     variant_family,
+    variant_tokens,
 )
 
 __all__ = [
+    "Listing",
+    "TagInfo",
     "best_sibling",
     "newer_release",
     "newest_release",
     "ordered_candidates",
     "owner_candidates",
+    "tag_info",
 ]
 
-
-# Used when choosing siblings (resolving), not when classifying: compiled on first use.
-@functools.cache
-def _leading_date_re() -> re.Pattern[str]:
-    return re.compile(_DATE_PATTERN + r"(?=$|[-_.])", re.VERBOSE)
+_WORD_SPLIT_RE = re.compile(r"[-_]+")
+# A date stamp leading the tag (``20240101``, ``2024-01-01``): compared only with dates.
+_LEADING_DATE_RE = re.compile(r"v?(?:19|20)[0-9]{2}-?(?:0[1-9]|1[0-2])-?(?:0[1-9]|[12][0-9]|3[01])")
 
 
-def _variant_text(tag: str, version: TagVersion | None) -> str:
-    """The variant as written, without channel words: how close two variants are."""
-    if version is not None:
-        return version.variant.lstrip("-_.").lower()
-    return "-".join(_family_tokens(tag))
+class TagInfo:
+    """One tag, parsed once: everything the choices above look at."""
+
+    __slots__ = (
+        "build",
+        "dated",
+        "exact",
+        "family",
+        "name",
+        "numbers",
+        "prefix",
+        "prerelease",
+        "stamp",
+        "tokens",
+        "variant",
+        "version",
+        "words",
+    )
+
+    def __init__(self, name: str) -> None:
+        version = parse_version(name)
+        self.name = name
+        self.version: TagVersion | None = version
+        self.exact = classify(name) is TagKind.EXACT
+        self.numbers: tuple[int, ...] = version.numbers if version is not None else ()
+        self.build: tuple[int, ...] = version.build if version is not None else ()
+        self.prefix = version.prefix if version is not None else ""
+        raw = name.lower()
+        words = [w.strip(".") for w in _WORD_SPLIT_RE.split(raw)]
+        # The date stamp of a tag without a leading version (bookworm-20250113-slim).
+        self.stamp = ""
+        if version is None:
+            self.stamp = next((w for w in words if is_build_id(w) and w[:1] in "12"), "")
+        # The variant's words without channel words and build ids, as a set: how close
+        # two variants are.  ``variant`` keeps them in order: the same variant exactly.
+        tokens = variant_tokens(version.variant if version is not None else name)
+        self.tokens = frozenset(tokens)
+        self.variant = "-".join(tokens)
+        # The variant family (glued versions dropped too: alpine3.20 -> alpine).
+        self.family = variant_family(name)
+        # The variant's words but build ids, channel words kept: stable -> stable-20250113.
+        variant_words = (
+            [w.strip(".") for w in _WORD_SPLIT_RE.split(version.variant.lower())]
+            if version is not None
+            else words
+        )
+        self.words = frozenset(w for w in variant_words if w and not is_build_id(w))
+        if version is not None:
+            self.prerelease = version.prerelease is not None
+        else:
+            self.prerelease = any(w in PRERELEASE_CHANNELS for w in words)
+        self.dated = _LEADING_DATE_RE.match(name) is not None
+
+    def __repr__(self) -> str:
+        return f"TagInfo({self.name!r})"
 
 
-def _is_prerelease_tag(tag: str, version: TagVersion | None) -> bool:
-    if version is not None:
-        return version.prerelease is not None
-    return any(t in _PRERELEASE_CHANNELS for t in _TOKEN_SPLIT_RE.split(tag.lower()))
+# Memoised: ``latest``, ``alpine``, ``slim`` recur in every repository.
+@functools.lru_cache(maxsize=65536)
+def tag_info(tag: str) -> TagInfo:
+    """The parsed form of ``tag``, shared by every listing holding it."""
+    return TagInfo(tag)
+
+
+def _qualifies(original: TagInfo, candidate: TagInfo) -> bool:
+    """Whether ``candidate`` could pin ``original`` if both had the same digest."""
+    if candidate.prerelease and not original.prerelease:
+        return False
+    if original.version is not None:
+        # Extends the original's version: 16 -> 16.4, 8 -> 8u432-b06-jdk; never 17.
+        return (
+            candidate.version is not None
+            and candidate.numbers[: len(original.numbers)] == original.numbers
+        )
+    return candidate.version is not None or candidate.stamp != ""
+
+
+def _closeness(original: TagInfo, candidate: TagInfo) -> tuple[int, int, int, bool, bool]:
+    """Smaller is closer: see the module doc, point 2 (and the pre-release match)."""
+    return (
+        len(original.tokens - candidate.tokens),
+        len(candidate.tokens - original.tokens),
+        len(original.words - candidate.words),
+        candidate.variant != original.variant,
+        candidate.prerelease != original.prerelease,
+    )
+
+
+def _preference(original: TagInfo, candidate: TagInfo) -> tuple[object, ...]:
+    """Smaller is better: the order of the module doc."""
+    return (
+        not candidate.exact,
+        *_closeness(original, candidate),
+        -len(candidate.numbers),
+        -len(candidate.build),
+        candidate.prefix != original.prefix,
+        candidate.name,
+    )
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)
 
 
 def _extends(prefix: tuple[int, ...], numbers: tuple[int, ...]) -> bool:
     return numbers[: len(prefix)] == prefix
 
 
+def _release_key(version: TagVersion, width: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Numbers padded with zeros (``1.2`` == ``1.2.0``), then the build suffix."""
+    return (version.numbers + (0,) * (width - len(version.numbers)), version.build)
+
+
 def best_sibling(original_tag: str, candidates: Iterable[str]) -> str | None:
-    """The most specific version tag among ``candidates`` to pin ``original_tag`` to.
+    """The best tag among ``candidates`` (the tags with ``original_tag``'s digest) to pin
+    ``original_tag`` to, by the order of the module doc.
 
-    ``candidates`` are the tags that point at the same digest as ``original_tag``.
-    Kept: tags with a leading version, in the same variant family, that extend the
-    original's version (``16`` -> ``16.4``), and no pre-release unless the original is
-    one.  Chosen: an exact tag over a partial one, then the most numeric parts, then a
-    build suffix, then a pre-release only for a pre-release original, then the variant
-    closest to the original (``alpine`` ->
-    ``1.27.3-alpine`` over ``1.27.3-alpine3.20``), then the original's ``v`` prefix.
-    The result may be ``original_tag`` itself when nothing is more specific; None when
-    nothing qualifies (the caller keeps the original tag and adds the digest).
+    The result may be ``original_tag`` itself when it has a version and nothing is more
+    specific; None when nothing qualifies (the caller keeps the original tag and adds the
+    digest).
     """
-    original = parse_version(original_tag)
-    family = variant_family(original_tag)
-    allow_prerelease = _is_prerelease_tag(original_tag, original)
-    wanted_variant = _variant_text(original_tag, original)
-    wanted_prefix = original.prefix if original is not None else ""
-
+    original = tag_info(original_tag)
     best: tuple[tuple[object, ...], str] | None = None
     for tag in set(candidates):
-        version = parse_version(tag)
-        if version is None or version.family != family:
+        candidate = tag_info(tag)
+        if not _qualifies(original, candidate):
             continue
-        if version.prerelease is not None and not allow_prerelease:
-            continue
-        if original is not None and not _extends(original.numbers, version.numbers):
-            continue
-        variant = _variant_text(tag, version)
-        # Smaller is better.
-        key = (
-            classify(tag) is not TagKind.EXACT,
-            -len(version.numbers),
-            -len(version.build),
-            # a pre-release original pins to a pre-release when both exist
-            (version.prerelease is not None) != allow_prerelease,
-            variant != wanted_variant,
-            abs(len(variant) - len(wanted_variant)),
-            version.prefix != wanted_prefix,
-            tag,
-        )
+        key = _preference(original, candidate)
         if best is None or key < best[0]:
             best = (key, tag)
+    return best[1] if best is not None else None
+
+
+class Listing:
+    """The tags of one repository, each parsed once, indexed by leading version number."""
+
+    def __init__(self, tags: Iterable[str]) -> None:
+        self.tags: tuple[str, ...] = tuple(dict.fromkeys(tags))
+        self.infos: tuple[TagInfo, ...] = tuple(tag_info(t) for t in self.tags)
+        self._by_major: dict[int, list[TagInfo]] = {}
+        # Tags that may pin a tag without a version: versions and date stamps.
+        self._pinnable: list[TagInfo] = []
+        for info in self.infos:
+            if info.numbers:
+                self._by_major.setdefault(info.numbers[0], []).append(info)
+            if info.version is not None or info.stamp:
+                self._pinnable.append(info)
+        self._ordered: dict[str, list[str]] = {}
+
+    def _pool(self, original: TagInfo) -> Iterable[TagInfo]:
+        """The tags that may pin ``original``, and a few more: never fewer."""
+        if original.version is not None:
+            return self._by_major.get(original.numbers[0], ())
+        return self._pinnable
+
+    def candidates(self, tag: str) -> list[str]:
+        """The tags that could be ``tag``'s best sibling, likeliest first.
+
+        What :func:`best_sibling` accepts, in its order of preference, and among equals
+        the newest version first: the sibling of a moving tag is nearly always the newest
+        release of its kind.  For a tag without a version (``latest``, ``lts-alpine``,
+        ``jod``), the newest release of each major line comes first, newest line first,
+        then the rest: a tag that follows an LTS line is found within a few checks.
+        """
+        cached = self._ordered.get(tag)
+        if cached is not None:
+            return list(cached)
+        original = tag_info(tag)
+        scored = []
+        for c in self._pool(original):
+            if c.name == tag or not _qualifies(original, c):
+                continue
+            bucket = (not c.exact, *_closeness(original, c))
+            recency = (
+                (0, tuple(-n for n in c.numbers), tuple(-n for n in c.build))
+                if c.version is not None
+                else (1, _descending(c.stamp))
+            )
+            tail = (c.prefix != original.prefix, -len(c.numbers), c.name)
+            scored.append((bucket, recency, tail, c))
+        scored.sort(key=lambda s: s[:3])
+        ordered: list[str] = []
+        if original.version is not None:
+            ordered = [s[3].name for s in scored]
+        else:
+            # Within each bucket: the head of each major line first.
+            i = 0
+            while i < len(scored):
+                j = i
+                while j < len(scored) and scored[j][0] == scored[i][0]:
+                    j += 1
+                heads: list[str] = []
+                rest: list[str] = []
+                lines: set[tuple[int, ...]] = set()
+                for _, _, _, c in scored[i:j]:
+                    line = c.numbers[:1] if not c.dated else (-1,)
+                    if c.version is not None and line not in lines:
+                        lines.add(line)
+                        heads.append(c.name)
+                    else:
+                        rest.append(c.name)
+                ordered += heads + rest
+                i = j
+        self._ordered[tag] = ordered
+        return list(ordered)
+
+    def newest_release(self, tag: str) -> str | None:
+        """The highest release in the variant family of ``tag``; see :func:`newest_release`."""
+        original = tag_info(tag)
+        pool = self.infos if original.dated else self._pool(original)
+        return _newest(original, pool, original.family)
+
+    def newer_release(self, tag: str, current: str) -> str | None:
+        """A release newer than ``current`` that ``tag`` should point to; see
+        :func:`newer_release`."""
+        now = tag_info(current)
+        version = now.version
+        if version is None or now.prerelease:
+            return None
+        original = tag_info(tag)
+        # A tag with a version follows it (16: every 16.x).  Any other (latest, lts, a code
+        # name, a variant) follows its current release line: a newer major (temurin 23
+        # while latest is the 21 LTS), a newer minor (ubuntu's interim releases) or a
+        # newer stable line is no roll-back; a newer patch of the same line is (ollama
+        # 0.6.3 while latest is 0.6.2).
+        line = original.numbers if original.version is not None else version.numbers[:-1]
+        same = [
+            c
+            for c in self._by_major.get(version.numbers[0], ())
+            if c.variant == now.variant
+            and c.version is not None
+            and c.version.variant.lower() == version.variant.lower()
+            and _extends(line, c.numbers)
+        ]
+        newest = _newest(original, same, None)
+        if newest is None:
+            return None
+        new = tag_info(newest).version
+        assert new is not None  # _newest only returns versions
+        width = max(len(new.numbers), len(version.numbers))
+        return newest if _release_key(new, width) > _release_key(version, width) else None
+
+    def owner_candidates(self, tag: str) -> list[str]:
+        """The tags that may point to a digest pinned as ``tag@digest``, likeliest first.
+
+        Version tags of ``tag``'s variant first, exact ones before partial ones and
+        releases before pre-releases.  For a versioned ``tag`` the nearest versions below
+        it come first (a tag bumped by hand, its digest left behind: ``1.27.3@<digest of
+        1.27.2>``), then the ones above it; for ``latest`` or ``stable`` the newest first
+        (the release before the tag moved).  Then every other tag, by name.
+        """
+        original = tag_info(tag)
+
+        def key(c: TagInfo) -> tuple[object, ...]:
+            v = c.version
+            if v is None:
+                return (True, True, True, True, (), c.name)
+            if original.version is None:
+                order: tuple[object, ...] = (0, tuple(-n for n in v.numbers))
+            else:
+                width = max(len(v.numbers), len(original.numbers))
+                mine, theirs = _release_key(original.version, width), _release_key(v, width)
+                if theirs <= mine:
+                    order = (0, tuple(-n for n in theirs[0]), tuple(-n for n in theirs[1]))
+                else:
+                    order = (1, theirs)
+            return (
+                c.variant != original.variant,
+                False,
+                not c.exact,
+                c.prerelease,
+                order,
+                c.name,
+            )
+
+        return [c.name for c in sorted((c for c in self.infos if c.name != tag), key=key)]
+
+
+def _newest(original: TagInfo, pool: Iterable[TagInfo], family: str | None) -> str | None:
+    """The highest release in ``pool`` of variant ``family`` (any when None), extending
+    ``original``'s version; date stamps only for a date-stamped original.  Among equal
+    versions, the variant closest to the original, then its prefix, then by name."""
+    best: tuple[tuple[object, ...], str] | None = None
+    for c in pool:
+        version = c.version
+        if version is None or c.prerelease or (family is not None and c.family != family):
+            continue
+        if (
+            original.version is not None
+            and not original.dated
+            and not _extends(original.numbers, c.numbers)
+        ):
+            continue
+        if c.dated and not original.dated:
+            continue
+        variant = version.variant.lstrip("-_.").lower()
+        wanted = (
+            original.version.variant.lstrip("-_.").lower()
+            if original.version is not None
+            else original.variant
+        )
+        # Larger is better.
+        key = (
+            version.numbers,
+            version.build,
+            variant == wanted,
+            -abs(len(variant) - len(wanted)),
+            c.prefix == original.prefix,
+            _descending(c.name),
+        )
+        if best is None or key > best[0]:
+            best = (key, c.name)
     return best[1] if best is not None else None
 
 
@@ -121,150 +393,30 @@ def newest_release(original_tag: str, candidates: Iterable[str]) -> str | None:
     equal versions, the variant closest to the original wins (``ltsc2022`` stays
     ``ltsc2022``).
     """
-    original = parse_version(original_tag)
-    family = variant_family(original_tag)
-    wanted_variant = _variant_text(original_tag, original)
-    dated = _leading_date_re().match(original_tag) is not None
-
-    best: tuple[tuple[object, ...], str] | None = None
-    for tag in set(candidates):
-        version = parse_version(tag)
-        if version is None or version.prerelease is not None or version.family != family:
-            continue
-        if original is not None and not dated and not _extends(original.numbers, version.numbers):
-            continue
-        if not dated and _leading_date_re().match(tag):
-            continue
-        variant = _variant_text(tag, version)
-        # Larger is better.
-        key = (
-            version.numbers,
-            version.build,
-            variant == wanted_variant,
-            -abs(len(variant) - len(wanted_variant)),
-            version.prefix == (original.prefix if original is not None else ""),
-            # Deterministic among tags that differ only in spelling.
-            tuple(-ord(c) for c in tag),
-        )
-        if best is None or key > best[0]:
-            best = (key, tag)
-    return best[1] if best is not None else None
-
-
-# Channel tags that follow one maintained release line, deliberately behind the newest
-# one: nginx's ``stable`` is 1.26.x while 1.27.x is out, node's ``lts`` is not
-# ``current``.  For them only a newer release of the same line (all version numbers but
-# the last equal) means the tag is behind; ``latest``, ``mainline``, a partial version or
-# a variant tag are compared with every release of their variant.
-_LINE_CHANNELS = frozenset({"stable", "lts", "oldstable"})
-
-
-def _variant(version: TagVersion) -> str:
-    return version.variant.lstrip("-_.").lower()
-
-
-def _release_key(version: TagVersion, width: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Numbers padded with zeros (``1.2`` == ``1.2.0``), then the build suffix."""
-    return (version.numbers + (0,) * (width - len(version.numbers)), version.build)
+    original = tag_info(original_tag)
+    return _newest(original, (tag_info(t) for t in set(candidates)), original.family)
 
 
 def newer_release(tag: str, current: str, candidates: Iterable[str]) -> str | None:
-    """The newest release above ``current`` that the moving ``tag`` could point to.
+    """The newest release above ``current`` that the moving ``tag`` should point to.
 
     ``current`` is the version tag ``tag`` points to today (its best sibling: ``0.6.2``
-    for ``latest``).  Counted: releases (no pre-release, no date stamp) that
-    :func:`pinlint.newest_release` accepts for ``tag`` (same variant family,
-    extending a partial version), with exactly ``current``'s variant
-    (``1.27.4-alpine`` for ``1.27.3-alpine``, not ``1.27.4-alpine3.21``: a tag that
-    follows one base image is not behind when a newer base exists), and, for a
-    ``stable``/``lts`` channel, in ``current``'s release line.  None when ``current``
-    is the newest, or is not a release itself.
+    for ``latest``).  Counted: releases (no pre-release, no date stamp) with exactly
+    ``current``'s variant (``1.27.4-alpine`` for ``1.27.3-alpine``, not
+    ``1.27.4-alpine3.21``: a tag that follows one base image is not behind when a newer
+    base exists) in the line ``tag`` follows: every version extending ``tag``'s own
+    (``16`` follows 16.x), or, for a tag without a version, ``current``'s release line
+    (all numbers but the last).  None when ``current`` is the newest, or is not a
+    release itself.
     """
-    now = parse_version(current)
-    if now is None or now.prerelease is not None:
-        return None
-    variant = _variant(now)
-    words = {w for w in tag.lower().replace("_", "-").split("-") if w}
-    line = now.numbers[:-1] if words & _LINE_CHANNELS else None
-    same: list[str] = []
-    for t in candidates:
-        v = parse_version(t)
-        if v is None or _variant(v) != variant:
-            continue
-        if line is not None and v.numbers[:-1] != line:
-            continue
-        same.append(t)
-    newest = newest_release(tag, same)
-    if newest is None:
-        return None
-    new = parse_version(newest)
-    assert new is not None  # newest_release only returns versions
-    width = max(len(new.numbers), len(now.numbers))
-    return newest if _release_key(new, width) > _release_key(now, width) else None
+    return Listing(candidates).newer_release(tag, current)
 
 
 def owner_candidates(tag: str, candidates: Iterable[str]) -> list[str]:
-    """The tags that may point to a digest pinned as ``tag@digest``, likeliest first.
-
-    Version tags of ``tag``'s variant family first, exact ones before partial ones and
-    releases before pre-releases.  For a versioned ``tag`` the nearest versions below it
-    come first (a tag bumped by hand, its digest left behind: ``1.27.3@<digest of
-    1.27.2>``), then the ones above it; for ``latest`` or ``stable`` the newest first
-    (the release before the tag moved).  Then every other tag, by name.
-    """
-    family = variant_family(tag)
-    original = parse_version(tag)
-
-    def key(t: str) -> tuple[object, ...]:
-        v = parse_version(t)
-        if v is None:
-            return (True, True, True, True, (), t)
-        if original is None:
-            order: tuple[object, ...] = (0, tuple(-n for n in v.numbers))
-        else:
-            width = max(len(v.numbers), len(original.numbers))
-            mine, theirs = _release_key(original, width), _release_key(v, width)
-            if theirs <= mine:
-                order = (0, tuple(-n for n in theirs[0]), tuple(-n for n in theirs[1]))
-            else:
-                order = (1, theirs)
-        return (
-            variant_family(t) != family,
-            False,
-            classify(t) is not TagKind.EXACT,
-            v.prerelease is not None,
-            order,
-            t,
-        )
-
-    return sorted((t for t in set(candidates) if t != tag), key=key)
+    """:meth:`Listing.owner_candidates` of a one-off listing."""
+    return Listing(candidates).owner_candidates(tag)
 
 
 def ordered_candidates(tag: str, all_tags: Sequence[str]) -> list[str]:
-    """The tags that could be ``tag``'s best sibling, best first if they match.
-
-    Only what :func:`best_sibling` would accept (same family, extends a
-    partial version, no unwanted pre-release), in its order of preference, with the
-    newest version first among equals: the sibling of a moving tag is nearly always
-    the newest release of its family.
-    """
-    original = parse_version(tag)
-    eligible = [t for t in all_tags if t != tag and best_sibling(tag, (t,)) == t]
-    wanted = original.variant.lstrip("-_.").lower() if original else tag.lower()
-
-    def key(t: str) -> tuple[object, ...]:
-        v = parse_version(t)
-        assert v is not None  # best_sibling accepted it
-        variant = v.variant.lstrip("-_.").lower()
-        return (
-            classify(t) is not TagKind.EXACT,
-            -len(v.numbers),
-            tuple(-n for n in v.numbers),
-            -len(v.build),
-            tuple(-n for n in v.build),
-            variant != wanted,
-            abs(len(variant) - len(wanted)),
-            t,
-        )
-
-    return sorted(eligible, key=key)
+    """:meth:`Listing.candidates` of a one-off listing."""
+    return Listing(all_tags).candidates(tag)

@@ -47,11 +47,14 @@ from collections.abc import Sequence
 from pinlint.model import Record
 
 __all__ = [
+    "PRERELEASE_CHANNELS",
     "TagKind",
     "TagVersion",
     "classify",
+    "is_build_id",
     "parse_version",
     "variant_family",
+    "variant_tokens",
 ]
 
 
@@ -105,6 +108,13 @@ def _version_re() -> re.Pattern[str]:
     )
 
 
+@functools.cache
+def _trailing_prerelease_re() -> re.Pattern[str]:
+    return re.compile(
+        r"[-_.](?P<marker>(?i:alpha|beta|rc|preview|pre|ea)(?:[.-]?[0-9]+)*)$", re.VERBOSE
+    )
+
+
 # A date stamp as a whole dash/underscore/dot-separated part of the tag: 20240101,
 # 2024-01-01, 20240101T1200, 202401011200.
 _DATE_PATTERN = r"""
@@ -152,13 +162,15 @@ def _prerelease_parts_re() -> re.Pattern[str]:
 
 
 # Channels that carry pre-releases: a moving tag named so may pin to one.
-_PRERELEASE_CHANNELS = frozenset(
+PRERELEASE_CHANNELS = frozenset(
     {"alpha", "beta", "rc", "next", "canary", "nightly", "preview", "insiders", "snapshot"}
 )
 # Words that name a release channel, not a variant of the image.
-_CHANNEL_WORDS = _PRERELEASE_CHANNELS | {
+_CHANNEL_WORDS = PRERELEASE_CHANNELS | {
     "latest",
     "stable",
+    "oldstable",
+    "oldoldstable",
     "mainline",
     "lts",
     "edge",
@@ -169,7 +181,10 @@ _CHANNEL_WORDS = _PRERELEASE_CHANNELS | {
     "rolling",
     "testing",
     "unstable",
+    "experimental",
     "develop",
+    "innovation",  # mysql's non-LTS line
+    "tip",  # golang's development head
     # labels of a build id: sha-abc1234, git-abc1234
     "sha",
     "git",
@@ -270,6 +285,12 @@ def parse_version(tag: str) -> TagVersion | None:
         # "1password", "3d": a word that starts with a digit, not a version.
         return None
     build = tuple(int(n) for n in re.findall(r"[0-9]+", build_text)) if build_text else ()
+    if prerelease is None and variant:
+        # A pre-release marker after the variant: mariadb's 11.7.1-noble-rc, 13.0.1-ubi-rc.
+        trailing = _trailing_prerelease_re().search(variant)
+        if trailing is not None:
+            prerelease = trailing["marker"]
+            variant = variant[: trailing.start()]
     return TagVersion(
         numbers=numbers,
         prefix=match["prefix"],
@@ -279,11 +300,24 @@ def parse_version(tag: str) -> TagVersion | None:
     )
 
 
-def _family_tokens(text: str) -> list[str]:
+def is_build_id(token: str) -> bool:
+    """Whether one word of a tag names one build: a date stamp (``20250113``, also with a
+    serial: ubuntu's ``20241118.1``) or a git commit id."""
+    match = _build_id_re().match(token)
+    if match is None:
+        return False
+    rest = token[match.end() :]
+    return rest == "" or (rest[0] == "." and rest[1:].replace(".", "").isdigit())
+
+
+def variant_tokens(text: str) -> list[str]:
+    """The words of a variant, lower case, without channel words and build ids:
+    ``["slim", "bookworm"]`` for ``-slim-bookworm``, ``["alpine3.20"]`` for
+    ``mainline-alpine3.20``, ``["bookworm", "slim"]`` for ``bookworm-20250113-slim``."""
     tokens = []
     for token in _TOKEN_SPLIT_RE.split(text.lower()):
         token = token.strip(".")
-        if not token or token in _CHANNEL_WORDS or _build_id_re().fullmatch(token):
+        if not token or token in _CHANNEL_WORDS or is_build_id(token):
             continue
         tokens.append(token)
     return tokens
@@ -292,7 +326,7 @@ def _family_tokens(text: str) -> list[str]:
 def _family(variant: str) -> str:
     return "-".join(
         stripped
-        for token in _family_tokens(variant)
+        for token in variant_tokens(variant)
         if (stripped := _glued_version_re().sub("", token))
     )
 
