@@ -20,7 +20,12 @@ What BuildKit does and this module mirrors:
 * ``FROM`` takes one word or ``word AS name``; the word is expanded with the global
   ``ARG``s (those before the first ``FROM``); ``COPY --from`` and ``--mount from=``
   with the stage's ``ARG``s; a previous stage name (any case), a stage index and
-  ``scratch`` are not images.
+  ``scratch`` are not images;
+* BuildKit's automatic platform ``ARG``s (``TARGETOS``, ``BUILDPLATFORM``, ...) are
+  defined in the global scope without a declaration, and in a stage once it declares
+  them.  Their value depends on the build, so a word that uses one names a stage when
+  some value would make it a stage name (``FROM binaries-$TARGETOS`` after
+  ``FROM scratch AS binaries-linux``); otherwise it is read as built for linux/amd64.
 """
 
 from __future__ import annotations
@@ -61,6 +66,21 @@ _WHOLE_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9
 _NAME_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # Anything that needs the slow, character-by-character word expansion.
 _WORD_SPECIAL = re.compile(r"[$'\"\\`]")
+# BuildKit's automatic platform ARGs, each with what its value can look like and the
+# value it has when building for linux/amd64 (the value pinlint grades an image with).
+_PLATFORM_ARGS = {
+    "TARGETPLATFORM": (r"[a-z0-9_]+/[a-z0-9_]+(?:/[a-z0-9_]+)?", "linux/amd64"),
+    "TARGETOS": (r"[a-z0-9_]+", "linux"),
+    "TARGETARCH": (r"[a-z0-9_]+", "amd64"),
+    "TARGETVARIANT": (r"[a-z0-9_]*", ""),
+    "BUILDPLATFORM": (r"[a-z0-9_]+/[a-z0-9_]+(?:/[a-z0-9_]+)?", "linux/amd64"),
+    "BUILDOS": (r"[a-z0-9_]+", "linux"),
+    "BUILDARCH": (r"[a-z0-9_]+", "amd64"),
+    "BUILDVARIANT": (r"[a-z0-9_]*", ""),
+}
+# A platform ARG's value stands in the expanded text as NUL, its name, NUL: a file
+# with a NUL byte is never scanned, so the marker cannot be written by anyone.
+_PLATFORM_MARK = re.compile("\x00([A-Z]+)\x00")
 # Instructions that can hold heredocs, and those worth a closer look.
 _HEREDOC_CMDS = frozenset({"run", "copy", "add"})
 _INTERESTING = frozenset({"from", "arg", "copy", "run", "add", "onbuild"})
@@ -550,7 +570,10 @@ class _Scanner:
         self.bom = 1 if text.startswith("\ufeff") else 0
         self.found: list[Occurrence] = []
         self.esc = "\\"
-        self.global_env: dict[str, _Val] = {}
+        self.global_env: dict[str, _Val] = {
+            name: _Val(build_args.get(name, f"\x00{name}\x00"), None, None, name)
+            for name in _PLATFORM_ARGS
+        }
         self.stage_env: dict[str, _Val] = {}
         self.in_stage = False
         self.stages: set[str] = set()
@@ -567,7 +590,25 @@ class _Scanner:
     def error(self, message: str, off: int) -> ParseError:
         return ParseError(message, *self.where(off))
 
+    def is_stage(self, text: str) -> bool:
+        """``text`` names a previous stage, for some value of the platform ARGs in it."""
+        if "\x00" not in text:
+            return text.lower() in self.stages
+        # split: literal text at even indexes, ARG names at odd ones
+        parts = _PLATFORM_MARK.split(text)
+        rx = re.compile(
+            "".join(
+                _PLATFORM_ARGS[p][0] if i % 2 else re.escape(p.lower()) for i, p in enumerate(parts)
+            )
+        )
+        return any(rx.fullmatch(stage) for stage in self.stages)
+
     def add(self, v: _Val, word: tuple[int, int], context: str, instr_line: int) -> None:
+        if v.text is not None and "\x00" in v.text:
+            # An image built from a platform ARG: graded as built for linux/amd64, and
+            # not rewritten (its text is not what is written).
+            text = _PLATFORM_MARK.sub(lambda mo: _PLATFORM_ARGS[mo.group(1)][1], v.text)
+            v = _Val(text, None, None, v.var)
         image = v.text
         unresolved = v.unresolved
         span = v.span
@@ -781,7 +822,7 @@ class _Scanner:
             )
         a, b = args.span(1)
         v = _expand(s, a, b, self.global_env, self.esc, m)
-        if v.text is None or (v.text != "scratch" and v.text.lower() not in self.stages):
+        if v.text is None or (v.text != "scratch" and not self.is_stage(v.text)):
             self.add(v, m.span(a, b), "FROM", line)
         if stage is not None:
             self.stages.add(stage.lower())
@@ -796,6 +837,9 @@ class _Scanner:
                 key = s[a:b]
                 if self.in_stage and key in self.global_env:
                     env[key] = self.global_env[key]
+                elif not self.in_stage and key in _PLATFORM_ARGS and key not in self.build_args:
+                    # ``ARG TARGETOS`` in the global scope keeps the automatic value.
+                    env[key] = _Val(f"\x00{key}\x00", None, None, key)
                 elif key in self.build_args:
                     env[key] = _Val(self.build_args[key], None)
                 else:
@@ -825,7 +869,7 @@ class _Scanner:
             if text == "" and v.var is None:
                 return  # ``--from=``: the build context
             # A stage index as Go's strconv.Atoi reads it (compiled on first use: rare).
-            if text.lower() in self.stages or re.match(r"[+-]?[0-9]+\Z", text):
+            if self.is_stage(text) or re.match(r"[+-]?[0-9]+\Z", text):
                 return
         self.add(v, word, context, line)
 
