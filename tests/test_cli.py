@@ -167,6 +167,28 @@ def test_exact_tag_patterns(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert out == f'{tmp_path}/Dockerfile:2:6: PIN003 app:build-x uses the moving tag "build-x"\n'
 
 
+def test_exact_tag_schemes_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # The table form is per repository, on top of pinlint.schemes' known schemes.
+    write(tmp_path, ".pinlint.toml", '[exact-tags]\n"ghcr.io/mycorp/*" = "build-[0-9]+"\n')
+    write(
+        tmp_path,
+        "Dockerfile",
+        "FROM ghcr.io/mycorp/app:build-12\nFROM ghcr.io/other/app:build-12\n"
+        "FROM postgres:16.4\nFROM mysql:8.4\n",
+    )
+    code, out, _ = run(capsys, "--quiet", str(tmp_path))
+    assert code == 1
+    assert out == (
+        f"{tmp_path}/Dockerfile:2:6: PIN003 ghcr.io/other/app:build-12 uses the moving tag"
+        ' "build-12"\n'
+        f'{tmp_path}/Dockerfile:4:6: PIN004 mysql:8.4 uses the partial version "8.4"\n'
+    )
+    write(tmp_path, ".pinlint.toml", '[exact-tags]\n"a/*" = "(x"\n')
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2
+    assert "exact-tags: invalid pattern '(x'" in err
+
+
 def test_build_arg(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write(tmp_path, "Dockerfile", "ARG BASE\nFROM ${BASE}\n")
     code, out, _ = run(capsys, "--quiet", "--build-arg", "BASE=nginx:1.27.3", str(path))

@@ -191,10 +191,10 @@ def _config(args: argparse.Namespace) -> Config:
     unknown = rules.unknown_rule_ids([*(cfg.select or []), *cfg.ignore])
     if unknown:
         raise ConfigError(f"unknown rule {unknown[0]!r} (see pinlint --list-rules)")
-    if cfg.exact_tag_patterns:
+    if cfg.exact_tag_patterns or cfg.exact_tag_schemes:
         import re
 
-        for pattern in cfg.exact_tag_patterns:
+        for pattern in [*cfg.exact_tag_patterns, *cfg.exact_tag_schemes.values()]:
             try:
                 re.compile(pattern)
             except re.error as e:

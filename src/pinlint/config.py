@@ -25,6 +25,7 @@ class Config(Record):
         "cache_ttl",
         "concurrency",
         "exact_tag_patterns",
+        "exact_tag_schemes",
         "exclude",
         "ignore",
         "insecure_registries",
@@ -45,6 +46,7 @@ class Config(Record):
         allow: list[str] | None = None,
         exclude: list[str] | None = None,
         exact_tag_patterns: list[str] | None = None,
+        exact_tag_schemes: dict[str, str] | None = None,
         pin_style: str = "tag+digest",
         registry_mirrors: dict[str, str] | None = None,
         insecure_registries: list[str] | None = None,
@@ -64,6 +66,9 @@ class Config(Record):
         self.exclude = exclude if exclude is not None else []
         # Regexes of tags that count as exact.
         self.exact_tag_patterns = exact_tag_patterns if exact_tag_patterns is not None else []
+        # Repository glob -> regex of its exact tags (``exact-tags`` written as a table):
+        # extends pinlint.schemes.SCHEMES.
+        self.exact_tag_schemes = exact_tag_schemes if exact_tag_schemes is not None else {}
         self.pin_style = pin_style
         self.registry_mirrors = registry_mirrors if registry_mirrors is not None else {}
         self.insecure_registries = insecure_registries if insecure_registries is not None else []
@@ -176,6 +181,8 @@ def load(path: str) -> Config:
         field = _KEYS.get(key)
         if field is None:
             raise ConfigError(f"{path}: unknown setting {key!r}")
+        if key == "exact-tags" and isinstance(value, dict):
+            field = "exact_tag_schemes"  # the table form: per repository
         value = _check_type(path, key, value, getattr(defaults, field))
         setattr(config, field, value)
     if config.pin_style not in PIN_STYLES:

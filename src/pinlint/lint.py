@@ -76,7 +76,7 @@ class LintResult:
 class _Settings:
     # Plain classes here and in the other records on the lint path: importing
     # ``dataclasses`` (and ``inspect`` behind it) costs a one-file run more than linting.
-    __slots__ = ("allow", "enabled", "exact_patterns", "project", "scan")
+    __slots__ = ("allow", "enabled", "exact_patterns", "exact_schemes", "project", "scan")
 
     def __init__(
         self,
@@ -85,10 +85,12 @@ class _Settings:
         exact_patterns: tuple[str, ...],
         scan: ScanOptions,
         project: Project | None = None,
+        exact_schemes: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.enabled = enabled
         self.allow = allow
         self.exact_patterns = exact_patterns
+        self.exact_schemes = exact_schemes
         self.scan = scan
         # What sources may read beyond one file (``pinlint.formats.project``).
         self.project = project if project is not None else Project()
@@ -104,6 +106,7 @@ def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
         enabled=enabled,
         allow=tuple(cfg.allow),
         exact_patterns=tuple(cfg.exact_tag_patterns),
+        exact_schemes=tuple(cfg.exact_tag_schemes.items()),
         scan=ScanOptions(build_args=dict(cfg.build_args)),
         project=Project(roots),
     )
@@ -155,7 +158,13 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
         key = (occ.start, occ.end)
         if key in seen:
             continue
-        finding = rules.check(occ, s.enabled, allow=s.allow, exact_patterns=s.exact_patterns)
+        finding = rules.check(
+            occ,
+            s.enabled,
+            allow=s.allow,
+            exact_patterns=s.exact_patterns,
+            exact_schemes=s.exact_schemes,
+        )
         if finding is not None:
             seen.add(key)
             findings.append(finding)

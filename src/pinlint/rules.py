@@ -222,8 +222,13 @@ def check(
     *,
     allow: Sequence[str] = (),
     exact_patterns: Sequence[str] = (),
+    exact_schemes: Sequence[tuple[str, str]] = (),
 ) -> Finding | None:
-    """The offline finding for one occurrence, if any (at most one rule fires)."""
+    """The offline finding for one occurrence, if any (at most one rule fires).
+
+    ``exact_schemes`` are the user's ``(repository glob, tag regex)`` additions to the
+    known version schemes (pinlint.schemes).
+    """
     if occ.image is None:
         if "PIN006" not in enabled:
             return None
@@ -249,6 +254,11 @@ def check(
         from pinlint import tags
 
         kind = tags.classify(ref.tag, exact_patterns)
+        if kind is tags.TagKind.PARTIAL or kind is tags.TagKind.MOVING:
+            from pinlint import schemes
+
+            if schemes.exact_by_scheme(ref.canonical, ref.familiar, ref.tag, exact_schemes):
+                kind = tags.TagKind.EXACT
         if kind is tags.TagKind.LATEST:
             rule_id, message = "PIN001", f'{image} uses the moving tag "latest"'
         elif kind is tags.TagKind.MOVING:

@@ -14,8 +14,9 @@ shapes registries actually publish::
 Kinds (DESIGN.md "Rules"):
 
 - ``latest``: the tag ``latest`` itself.
-- exact: a version with three or more numeric parts, a version with a numeric build
-  suffix, a date stamp (``20240101``, ``2024-01-01``, also as one dash-separated part:
+- exact: a version with three or more numeric parts, Java 8's update form
+  (``8u342-jdk``), a version with a numeric build suffix, a date stamp (``20240101``,
+  ``2024-01-01``, also as one dash-separated part:
   ``jammy-20240125``, ``nightly-20240101``), a git commit id (7 to 64 lower-case hex
   digits with at least one letter and one digit: ``sha-abc1234``, ``main-3f9c2e1``), a
   dash-separated part that is a three-part version (``release-1.2.3``), or a full match
@@ -370,6 +371,9 @@ def _builtin_kind(tag: str) -> TagKind:
     version = parse_version(tag)
     if version is not None:
         if len(version.numbers) >= 3 or version.build:
+            return TagKind.EXACT
+        if re.match(r"[0-9]+u[0-9]+(?![0-9])", tag):
+            # Java 8's update form names one release: 8u342 is 1.8.0_342.
             return TagKind.EXACT
         return TagKind.PARTIAL
     if _embedded_exact_re().search(tag):
