@@ -199,7 +199,9 @@ def bench_tree(args: argparse.Namespace, pinlint: list[str]) -> list[tuple[str, 
         if got is None:
             print("pinlint --format json: no JSON array on output (not checked)\n")
         else:
-            expected = collections.Counter(stats["expected"]) if stats else collections.Counter()  # type: ignore[arg-type]
+            generated = stats["expected"] if stats else {}
+            assert isinstance(generated, dict)
+            expected: collections.Counter[str] = collections.Counter(generated)
             rules = sorted(set(got) | set(expected))
             rows = [
                 [r, str(got.get(r, 0)), str(expected.get(r, "?")) if stats else "?"] for r in rules

@@ -65,7 +65,7 @@ def _s(x: float) -> str:
 
 def _import_harness() -> Any:
     # The harness lives with the tests and imports its sibling ``token_server``.
-    for path in (REPO_ROOT, os.path.join(REPO_ROOT, "tests")):
+    for path in (REPO_ROOT, os.path.join(REPO_ROOT, "tests", "support")):
         if path not in sys.path:
             sys.path.insert(0, path)
     import registry_server

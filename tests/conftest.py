@@ -13,10 +13,12 @@ A missing ``docker-registry``/``skopeo`` (or Python package) fails the test unde
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import registry_server
+from helpers import isolate
 from registry_server import (
     AuthRegistry,
     Registry,
@@ -74,3 +76,13 @@ def skopeo_digest() -> SkopeoDigest:
     """``skopeo_digest("HOST/repo:tag", creds="user:pw")`` -> "sha256:…" of the raw manifest."""
     require_tool("skopeo")
     return registry_server.skopeo_digest
+
+
+@pytest.fixture
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real user credentials or cache, loopback only (see ``helpers.isolate``).
+
+    Modules whose every test talks to a registry use it for all their tests with
+    ``pytestmark = pytest.mark.usefixtures("isolated")``.
+    """
+    isolate(monkeypatch, tmp_path)

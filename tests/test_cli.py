@@ -358,6 +358,7 @@ def test_bad_input_tree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert code == 1
 
 
+@pytest.mark.slow  # a 6 MB manifest in a subprocess
 def test_large_manifest_memory_is_bounded(tmp_path: Path) -> None:
     doc = (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\nspec:\n"

@@ -15,7 +15,6 @@ from typing import NamedTuple
 import httpx
 import pytest
 
-from helpers import isolate
 from pinlint import lint, reference
 from pinlint.cli import main
 from pinlint.config import Config
@@ -26,9 +25,7 @@ from registry_server import Registry
 MISSING = "sha256:" + "0" * 64
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate(monkeypatch, tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 class Ollama(NamedTuple):

@@ -59,8 +59,8 @@ def test_write_atomic_failed_rename_leaves_original(
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError, match="No space left"):
         fix.write_atomic(path, "FROM b\n")
-    with open(path, "rb") as f:
-        assert f.read() == b"FROM a\n"
+    with open(path, "rb") as g:
+        assert g.read() == b"FROM a\n"
     assert os.listdir(tmp_path) == ["Dockerfile"]  # no temporary file left behind
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from helpers import isolate
 from pinlint import fix, lint, resolve
 from pinlint.config import Config
 from pinlint.model import Finding, Occurrence, Severity
@@ -33,9 +32,7 @@ def seeded(registry_session: Registry) -> Seeded:
     return seed(registry_session)
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate(monkeypatch, tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 class Project:

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 
-from helpers import isolate
 from pinlint import reference
 from pinlint.cli import main
 from registry_server import Registry
@@ -101,9 +100,7 @@ def golden(path: Path, seeded: Seeded) -> bytes:
     return text.encode("utf-8")
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate(monkeypatch, tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def project(root: Path, seeded: Seeded, name: str, content: bytes, config: str = "") -> Path:

@@ -27,12 +27,16 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pinlint import fix, lint, reference
 from pinlint.config import Config
 from pinlint.model import Finding
+
+# Property tests over generated files: seconds each.
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
     max_examples=150,

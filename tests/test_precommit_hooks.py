@@ -22,6 +22,9 @@ import yaml
 from pinlint import discover
 from registry_server import Registry
 
+# Real pre-commit installs pinlint into its own environments: tens of seconds.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 PINNED = "postgres:16.4@sha256:" + "5e" * 32

@@ -516,10 +516,10 @@ def test_close_stops_the_registry(tmp_path: Path) -> None:
 def test_registry_dies_with_a_killed_test_process(tmp_path: Path) -> None:
     # Teardown never runs after SIGKILL; the registry must not outlive its parent.
     require_tool("docker-registry")
-    tests_dir = Path(__file__).parent
+    support_dir = Path(__file__).parent / "support"
     script = (
         "import sys, time; from pathlib import Path;"
-        f"sys.path.insert(0, {str(tests_dir)!r});"
+        f"sys.path.insert(0, {str(support_dir)!r});"
         "from registry_server import start_registry;"
         f"r = start_registry(Path({str(tmp_path)!r}));"
         "print(r.host, r.process.pid, flush=True); time.sleep(60)"

@@ -23,7 +23,6 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import isolate
 from pinlint import lint, reference
 from pinlint.cli import main
 from pinlint.config import Config
@@ -37,10 +36,7 @@ from pinlint.resolve import (
 )
 from registry_server import AuthRegistry, Registry, SkopeoDigest, TokenRegistry
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate(monkeypatch, tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def _resolve(tmp_path: Path, images: list[str], cfg: Config | None = None) -> list[Finding]:

@@ -237,7 +237,7 @@ def test_version_compared_with_other_type() -> None:
     version = tags.parse_version("1.2.3")
     assert version is not None
     with pytest.raises(TypeError):
-        _ = version < "1.2.4"  # type: ignore[operator]
+        _ = version < "1.2.4"  # type: ignore[operator,unused-ignore]
 
 
 FAMILIES = [

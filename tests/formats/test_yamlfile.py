@@ -291,6 +291,7 @@ def test_alias_bomb_compose() -> None:
     assert [(o.line, o.column, o.written) for o in found] == [(1, 18, "redis")]
 
 
+@pytest.mark.slow  # a 6 MB manifest in a subprocess
 def test_large_multi_document_manifest_in_bounded_memory() -> None:
     # A separate interpreter, so that its peak memory is this scan's alone.
     code = textwrap.dedent(
