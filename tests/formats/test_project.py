@@ -6,6 +6,7 @@ Exercised through the compose ``.env``, the first source that reads a second fil
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,11 +65,12 @@ def test_env_fifo_does_not_block(tmp_path: Path) -> None:
 
 
 def test_env_directory_or_oversized_or_binary_is_no_env(tmp_path: Path) -> None:
-    for name, make in (
+    makers: tuple[tuple[str, Callable[[Path], object]], ...] = (
         ("dir", lambda p: p.mkdir()),
         ("big", lambda p: p.write_bytes(b"IMG=a:1\n" + b"#" * MAX_FILE_SIZE)),
         ("bad", lambda p: p.write_bytes(b"IMG=caf\xe9:1\n")),
-    ):
+    )
+    for name, make in makers:
         sub = tmp_path / name
         sub.mkdir()
         make(sub / ".env")
@@ -104,6 +106,11 @@ def test_env_not_read_without_variables(tmp_path: Path) -> None:
 def test_fact_is_computed_once() -> None:
     project = Project()
     calls: list[int] = []
-    assert project.fact(("t", 1), lambda: calls.append(1) or "a") == "a"
-    assert project.fact(("t", 1), lambda: calls.append(2) or "b") == "a"
+
+    def compute(call: int, value: str) -> str:
+        calls.append(call)
+        return value
+
+    assert project.fact(("t", 1), lambda: compute(1, "a")) == "a"
+    assert project.fact(("t", 1), lambda: compute(2, "b")) == "a"
     assert calls == [1]

@@ -124,7 +124,7 @@ def test_github_format_forges_no_workflow_command(tmp_path: Path) -> None:
 
 
 def test_summary_makes_no_link_of_text_from_a_file(tmp_path: Path) -> None:
-    import cmarkgfm  # GitHub's own Markdown renderer (cmark-gfm)
+    import cmarkgfm  # type: ignore[import-untyped]  # GitHub's Markdown renderer (cmark-gfm)
 
     tree = tmp_path / "tree"
     tree.mkdir()
