@@ -338,7 +338,7 @@ def test_bom(tmp_path: Path) -> None:
         pytest.param(
             ".gitlab-ci.yml",
             "image: python:3\nservices:\n  - postgres:16\ntest:\n  script: [pytest]\n",
-            0,
+            2,  # not compose: read as GitLab CI, whose image and service these are
             id="gitlab-ci-services-list",
         ),
         pytest.param(
@@ -420,3 +420,57 @@ def test_interpolate_lookup_only_when_needed() -> None:
     result = interpolate("${A:-${B:-x}}:${C-1}", lookup)
     assert (result.value, result.unresolved, result.default) == ("x:1", None, None)
     assert looked_up == ["A", "B", "C"]
+
+
+# -- build extras: dockerfile_inline and additional_contexts --------------------------
+
+EXTRAS = """\
+services:
+  a:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM alpine AS base
+        FROM base
+        COPY --from=busybox:1.37 / /
+      additional_contexts:
+        img: docker-image://nginx:latest
+        dep: service:b
+        src: ./src
+  b:
+    build:
+      dockerfile_inline: FROM debian
+      additional_contexts:
+        - z=docker-image://redis
+"""
+
+
+def test_build_extras() -> None:
+    from pinlint.formats import ScanOptions
+    from pinlint.formats.yamlfile import scan
+
+    found = scan("compose.yaml", EXTRAS, ScanOptions())
+    for o in found:
+        assert EXTRAS[o.start : o.end] == o.written == o.image
+    assert [(o.line, o.column, o.written) for o in found] == [
+        (6, 14, "alpine"),
+        (8, 21, "busybox:1.37"),
+        (10, 29, "nginx:latest"),
+        (15, 31, "debian"),
+        (17, 28, "redis"),
+    ]
+
+
+def test_build_extras_noop() -> None:
+    from pinlint.formats import ScanOptions
+    from pinlint.formats.yamlfile import scan
+
+    text = (
+        "services:\n  a:\n    build:\n      dockerfile_inline: |\n        FROM ${BASE}\n"
+        "      additional_contexts:\n        x: docker-image://${IMG}\n        y: service:b\n"
+        "  b:\n    build:\n      dockerfile_inline: FROM base\n"
+        "      additional_contexts:\n        base: service:c\n"
+        "  c:\n    build:\n      dockerfile_inline: FROM named\n"
+        "      additional_contexts: ['named=docker-image://nginx:1.27.3']\n"
+    )
+    assert [o.image for o in scan("compose.yaml", text, ScanOptions())] == [None, "nginx:1.27.3"]

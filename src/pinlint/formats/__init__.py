@@ -95,7 +95,8 @@ class Source:
 
 
 def _dockerfile(name: str, lower: str, path: str) -> bool:
-    """``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Containerfile*``.
+    """``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Dockerfile-*``,
+    ``*.Containerfile``, ``Containerfile*``.
 
     The whole name and the suffix in any case (``dockerfile``, ``api.dockerfile``), the
     ``Dockerfile.`` prefix only as written, so that ``dockerfile.py`` stays Python.
@@ -107,7 +108,7 @@ def _dockerfile(name: str, lower: str, path: str) -> bool:
     return (
         lower in ("dockerfile", "containerfile")
         or lower.endswith((".dockerfile", ".containerfile"))
-        or name.startswith(("Dockerfile.", "Containerfile"))
+        or name.startswith(("Dockerfile.", "Dockerfile-", "Containerfile"))
     )
 
 
@@ -129,6 +130,28 @@ def _compose_name(name: str, lower: str, path: str) -> bool:
     return _COMPOSE_NAME.fullmatch(lower) is not None
 
 
+def _workflow(name: str, lower: str, path: str) -> bool:
+    """``.github/workflows/*.yml`` and ``*.yaml``."""
+    return lower.endswith((".yml", ".yaml")) and ("/" + path).endswith("/.github/workflows/" + name)
+
+
+def _action(name: str, lower: str, path: str) -> bool:
+    """GitHub Actions metadata: ``action.yml``, ``action.yaml``."""
+    return name in ("action.yml", "action.yaml")
+
+
+def _gitlab(name: str, lower: str, path: str) -> bool:
+    """``.gitlab-ci.yml`` and included ``*.gitlab-ci.yml`` (``.yaml`` too)."""
+    return lower.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml"))
+
+
+def _devcontainer(name: str, lower: str, path: str) -> bool:
+    """``.devcontainer.json``, ``devcontainer.json`` under a ``.devcontainer`` folder."""
+    return name == ".devcontainer.json" or (
+        name == "devcontainer.json" and "/.devcontainer/" in "/" + path
+    )
+
+
 # The registry.  Order matters twice: the first claim wins (specific names before the
 # generic ``yaml``), and YAML documents go to the first source whose sniff accepts them.
 SOURCES: tuple[Source, ...] = (
@@ -148,6 +171,31 @@ SOURCES: tuple[Source, ...] = (
         hint=_compose_name,
         needs=("image",),
     ),
+    Source(
+        "workflows",
+        "pinlint.formats.workflows",
+        reader=YAML,
+        claim=_workflow,
+        sniff=True,
+        needs=("container", "services", "docker://"),
+    ),
+    Source(
+        "actions",
+        "pinlint.formats.actions",
+        reader=YAML,
+        claim=_action,
+        sniff=True,
+        needs=("image", "docker://"),
+    ),
+    Source(
+        "gitlab",
+        "pinlint.formats.gitlab",
+        reader=YAML,
+        claim=_gitlab,
+        sniff=True,
+        needs=("image", "services"),
+    ),
+    Source("devcontainer", "pinlint.formats.devcontainer", claim=_devcontainer),
     # Last of the claims: any other YAML file, its documents offered to the sniffs above.
     Source(YAML, "pinlint.formats.yamlfile", claim=_yaml),
 )

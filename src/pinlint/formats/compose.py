@@ -31,8 +31,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint.formats.yamltree import is_null, merged, position
-from pinlint.model import Occurrence
+from pinlint.formats.yamltree import is_null, merged, position, scheme_occurrence
+from pinlint.model import Occurrence, ParseError
 
 if TYPE_CHECKING:
     from yaml.events import ScalarEvent
@@ -102,13 +102,112 @@ def scan_document(doc: Document) -> list[Occurrence]:
         if not isinstance(service, dict):
             continue
         keys = merged(service)
-        if not is_null(keys.get("build")):
+        build = keys.get("build")
+        if not is_null(build):
+            if isinstance(build, dict):
+                where = f"services.{name}.build"
+                found += _build_extras(doc, merged(build), where, seen)
             continue
         node = keys.get("image")
         if not isinstance(node, ScalarEvent) or is_null(node) or id(node) in seen:
             continue
         seen.add(id(node))
         found.append(_occurrence(doc, node, f"services.{name}.image", lookup))
+    return found
+
+
+def _build_extras(
+    doc: Document, build: dict[str, Node], context: str, seen: set[int]
+) -> list[Occurrence]:
+    """The images a ``build`` names itself: the ``FROM``s of ``dockerfile_inline`` and
+    the ``docker-image://`` values of ``additional_contexts`` (a mapping, or a list of
+    ``NAME=VALUE``).  Values with variables are left alone."""
+    from yaml.events import ScalarEvent
+
+    found: list[Occurrence] = []
+    contexts = build.get("additional_contexts")
+    entries: list[tuple[str, Node]] = []
+    if isinstance(contexts, dict):
+        entries = list(merged(contexts).items())
+    elif isinstance(contexts, list):
+        entries = [("", item) for item in contexts]
+    # A named context replaces the image of that name in the Dockerfile's FROMs
+    # (``FROM base`` with ``base: service:base``): such a FROM is no reference.
+    names = {key for key, _ in entries if key}
+    names |= {
+        item.value.split("=", 1)[0]
+        for _, item in entries
+        if isinstance(item, ScalarEvent) and "=" in item.value
+    }
+    inline = build.get("dockerfile_inline")
+    if isinstance(inline, ScalarEvent) and id(inline) not in seen:
+        seen.add(id(inline))
+        where = context + ".dockerfile_inline"
+        found += [occ for occ in _inline_dockerfile(doc, inline, where) if occ.written not in names]
+    for key, node in entries:
+        if not isinstance(node, ScalarEvent) or id(node) in seen or "$" in node.value:
+            continue
+        seen.add(id(node))
+        label = f"{context}.additional_contexts" + (f".{key}" if key else "")
+        found += scheme_occurrence(doc, node, label, "docker-image://")
+    return found
+
+
+def _inline_dockerfile(doc: Document, node: ScalarEvent, context: str) -> list[Occurrence]:
+    """The references of a Dockerfile written in a YAML scalar, placed in the file.
+
+    The Dockerfile scanner reads the scalar's value; each of its spans is mapped back to
+    the file line by line (a block scalar's lines are the file's, less the indentation),
+    and one that does not land on the same text is dropped rather than misplaced.
+    """
+    from pinlint.formats import ScanOptions, dockerfile
+
+    path, text = doc.path, doc.text
+    value = node.value
+    span = doc.locate(node)
+    try:
+        inner = dockerfile.scan(path, value, ScanOptions(), doc.project)
+    except ParseError:  # docker compose reports a broken inline Dockerfile when it builds
+        return []
+    # Start offset in the file of each line of the value.
+    line_starts: list[int] = []
+    if span.verbatim:
+        offset = 0
+        for value_line in value.split("\n"):
+            line_starts.append(span.start + offset)
+            offset += len(value_line) + 1
+    elif node.style == "|":
+        pos = text.rfind("\n", 0, span.start) + 1  # the first content line
+        indent = span.start - pos
+        for raw_line in text[pos : span.end].split("\n"):
+            line_starts.append(pos + min(indent, len(raw_line) - len(raw_line.lstrip(" "))))
+            pos += len(raw_line) + 1
+    else:
+        return []
+    found: list[Occurrence] = []
+    for occ in inner:
+        index = value.count("\n", 0, occ.start)
+        if index >= len(line_starts):
+            continue
+        column = occ.start - (value.rfind("\n", 0, occ.start) + 1)
+        start = line_starts[index] + column
+        end = start + (occ.end - occ.start)
+        if text[start:end] != occ.written:
+            continue
+        line, col = position(text, span.start, span.line - 1, span.column - 1, start)
+        found.append(
+            Occurrence(
+                path=path,
+                start=start,
+                end=end,
+                line=line,
+                column=col,
+                written=occ.written,
+                image=occ.image,
+                context=f"{context} {occ.context}",
+                unresolved=occ.unresolved,
+            )
+        )
     return found
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "occurrence",
     "position",
     "scalar_text",
+    "scheme_occurrence",
 ]
 
 # libyaml 0.2.6 stops at 1000 levels of block or flow nesting; other builds have no
@@ -409,3 +410,39 @@ def occurrence(
         image=node.value,
         context=context,
     )
+
+
+def scheme_occurrence(
+    doc: Document, node: ScalarEvent, context: str, scheme: str
+) -> list[Occurrence]:
+    """The reference after ``scheme`` in a scalar (``docker://x``, ``docker-image://x``).
+
+    The span is what follows the scheme, so a fix keeps the scheme; nothing when the
+    value has no such reference or builds it from variables or expressions.
+    """
+    value = node.value
+    offset = value.find(scheme)
+    if offset < 0 or "$" in value:
+        return []
+    image = value[offset + len(scheme) :]
+    if not image:
+        return []
+    text = doc.text
+    span = doc.locate(node)
+    if not span.verbatim:
+        start, end, line, column = span.start, span.end, span.line, span.column
+    else:
+        start, end = span.start + offset + len(scheme), span.end
+        line, column = position(text, span.start, span.line - 1, span.column - 1, start)
+    return [
+        Occurrence(
+            path=doc.path,
+            start=start,
+            end=end,
+            line=line,
+            column=column,
+            written=text[start:end],
+            image=image,
+            context=context,
+        )
+    ]

@@ -1,0 +1,200 @@
+"""GitLab CI configuration (``.gitlab-ci.yml``, included ``*.gitlab-ci.yml`` files).
+
+The images a pipeline pulls:
+
+- ``image``: a string, or a mapping whose ``name`` is one (``entrypoint`` beside it);
+- ``services``: a list of strings, or of mappings with ``name`` (and ``alias``);
+
+at the top level (the old global form), in ``default``, in every job and in hidden
+templates (``.name``, used through ``extends``, ``<<: *anchor`` or ``!reference``): each
+written reference is reported once, where it is written.
+
+Variables: ``image: $X``, ``${X}`` or ``"registry/x:$TAG"`` take ``X`` from the job's
+``variables``, then those of the templates it ``extends``, then the top-level
+``variables`` (a value or a mapping with ``value``).  When one variable is the whole
+reference, the finding is its value and ``--fix`` rewrites it; built from several parts,
+the reference is reported on the image and not rewritten.  A variable defined nowhere in
+the file (``$CI_REGISTRY_IMAGE``, a project setting) is known only to the pipeline and
+is not reported.  ``!reference`` tags parse like any other tag.
+
+Not container images: the VM images of GitLab's hosted macOS runners
+(``macos-14-xcode-15``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from pinlint.formats.yamltree import is_null, merged
+from pinlint.model import Occurrence
+
+if TYPE_CHECKING:
+    from yaml.events import ScalarEvent
+
+    from pinlint.formats.yamltree import Document, Node
+
+__all__ = ["scan_document", "sniff"]
+
+# Top-level keys that are not jobs.
+_GLOBAL_KEYS = frozenset(
+    (
+        "default",
+        "include",
+        "stages",
+        "variables",
+        "workflow",
+        "image",
+        "services",
+        "cache",
+        "before_script",
+        "after_script",
+        "types",
+        "spec",
+    )
+)
+_JOB_KEYS = frozenset(("script", "extends", "trigger", "stage", "run"))
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_MACOS_VM = re.compile(r"macos-\d+(?:\.\d+)?-xcode-\d+(?:\.\d+)*", re.I)
+
+
+def sniff(root: dict[str, Node]) -> bool:
+    """A top-level job (a mapping with ``script``, ``extends`` or ``trigger``) with, in
+    the file, ``stages``, a global ``image``/``services``, or in the job a ``stage``, an
+    ``image`` or ``services``."""
+    if "jobs" in root or "apiVersion" in root:
+        return False
+    global_hint = "stages" in root or "image" in root or "services" in root
+    for key, value in root.items():
+        if key in _GLOBAL_KEYS or not isinstance(value, dict):
+            continue
+        job = merged(value)
+        if ("script" in job or "extends" in job or "trigger" in job) and (
+            global_hint or "stage" in job or "image" in job or "services" in job
+        ):
+            return True
+    return False
+
+
+def _variables(node: Node | None) -> dict[str, ScalarEvent]:
+    from yaml.events import ScalarEvent
+
+    out: dict[str, ScalarEvent] = {}
+    if isinstance(node, dict):
+        for name, value in merged(node).items():
+            scalar = merged(value).get("value") if isinstance(value, dict) else value
+            if isinstance(scalar, ScalarEvent) and not is_null(scalar):
+                out[name] = scalar
+    return out
+
+
+def scan_document(doc: Document) -> list[Occurrence]:
+    from yaml.events import ScalarEvent
+
+    root = doc.root
+    found: list[Occurrence] = []
+    seen: set[int] = set()
+    global_vars = _variables(root.get("variables"))
+    jobs = {k: merged(v) for k, v in root.items() if isinstance(v, dict) and k not in _GLOBAL_KEYS}
+
+    def chain_vars(name: str) -> dict[str, ScalarEvent]:
+        """The job's variables over those of what it extends (nearest wins)."""
+        result: dict[str, ScalarEvent] = {}
+        pending, visited = [name], set()
+        order: list[str] = []
+        while pending:
+            current = pending.pop(0)
+            if current in visited or current not in jobs:
+                continue
+            visited.add(current)
+            order.append(current)
+            extends = jobs[current].get("extends")
+            if isinstance(extends, ScalarEvent):
+                pending.append(extends.value)
+            elif isinstance(extends, list):
+                # Later entries of ``extends`` win over earlier ones.
+                pending += [e.value for e in reversed(extends) if isinstance(e, ScalarEvent)]
+        for current in reversed(order):
+            result.update(_variables(jobs[current].get("variables")))
+        return result
+
+    def report(node: Node | None, context: str, variables: dict[str, ScalarEvent]) -> None:
+        if isinstance(node, dict):
+            node = merged(node).get("name")
+            context += ".name"
+        if not isinstance(node, ScalarEvent) or is_null(node) or id(node) in seen:
+            return
+        value = node.value
+        if _MACOS_VM.fullmatch(value):
+            return
+        if "$" not in value:
+            seen.add(id(node))
+            found.append(doc.occurrence(node, context))
+            return
+        occ = _interpolated(doc, node, context, {**global_vars, **variables})
+        if occ is not None:
+            # A variable feeding several jobs is one finding: the lint pass keeps one
+            # occurrence per span.
+            seen.add(id(node))
+            found.append(occ)
+
+    def scan_holder(
+        holder: dict[str, Node], prefix: str, variables: dict[str, ScalarEvent]
+    ) -> None:
+        report(holder.get("image"), prefix + "image", variables)
+        services = holder.get("services")
+        if isinstance(services, list):
+            for index, service in enumerate(services):
+                report(service, f"{prefix}services[{index}]", variables)
+
+    scan_holder(root, "", {})
+    default = root.get("default")
+    if isinstance(default, dict):
+        scan_holder(merged(default), "default.", {})
+    for name, job in jobs.items():
+        tags = job.get("tags")
+        if isinstance(tags, list) and any(
+            isinstance(t, ScalarEvent) and "macos" in t.value for t in tags
+        ):
+            continue
+        scan_holder(job, f"{name}.", chain_vars(name))
+    return found
+
+
+def _interpolated(
+    doc: Document, node: ScalarEvent, context: str, variables: dict[str, ScalarEvent]
+) -> Occurrence | None:
+    """The reference of a value with variables, or None when one has no value here."""
+    value = node.value
+    whole = _VARIABLE.fullmatch(value)
+    if whole is not None:
+        target = variables.get(whole.group(1) or whole.group(2))
+        if target is None:
+            return None
+        if "$" not in target.value:
+            return doc.occurrence(target, context)
+        node, value = target, target.value  # a variable made of variables
+    missing = False
+
+    def substitute(match: re.Match[str]) -> str:
+        nonlocal missing
+        target = variables.get(match.group(1) or match.group(2))
+        if target is None or "$" in target.value:
+            missing = True
+            return ""
+        return target.value
+
+    image = _VARIABLE.sub(substitute, value.replace("$$", "\0")).replace("\0", "$")
+    if missing:
+        return None
+    span = doc.locate(node)
+    return Occurrence(
+        path=doc.path,
+        start=span.start,
+        end=span.end,
+        line=span.line,
+        column=span.column,
+        written=doc.text[span.start : span.end],
+        image=image,
+        context=context,
+    )

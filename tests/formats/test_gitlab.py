@@ -1,0 +1,85 @@
+"""GitLab CI: ``image``, ``services``, ``default``, templates, variables."""
+
+from __future__ import annotations
+
+import pytest
+
+from pinlint import formats
+from pinlint.formats import ScanOptions
+
+Row = tuple[int, int, str, "str | None"]
+
+
+def _scan(text: str, path: str = ".gitlab-ci.yml") -> list[Row]:
+    found = formats.scan(formats.classify(path) or "yaml", path, text, ScanOptions())
+    for o in found:
+        assert text[o.start : o.end] == o.written
+    return [(o.line, o.column, o.written, o.image) for o in found]
+
+
+CASES = [
+    pytest.param(
+        "image: ruby:3.3\nservices: [postgres:16]\ntest:\n  script: [rake]\n",
+        [(1, 8, "ruby:3.3", "ruby:3.3"), (2, 12, "postgres:16", "postgres:16")],
+        id="top-level",
+    ),
+    pytest.param(
+        "default:\n  image:\n    name: alpine\n    entrypoint: ['']\ntest:\n  script: [x]\n",
+        [(3, 11, "alpine", "alpine")],
+        id="default-image-name",
+    ),
+    pytest.param(
+        "test:\n  stage: test\n  services:\n    - name: mysql:8\n      alias: db\n"
+        "    - redis:7.4.1\n  script: [x]\n",
+        [(4, 13, "mysql:8", "mysql:8"), (6, 7, "redis:7.4.1", "redis:7.4.1")],
+        id="services-shapes",
+    ),
+    pytest.param(
+        ".base:\n  image: node:20\nbuild:\n  extends: .base\n  script: [x]\n",
+        [(2, 10, "node:20", "node:20")],
+        id="hidden-template",
+    ),
+    pytest.param(
+        "variables:\n  PG: postgres:15\nx:\n  image: $PG\n  script: [x]\n"
+        "y:\n  image: ${PG}\n  script: [x]\n",
+        [(2, 7, "postgres:15", "postgres:15"), (2, 7, "postgres:15", "postgres:15")],
+        id="variable-whole",
+    ),
+    pytest.param(
+        ".t:\n  variables:\n    V: alpine:3.20\nx:\n  extends: .t\n  image: $V\n  script: [x]\n",
+        [(3, 8, "alpine:3.20", "alpine:3.20")],
+        id="variable-from-extends",
+    ),
+    pytest.param(
+        "variables:\n  REG: registry.example.com\nx:\n  image: $REG/app:latest\n  script: [x]\n",
+        [(4, 10, "$REG/app:latest", "registry.example.com/app:latest")],
+        id="variable-part",
+    ),
+    pytest.param(
+        ".t:\n  image: python:3.12\nx:\n  image: !reference [.t, image]\n  script: [x]\n",
+        [(2, 10, "python:3.12", "python:3.12")],
+        id="reference-tag",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_gitlab(text: str, expected: list[Row]) -> None:
+    assert _scan(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("mac:\n  image: macos-14-xcode-15\n  script: [x]\n", id="macos-vm"),
+        pytest.param("x:\n  image: $CI_REGISTRY_IMAGE:latest\n  script: [x]\n", id="ci-variable"),
+        pytest.param("stages: [a]\nx:\n  stage: a\n  script: [make]\n", id="no-image"),
+    ],
+)
+def test_gitlab_noop(text: str) -> None:
+    assert _scan(text) == []
+
+
+def test_gitlab_recognised_by_content() -> None:
+    text = "stages: [t]\nunit:\n  stage: t\n  image: node:20\n  script: [npm test]\n"
+    assert [r[2] for r in _scan(text, "ci/jobs.yml")] == ["node:20"]
