@@ -40,6 +40,40 @@ class Record:
         return f"{type(self).__name__}({fields})"
 
 
+class Split(Record):
+    """How a reference written in parts takes a suggestion back, as plain span edits.
+
+    A Helm ``image:`` map, a Kustomize ``images:`` entry or a Tekton param default that
+    supplies only the tag write the repository in one place and the tag (and maybe the
+    digest) in others.  ``name`` is the reference up to its tag, as the tool reading the
+    file composes it; ``tag`` is the span of the tag text (the occurrence's own span);
+    ``digest`` is the span that takes the digest (the value of an empty ``digest: ""``,
+    or an insertion point where ``start == end``) and ``digest_text`` what is written
+    there, with ``{digest}`` (``sha256:...``) or ``{hex}`` (without ``sha256:``).  With
+    no ``digest`` span the digest is written after the tag (``1.2.3@sha256:...``).
+    The fixer knows nothing of the format: it splices these spans.
+    """
+
+    __slots__ = ("digest", "digest_text", "name")
+
+    def __init__(
+        self,
+        name: str,
+        digest: tuple[int, int] | None = None,
+        digest_text: str = "{digest}",
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "name", name)
+        setter(self, "digest", digest)
+        setter(self, "digest_text", digest_text)
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError(f"Split is immutable: cannot set {key}")
+
+    def __reduce__(self) -> tuple[type[Split], tuple[object, ...]]:
+        return (Split, (self.name, self.digest, self.digest_text))
+
+
 class Occurrence(Record):
     """One image reference found in a file.
 
@@ -64,6 +98,7 @@ class Occurrence(Record):
         "image",
         "line",
         "path",
+        "split",
         "start",
         "unresolved",
         "use_line",
@@ -81,6 +116,7 @@ class Occurrence(Record):
     use_line: int | None
     unresolved: str | None
     ignored: frozenset[str]
+    split: Split | None
 
     def __init__(
         self,
@@ -95,6 +131,7 @@ class Occurrence(Record):
         use_line: int | None = None,
         unresolved: str | None = None,
         ignored: frozenset[str] = frozenset(),
+        split: Split | None = None,
     ) -> None:
         setter = object.__setattr__
         setter(self, "path", path)
@@ -115,6 +152,8 @@ class Occurrence(Record):
         # Rule ids that ``# pinlint: ignore`` directives of the file suppress here ("*":
         # all), set by the lint pass (``pinlint.directives``) for the later passes.
         setter(self, "ignored", ignored)
+        # A reference written in parts: ``written`` is its tag, ``image`` the whole.
+        setter(self, "split", split)
 
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError(f"Occurrence is immutable: cannot set {key}")
@@ -135,6 +174,7 @@ class Occurrence(Record):
                 self.use_line,
                 self.unresolved,
                 self.ignored,
+                self.split,
             ),
         )
 
@@ -152,11 +192,14 @@ class Occurrence(Record):
             self.use_line,
             self.unresolved,
             ignored,
+            self.split,
         )
 
     @property
     def fixable(self) -> bool:
-        return self.image is not None and self.written == self.image
+        if self.image is None:
+            return False
+        return self.split is not None or self.written == self.image
 
 
 class ParseError(ValueError):

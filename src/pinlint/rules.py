@@ -192,7 +192,8 @@ def finding(occ: Occurrence, rule_id: str, message: str) -> Finding:
         rule=rule_id,
         severity=rule.severity,
         message=message,
-        image=occ.written,
+        # A reference written in parts is named whole (its written text is the tag).
+        image=occ.image if occ.split is not None and occ.image is not None else occ.written,
         occurrence=occ,
         end_line=end_line,
         end_column=end_column,
