@@ -138,6 +138,7 @@ CASES = [
     pytest.param("compose/crlf-bom", "docker-compose.yml", id="compose-crlf-bom"),
     pytest.param("kubernetes/workloads", "workloads.yaml", id="kubernetes-workloads"),
     pytest.param("kubernetes/crlf-bom", "pod.yaml", id="kubernetes-crlf-bom"),
+    pytest.param("tekton/task", "task.yaml", id="tekton-task"),
 ]
 
 

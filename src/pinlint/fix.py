@@ -179,17 +179,28 @@ def _fix_file(
     left: list[Finding] = []
     edits: dict[tuple[int, int], Edit] = {}
     fixed: list[Finding] = []
+    # What each edited reference must read after the rewrite, by its span in the file.
+    expected_images: dict[tuple[int, int], str] = {}
     for f in findings:
         occ = f.occurrence
         if occ is None or f.suggestion is None or f.rule in _NOT_FIXED:
             left.append(f)
-        elif not occ.fixable:
+            continue
+        if not occ.fixable:
             left.append(_note(f, _why_not_fixable(occ)))
-        elif (occ.start, occ.end) in edits and edits[occ.start, occ.end].text != f.suggestion:
+            continue
+        planned = _planned(occ, f.suggestion)
+        if isinstance(planned, str):
+            left.append(_note(f, planned))
+            continue
+        wanted, image = planned
+        if any((e.start, e.end) in edits and edits[e.start, e.end].text != e.text for e in wanted):
             left.append(_note(f, "two suggestions disagree for the same text"))
-        else:
-            edits[occ.start, occ.end] = Edit(occ.start, occ.end, f.suggestion)
-            fixed.append(f)
+            continue
+        for e in wanted:
+            edits[e.start, e.end] = e
+        expected_images[occ.start, occ.end] = image
+        fixed.append(f)
 
     def refused(why: str) -> _FileResult:
         return _FileResult(left + [_note(f, why) for f in fixed], [], None)
@@ -207,8 +218,11 @@ def _fix_file(
         old = formats.scan(kind, path, before, options, project)
     except (OSError, ParseError):
         return refused("the file changed while pinlint ran")
-    if any(before[e.start : e.end] != fixed_occ.written for e, fixed_occ in _pairs(edits, fixed)):
-        return refused("the file changed while pinlint ran")
+    for f in fixed:
+        occ = f.occurrence
+        assert occ is not None
+        if before[occ.start : occ.end] != occ.written:
+            return refused("the file changed while pinlint ran")
 
     try:
         after = apply_edits(before, list(edits.values()))
@@ -218,8 +232,7 @@ def _fix_file(
         return _FileResult(left, fixed, None)
     # Re-scan the result: it must parse, and the only references that differ must be the
     # ones edited, now spelled as suggested.
-    replaced = {(e.start, e.end): e.text for e in edits.values()}
-    expected = Counter((o.context, replaced.get((o.start, o.end), o.image)) for o in old)
+    expected = Counter((o.context, expected_images.get((o.start, o.end), o.image)) for o in old)
     try:
         new = formats.scan(kind, path, after, options, project)
     except ParseError:
@@ -241,14 +254,42 @@ def _fix_file(
     return _FileResult(left, fixed, unified_diff(_diff_name(name), before, after))
 
 
-def _pairs(
-    edits: dict[tuple[int, int], Edit], fixed: Sequence[Finding]
-) -> list[tuple[Edit, Occurrence]]:
-    pairs = []
-    for f in fixed:
-        assert f.occurrence is not None
-        pairs.append((edits[f.occurrence.start, f.occurrence.end], f.occurrence))
-    return pairs
+def _planned(occ: Occurrence, suggestion: str) -> tuple[list[Edit], str] | str:
+    """The edits that spell ``suggestion`` where ``occ`` is written, and the reference
+    the file then names; or why there are none.
+
+    A reference written whole is replaced whole.  One written in parts (``occ.split``)
+    gets its tag rewritten and the digest written where the split says (or after the
+    tag): the fixer splices spans and knows nothing of the format that asked for them.
+    """
+    split = occ.split
+    if split is None:
+        return [Edit(occ.start, occ.end, suggestion)], suggestion
+    at = suggestion.find("@")
+    head, digest = (suggestion, None) if at == -1 else (suggestion[:at], suggestion[at + 1 :])
+    colon = head.rfind(":")
+    name, tag = (head[:colon], head[colon + 1 :]) if colon > head.rfind("/") else (head, None)
+    if name != split.name:
+        return f"the suggestion {suggestion} names another repository than {split.name}"
+    if tag is None:  # --pin-style digest: the tag written stays
+        old = occ.image or ""
+        old_at = old.find("@")
+        old_head = old if old_at == -1 else old[:old_at]
+        tag = old_head[len(split.name) + 1 :] if len(old_head) > len(split.name) else ""
+    if not tag:
+        return "the reference has no tag to keep next to the digest"
+    image = f"{split.name}:{tag}" + (f"@{digest}" if digest else "")
+    if digest is None:
+        return [Edit(occ.start, occ.end, tag)], image
+    if split.digest is None:
+        return [Edit(occ.start, occ.end, f"{tag}@{digest}")], image
+    hex_part = digest.split(":", 1)[-1]
+    text = split.digest_text.replace("{digest}", digest).replace("{hex}", hex_part)
+    start, end = split.digest
+    wanted = [Edit(start, end, text)]
+    if occ.written != tag:
+        wanted.append(Edit(occ.start, occ.end, tag))
+    return wanted, image
 
 
 def _key(f: Finding) -> tuple[str, int, int, str | None] | None:

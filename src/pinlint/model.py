@@ -56,6 +56,10 @@ class Split(Record):
 
     __slots__ = ("digest", "digest_text", "name")
 
+    name: str
+    digest: tuple[int, int] | None
+    digest_text: str
+
     def __init__(
         self,
         name: str,

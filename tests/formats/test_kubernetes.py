@@ -308,6 +308,14 @@ CRLF = DEPLOYMENT.replace("\n", "\r\n")
                     "python:3.12-alpine",
                     "spec.templates[1].script.image",
                 ),
+                # No value for the parameter anywhere in the file: PIN006, not skipped.
+                (
+                    23,
+                    15,
+                    "{{inputs.parameters.image}}",
+                    None,
+                    "spec.templates[param].container.image",
+                ),
             ],
             id="argo-workflow",
         ),

@@ -50,3 +50,34 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def scan_rows(text: str, path: str = "deploy/app.yaml", kind: str = "yaml") -> list[tuple[Any, ...]]:
+    """What a source finds, as ``(line, column, written, image, extra)`` rows.
+
+    ``extra`` is the split name for a reference written in parts, else the line where
+    the reference is used when that differs, else None.  Every span is checked to hold
+    what it says it holds.
+    """
+    from pinlint import formats
+
+    found = formats.scan(kind, path, text, formats.ScanOptions())
+    rows: list[tuple[Any, ...]] = []
+    for o in found:
+        assert text[o.start : o.end] == o.written
+        assert o.path == path
+        extra = o.split.name if o.split is not None else o.use_line
+        rows.append((o.line, o.column, o.written, o.image, extra))
+    return rows
+
+
+def rule_of(text: str, path: str = "deploy/app.yaml") -> list[str]:
+    """The rule each reference of ``text`` gets offline by default (``-`` for none)."""
+    from pinlint import formats, rules
+
+    found = formats.scan("yaml", path, text, formats.ScanOptions())
+    out = []
+    for o in found:
+        f = rules.check(o, rules.selected_rules(None, ()))
+        out.append(f"{f.rule} {f.severity.value}" if f else "-")
+    return out

@@ -156,6 +156,11 @@ def _devcontainer(name: str, lower: str, path: str) -> bool:
 # generic ``yaml``), and YAML documents go to the first source whose sniff accepts them.
 SOURCES: tuple[Source, ...] = (
     Source("dockerfile", "pinlint.formats.dockerfile", claim=_dockerfile),
+    # Kubernetes-ecosystem documents before plain manifests: they have apiVersion and kind
+    # too, and more than the manifest rules know.
+    Source("tekton", "pinlint.formats.tekton", reader=YAML, sniff=True, needs=("image",)),
+    Source("argo", "pinlint.formats.argo", reader=YAML, sniff=True, needs=("image",)),
+    Source("olm", "pinlint.formats.olm", reader=YAML, sniff=True, needs=("image",)),
     Source(
         "kubernetes",
         "pinlint.formats.kubernetes",

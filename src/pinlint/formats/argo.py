@@ -23,15 +23,15 @@ import re
 from typing import TYPE_CHECKING
 
 from pinlint.formats import kubernetes, parts
-from pinlint.formats.yamlfile import is_null, merged
+from pinlint.formats.yamltree import is_null, merged
 from pinlint.model import Occurrence
 
 if TYPE_CHECKING:
     from yaml.events import ScalarEvent
 
-    from pinlint.formats.yamlfile import Node
+    from pinlint.formats.yamltree import Document, Node
 
-__all__ = ["scan_root", "sniff"]
+__all__ = ["scan_document", "sniff"]
 
 _KINDS = frozenset(("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"))
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -143,9 +143,10 @@ def _images(template: dict[str, Node]) -> list[tuple[ScalarEvent, str]]:
     return found
 
 
-def scan_root(path: str, text: str, bom: int, root: dict[str, Node]) -> list[Occurrence]:
+def scan_document(doc: Document) -> list[Occurrence]:
     """The images of one Argo workflow document."""
-    found = kubernetes.scan_document(path, text, bom, root)
+    path, text, bom, root = doc.path, doc.text, doc.bom, doc.root
+    found = kubernetes.scan_document(doc)
     spec = root.get("spec")
     if isinstance(spec, dict):
         spec = merged(spec)

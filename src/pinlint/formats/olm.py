@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pinlint.formats import kubernetes, parts
-from pinlint.formats.yamlfile import is_null, merged
+from pinlint.formats.yamltree import is_null, merged
 from pinlint.model import Occurrence
 
 if TYPE_CHECKING:
-    from pinlint.formats.yamlfile import Node
+    from pinlint.formats.yamltree import Document, Node
 
-__all__ = ["scan_root", "sniff"]
+__all__ = ["scan_document", "sniff"]
 
 
 def sniff(root: dict[str, Node]) -> bool:
@@ -34,9 +34,10 @@ def sniff(root: dict[str, Node]) -> bool:
     )
 
 
-def scan_root(path: str, text: str, bom: int, root: dict[str, Node]) -> list[Occurrence]:
+def scan_document(doc: Document) -> list[Occurrence]:
     """The images of one ClusterServiceVersion."""
-    found = kubernetes.scan_document(path, text, bom, root)
+    path, text, bom, root = doc.path, doc.text, doc.bom, doc.root
+    found = kubernetes.scan_document(doc)
     seen = {(o.start, o.end) for o in found}
 
     def add(node: Node | None, context: str) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint.formats.yamlfile import locate
+from pinlint.formats.yamltree import locate
 from pinlint.model import Occurrence, Split
 
 if TYPE_CHECKING:

@@ -21,23 +21,21 @@ import re
 from typing import TYPE_CHECKING
 
 from pinlint.formats import parts
-from pinlint.formats.yamlfile import is_null, merged
+from pinlint.formats.yamltree import is_null, merged
 from pinlint.model import Occurrence
 
 if TYPE_CHECKING:
     from yaml.events import ScalarEvent
 
-    from pinlint.formats.yamlfile import Node
+    from pinlint.formats.yamltree import Document, Node
 
-__all__ = ["scan_root", "sniff"]
+__all__ = ["scan_document", "sniff"]
 
 # $(params.name), $(params["name"]), $(params['name']), $(inputs.params.name); the name
 # may carry an object key (``$(params.image.tag)``), kept whole as Tekton does not
 # split it further here.
 _SUBST = re.compile(r"\$\(([^()]*)\)")
-_PARAM = re.compile(
-    r"""(?:inputs\.)?params(?:\.([A-Za-z0-9_.-]+)|\[\s*["']([^"']+)["']\s*\])\Z"""
-)
+_PARAM = re.compile(r"""(?:inputs\.)?params(?:\.([A-Za-z0-9_.-]+)|\[\s*["']([^"']+)["']\s*\])\Z""")
 # A chain of run values over defaults is at most this deep (PipelineRun -> Pipeline ->
 # task -> Task); more is a cycle or an attack.
 _MAX_DEPTH = 8
@@ -109,8 +107,9 @@ def _declared(spec: dict[str, Node]) -> dict[str, ScalarEvent]:
     return defaults
 
 
-def scan_root(path: str, text: str, bom: int, root: dict[str, Node]) -> list[Occurrence]:
+def scan_document(doc: Document) -> list[Occurrence]:
     """The images of one Tekton document."""
+    path, text, bom, root = doc.path, doc.text, doc.bom, doc.root
     kind_node = _scalar(root.get("kind"))
     kind = kind_node.value if kind_node is not None else ""
     spec = root.get("spec")
