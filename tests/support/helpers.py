@@ -52,7 +52,9 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def scan_rows(text: str, path: str = "deploy/app.yaml", kind: str = "yaml") -> list[tuple[Any, ...]]:
+def scan_rows(
+    text: str, path: str = "deploy/app.yaml", kind: str = "yaml"
+) -> list[tuple[Any, ...]]:
     """What a source finds, as ``(line, column, written, image, extra)`` rows.
 
     ``extra`` is the split name for a reference written in parts, else the line where
