@@ -18,8 +18,9 @@ import pytest
 from pinlint import lint, reference
 from pinlint.cli import main
 from pinlint.config import Config
+from pinlint.drift import resolve_findings
 from pinlint.model import Finding, Severity
-from pinlint.resolve import resolve_findings, resolve_references
+from pinlint.resolve import resolve_references
 from registry_server import Registry
 
 MISSING = "sha256:" + "0" * 64

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pinlint import fix, lint, resolve
+from pinlint import drift, fix, lint
 from pinlint.config import Config
 from pinlint.model import Finding, Occurrence, Severity
 from registry_server import Registry
@@ -511,7 +511,7 @@ def test_a_file_edited_while_pinlint_ran_is_left_alone(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = project.write("Dockerfile", "FROM {{nginx}}:latest\n")
-    real = resolve.resolve_findings
+    real = drift.resolve_findings
 
     def resolve_then_edit(
         occurrences: Sequence[Occurrence], findings: list[Finding], config: Config, **kw: bool
@@ -520,7 +520,7 @@ def test_a_file_edited_while_pinlint_ran_is_left_alone(
         path.write_text("# edited meanwhile\n" + path.read_text())
         return out
 
-    monkeypatch.setattr(resolve, "resolve_findings", resolve_then_edit)
+    monkeypatch.setattr(drift, "resolve_findings", resolve_then_edit)
     code, findings, err = project.findings("--fix", ".")
     assert (code, err) == (1, "")
     assert str(findings[0]["message"]).endswith(

@@ -26,14 +26,10 @@ import pytest
 from pinlint import lint, reference
 from pinlint.cli import main
 from pinlint.config import Config
+from pinlint.drift import apply_resolutions, resolve_findings
 from pinlint.model import Finding, Severity
-from pinlint.resolve import (
-    Resolution,
-    _Progress,
-    apply_resolutions,
-    resolve_findings,
-    resolve_references,
-)
+from pinlint.resolution import Resolution
+from pinlint.resolve import _Progress, resolve_references
 from registry_server import AuthRegistry, Registry, SkopeoDigest, TokenRegistry
 
 pytestmark = pytest.mark.usefixtures("isolated")
@@ -236,12 +232,12 @@ def test_platform_pin_stays_platform_specific(registry: Registry) -> None:
         "index": reference.parse(f"{registry.host}/{repo}:1.0.0@{index.digest}"),
     }
     got = asyncio.run(resolve_references(refs, Config()))
-    assert (got["in"].pinned_in_tag, got["in"].pin_digest, got["in"].digest) == (
+    assert (got["in"].pinned_in_tag, got["in"].suggested_digest, got["in"].digest) == (
         True,
         amd64,
         index.digest,
     )
-    assert (got["index"].pinned_in_tag, got["index"].pin_digest) == (True, index.digest)
+    assert (got["index"].pinned_in_tag, got["index"].suggested_digest) == (True, index.digest)
 
 
 def test_registry_failure_is_a_clear_message(
@@ -452,7 +448,7 @@ def test_apply_keeps_findings_without_occurrence_and_unresolved() -> None:
     finding = Finding("f", 1, 1, "PIN900", Severity.ERROR, "broken", "")
     assert apply_resolutions([], [finding], {}, Config()) == [finding]
     res = Resolution("x")
-    assert res.pin_digest is None
+    assert res.suggested_digest is None
 
 
 def test_importing_resolve_is_cheap() -> None:

@@ -258,10 +258,10 @@ def _run(argv: Sequence[str] | None) -> int:
 
     changed = False
     if args.resolve or args.fix:
-        from pinlint import resolve
+        from pinlint import drift
 
         progress = args.format in (None, "text") and sys.stderr.isatty() and not args.quiet
-        findings = resolve.resolve_findings(result.occurrences, findings, cfg, progress=progress)
+        findings = drift.resolve_findings(result.occurrences, findings, cfg, progress=progress)
         if args.fix:
             from pinlint import fix
 

@@ -2,7 +2,7 @@
 
 Pinning is half of the job: pins go stale, and moving tags move backwards (at the end of
 March 2025 ``ollama/ollama:latest`` went from 0.6.3 back to 0.6.2).  With ``--resolve``,
-every occurrence is checked against its :class:`~pinlint.resolve.Resolution`:
+every occurrence is checked against its :class:`~pinlint.resolution.Resolution`:
 
 - PIN101 stale-digest: ``name:tag@digest`` whose tag now points to another digest, and no
   tag points to the pinned digest any more (the tag was pushed again).  Suggestion: the
@@ -16,29 +16,34 @@ every occurrence is checked against its :class:`~pinlint.resolve.Resolution`:
   same variant exists.  Suggestion: what the tag points to today, as for the offline
   finding on the same text.
 
-The resolver (``pinlint.resolve``) gathers the facts; this module only decides, plus the
-Nothing here sends a request; which tag of a listing is which is
-:mod:`pinlint.siblings`'s business.
+This module owns the online pass end to end: :func:`resolve_findings` picks the
+references worth asking about, has :mod:`pinlint.resolve` ask the registries (the only
+part that sends requests), and :func:`apply_resolutions` adds the suggestions
+(:func:`pinlint.resolution.suggestion_for`) and the findings above.  Which tag of a
+listing is which is :mod:`pinlint.siblings`'s business.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from pinlint import directives, reference, rules
+from pinlint import directives, lint, reference, resolve, rules
 from pinlint.model import Finding, Occurrence
+from pinlint.report.escape import printable
+from pinlint.resolution import Resolution, suggestion_for
 
 if TYPE_CHECKING:
-    from pinlint.resolve import Resolution
+    from pinlint.config import Config
+    from pinlint.reference import Reference
 
-__all__ = ["online_findings"]
+__all__ = ["apply_resolutions", "distinct_references", "online_findings", "resolve_findings"]
 
 
 def _drift(image: str, res: Resolution, pin_style: str) -> list[tuple[str, str, str | None]]:
     """(rule, message, suggestion) for one reference; see the module doc."""
-    from pinlint.resolve import suggestion_for
-
     if res.error is not None:
         if res.missing:
             return [("PIN102", f"{image} does not exist: {res.error}", None)]
@@ -105,3 +110,95 @@ def online_findings(
                 finding.suggestion = suggestion
                 kept.append(finding)
     return kept
+
+
+def resolve_findings(
+    occurrences: Sequence[Occurrence],
+    findings: list[Finding],
+    config: Config,
+    *,
+    progress: bool = False,
+) -> list[Finding]:
+    """The findings with suggestions, and the online findings (PIN101 to PIN104), after
+    asking the registries about every distinct reference of ``occurrences``."""
+    refs = distinct_references(occurrences, config)
+    results = asyncio.run(
+        resolve.resolve_references(refs, config, progress=sys.stderr if progress else None)
+    )
+    _report_unchecked_pins(findings, results)
+    return apply_resolutions(occurrences, findings, results, config)
+
+
+def _report_unchecked_pins(findings: Sequence[Finding], results: Mapping[str, Resolution]) -> None:
+    """One stderr line per failing registry for pins that could not be verified.
+
+    A floating reference carries the reason on its finding; a pinned one has no finding
+    to carry it, and silence would read as "verified".
+    """
+    with_finding = {f.occurrence.image for f in findings if f.occurrence is not None}
+    unchecked: dict[str, int] = {}
+    for image, res in results.items():
+        if res.error is not None and not res.missing and image not in with_finding:
+            reason = str(res.error)
+            unchecked[reason] = unchecked.get(reason, 0) + 1
+    for reason, count in unchecked.items():
+        noun = "reference" if count == 1 else "references"
+        line = f"pinlint: {reason} ({count} pinned {noun} not checked)"
+        print(printable(line), file=sys.stderr)
+
+
+def distinct_references(occurrences: Sequence[Occurrence], config: Config) -> dict[str, Reference]:
+    """Effective references worth asking about: valid, not allowed by config."""
+    refs: dict[str, Reference] = {}
+    for occ in occurrences:
+        image = occ.image
+        if image is None or image in refs or rules.is_allowed(image, config.allow):
+            continue
+        try:
+            refs[image] = reference.parse(image)
+        except reference.InvalidReference:
+            continue  # PIN007's business
+    return refs
+
+
+def apply_resolutions(
+    occurrences: Sequence[Occurrence],
+    findings: list[Finding],
+    results: Mapping[str, Resolution],
+    config: Config,
+) -> list[Finding]:
+    """New findings list: suggestions added, exact partial versions dropped, the online
+    findings (PIN101 to PIN104) added, and a reason appended where a registry failed."""
+    # The same rule set as the offline pass (``--require-digest`` turns PIN005 on).
+    enabled = lint.settings(config).enabled
+    out: list[Finding] = []
+    for finding in findings:
+        occ = finding.occurrence
+        res = results.get(occ.image) if occ is not None and occ.image is not None else None
+        if occ is None or occ.image is None or res is None:
+            out.append(finding)
+            continue
+        if res.error is not None:
+            if not res.missing:
+                # One line, the registry's name and what to do; never a credential.
+                message = f"{finding.message} (not resolved: {res.error})"
+                finding = finding.replace(message=message)
+            out.append(finding)
+            continue
+        ref = reference.parse(occ.image)
+        if finding.rule == "PIN004" and res.exact:
+            # A partial version with no more specific sibling is exact after all.
+            if "PIN005" in enabled and res.suggested_digest:
+                pin005 = rules.finding(occ, "PIN005", f"{occ.image} has an exact tag but no digest")
+                out.append(pin005.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
+            continue
+        out.append(finding.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
+
+    online = online_findings(occurrences, results, enabled, config.pin_style)
+    if online:
+        # Keep the offline order of files; within a file, by position, offline first.
+        file_order: dict[str, int] = {}
+        for f in out + online:
+            file_order.setdefault(f.path, len(file_order))
+        out = sorted(out + online, key=lambda f: (file_order[f.path], f.line, f.column))
+    return out

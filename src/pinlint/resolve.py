@@ -29,39 +29,35 @@ Requests, per distinct reference (each answer cached: tags for the TTL, digests 
   sibling with the same digest is found (the newest release first); a ``HEAD`` of the
   newer release only when it is not among them.
 
-The answers become a :class:`Resolution` per reference, then suggestions and online
-findings (:mod:`pinlint.drift`).  Importing this module is cheap: the registry client
-(and httpx) load when :func:`resolve_findings` runs.
+The answers become a :class:`~pinlint.resolution.Resolution` per reference; turning
+them into suggestions and online findings is :mod:`pinlint.drift`'s business.  This
+module only asks registries.  httpx loads with the first request sent, not with this
+module (CONTRIBUTING.md, "Start-up budget").
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from pinlint import siblings
-from pinlint.model import Finding, Occurrence
+from pinlint import tags as tagmod
+from pinlint.registry import NotFound, RegistryError, RegistryTimeout
+from pinlint.registry.cache import Cache, default_cache_dir
+from pinlint.registry.client import RegistryClient
+from pinlint.registry.types import ManifestInfo, Repository, TagListing
+from pinlint.resolution import Resolution
 
 if TYPE_CHECKING:
     import httpx
 
     from pinlint.config import Config
     from pinlint.reference import Reference
-    from pinlint.registry import NotFound, RegistryError
-    from pinlint.registry.client import ManifestInfo, RegistryClient, Repository, TagListing
 
-__all__ = [
-    "Resolution",
-    "Resolver",
-    "apply_resolutions",
-    "resolve_findings",
-    "resolve_references",
-    "suggestion_for",
-]
+__all__ = ["Resolver", "resolve_references"]
 
 REQUEST_TIMEOUT = 10.0  # seconds, per request
 RUN_TIMEOUT = 120.0  # seconds, for all references of a run together
@@ -75,61 +71,6 @@ CANDIDATE_BATCH = 4
 MAX_PLATFORM_LOOKUPS = 8
 
 
-@dataclasses.dataclass(frozen=True)
-class Resolution:
-    """What the registry said about one reference.
-
-    Built so that the drift rules (:mod:`pinlint.drift`) read it without another
-    request: ``pinned_in_tag``, ``pinned_owner`` and ``pinned_orphan`` (stale digest or
-    mismatch), ``error`` and ``tag_error`` (unknown image), ``newer_tag`` (a moving tag
-    behind a newer release).
-    """
-
-    reference: str  # the effective reference, as resolved
-    tag: str | None = None  # the tag asked about ("latest" when none was written)
-    digest: str | None = None  # what the tag points to today (top level: the index)
-    media_type: str | None = None
-    # The most specific version tag with the same digest (may be ``tag`` itself);
-    # None when there is none, or when the tag was exact already and not listed.
-    exact_tag: str | None = None
-    # True when the tag needs no more specific one: it is exact, or it is a partial
-    # version with no more specific sibling (postgres publishes 16.4, not 16.4.0).
-    exact: bool = False
-    newest_tag: str | None = None  # newest release of the tag's variant family
-    newest_digest: str | None = None  # its digest, when known
-    pinned_digest: str | None = None  # the digest written in the reference
-    pinned_media_type: str | None = None
-    pinned_exists: bool | None = None
-    # Whether the pinned digest is the tag's, or one platform's manifest the tag's
-    # index lists; None when the tag could not be looked up.
-    pinned_in_tag: bool | None = None
-    # When it is not: another tag that points to the pinned digest (PIN103) ...
-    pinned_owner: str | None = None
-    # ... or True when every tag was checked and none does (PIN101).
-    pinned_orphan: bool = False
-    # A pinned ``name:tag@digest`` whose tag does not exist (the digest does).
-    tag_error: NotFound | None = None
-    # For a moving tag: a release newer than ``exact_tag`` that the tag could point to
-    # (PIN104; see :func:`pinlint.siblings.newer_release`).
-    newer_tag: str | None = None
-    error: RegistryError | None = None  # why the reference could not be resolved
-
-    @property
-    def missing(self) -> bool:
-        """The repository, tag or digest does not exist (PIN102)."""
-        from pinlint.registry import NotFound
-
-        return isinstance(self.error, NotFound)
-
-    @property
-    def pin_digest(self) -> str | None:
-        """The digest to write: the tag's (index) digest, or the platform-specific
-        digest already pinned while the tag's index still lists it."""
-        if self.pinned_digest is not None and (self.pinned_in_tag or self.digest is None):
-            return self.pinned_digest
-        return self.digest
-
-
 class Resolver:
     """Resolves references through one :class:`RegistryClient`."""
 
@@ -140,9 +81,6 @@ class Resolver:
         self._listings: dict[str, tuple[tuple[str, ...], siblings.Listing]] = {}
 
     async def resolve(self, ref: Reference) -> Resolution:
-        from pinlint.registry import RegistryError
-        from pinlint.registry.client import Repository
-
         repo = Repository(ref.domain, ref.path)
         text = str(ref)
         try:
@@ -154,8 +92,6 @@ class Resolver:
 
     async def _resolve_pinned(self, ref: Reference, repo: Repository, text: str) -> Resolution:
         """A reference with a digest.  A ``NotFound`` for the digest propagates (PIN102)."""
-        from pinlint.registry import NotFound
-
         assert ref.digest is not None
         if ref.tag is None:
             pinned = await self.client.manifest_info(repo, ref.digest)
@@ -224,8 +160,6 @@ class Resolver:
         platform's manifest, also the platform lists of at most ``MAX_PLATFORM_LOOKUPS``
         indexes.  A registry error ends the search: the owner is then unknown.
         """
-        from pinlint.registry import RegistryError
-
         try:
             listing = await self.client.tags(repo)
             candidates = self._index(repo, listing).owner_candidates(tag)
@@ -267,8 +201,6 @@ class Resolver:
         time; within a batch the earliest match wins.  Every digest learnt goes into
         ``known``; a tag deleted since the listing is skipped.
         """
-        from pinlint.registry import NotFound
-
         pos = 0
         size = 1
         while pos < len(candidates):
@@ -292,9 +224,6 @@ class Resolver:
         return None
 
     async def _resolve_tag(self, tag: str, repo: Repository, text: str) -> Resolution:
-        from pinlint import tags as tagmod
-        from pinlint.registry import NotFound, RegistryError
-
         kind = tagmod.classify(tag, self.exact_patterns)
         if kind is tagmod.TagKind.EXACT:
             info = await self.client.manifest_info(repo, tag)
@@ -358,9 +287,6 @@ class Resolver:
     ) -> tuple[str | None, bool, str | None, str | None, str | None]:
         """(best sibling, whether every candidate was checked, newest release, its
         digest, a release newer than the sibling) for ``tag`` pointing at ``digest``."""
-        from pinlint import tags as tagmod
-        from pinlint.registry import NotFound
-
         index = self._index(repo, listing)
         known: dict[str, str] = dict(listing.digests)
         known[tag] = digest
@@ -448,10 +374,6 @@ async def resolve_references(
     run_timeout: float = RUN_TIMEOUT,
 ) -> dict[str, Resolution]:
     """Resolve each reference (keyed by its text) once, concurrently."""
-    from pinlint.registry import RegistryTimeout
-    from pinlint.registry.cache import Cache, default_cache_dir
-    from pinlint.registry.client import RegistryClient
-
     cache = Cache(None if config.no_cache else default_cache_dir(), ttl=config.cache_ttl)
     results: dict[str, Resolution] = {}
     bar = _Progress(len(refs), progress) if progress and len(refs) > PROGRESS_THRESHOLD else None
@@ -496,119 +418,3 @@ async def resolve_references(
             bar.close()
         cache.save()
     return results
-
-
-def resolve_findings(
-    occurrences: Sequence[Occurrence],
-    findings: list[Finding],
-    config: Config,
-    *,
-    progress: bool = False,
-) -> list[Finding]:
-    """The findings with suggestions, and the online findings (PIN101 to PIN104), after
-    asking the registries about every distinct reference of ``occurrences``."""
-    refs = distinct_references(occurrences, config)
-    results = asyncio.run(
-        resolve_references(refs, config, progress=sys.stderr if progress else None)
-    )
-    _report_unchecked_pins(findings, results)
-    return apply_resolutions(occurrences, findings, results, config)
-
-
-def _report_unchecked_pins(findings: Sequence[Finding], results: Mapping[str, Resolution]) -> None:
-    """One stderr line per failing registry for pins that could not be verified.
-
-    A floating reference carries the reason on its finding; a pinned one has no finding
-    to carry it, and silence would read as "verified".
-    """
-    with_finding = {f.occurrence.image for f in findings if f.occurrence is not None}
-    unchecked: dict[str, int] = {}
-    for image, res in results.items():
-        if res.error is not None and not res.missing and image not in with_finding:
-            reason = str(res.error)
-            unchecked[reason] = unchecked.get(reason, 0) + 1
-    for reason, count in unchecked.items():
-        noun = "reference" if count == 1 else "references"
-        from pinlint.report.escape import printable
-
-        line = f"pinlint: {reason} ({count} pinned {noun} not checked)"
-        print(printable(line), file=sys.stderr)
-
-
-def distinct_references(occurrences: Sequence[Occurrence], config: Config) -> dict[str, Reference]:
-    """Effective references worth asking about: valid, not allowed by config."""
-    from pinlint import reference, rules
-
-    refs: dict[str, Reference] = {}
-    for occ in occurrences:
-        image = occ.image
-        if image is None or image in refs or rules.is_allowed(image, config.allow):
-            continue
-        try:
-            refs[image] = reference.parse(image)
-        except reference.InvalidReference:
-            continue  # PIN007's business
-    return refs
-
-
-def suggestion_for(ref: Reference, res: Resolution, pin_style: str) -> str | None:
-    """The replacement reference for ``ref`` in ``pin_style``, or None if nothing changes."""
-    digest = res.pin_digest
-    if pin_style == "tag":
-        tag = res.exact_tag
-        if tag is None or tag == ref.tag:
-            return None
-        text = ref.with_pin(tag, None)
-    elif digest is None:
-        return None
-    elif pin_style == "digest":
-        text = ref.with_pin(None, digest)
-    else:
-        text = ref.with_pin(res.exact_tag or ref.tag, digest)
-    return None if text == str(ref) else text
-
-
-def apply_resolutions(
-    occurrences: Sequence[Occurrence],
-    findings: list[Finding],
-    results: Mapping[str, Resolution],
-    config: Config,
-) -> list[Finding]:
-    """New findings list: suggestions added, exact partial versions dropped, the online
-    findings (PIN101 to PIN104, :mod:`pinlint.drift`) added, and a reason appended where
-    a registry failed."""
-    from pinlint import drift, lint, reference, rules
-
-    # The same rule set as the offline pass (``--require-digest`` turns PIN005 on).
-    enabled = lint.settings(config).enabled
-    out: list[Finding] = []
-    for finding in findings:
-        occ = finding.occurrence
-        res = results.get(occ.image) if occ is not None and occ.image is not None else None
-        if occ is None or occ.image is None or res is None:
-            out.append(finding)
-            continue
-        if res.error is not None:
-            if not res.missing:
-                # One line, the registry's name and what to do; never a credential.
-                message = f"{finding.message} (not resolved: {res.error})"
-                finding = finding.replace(message=message)
-            out.append(finding)
-            continue
-        ref = reference.parse(occ.image)
-        if finding.rule == "PIN004" and res.exact:
-            # A partial version with no more specific sibling is exact after all.
-            if "PIN005" in enabled and res.pin_digest:
-                pin005 = rules.finding(occ, "PIN005", f"{occ.image} has an exact tag but no digest")
-                out.append(pin005.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
-            continue
-        out.append(finding.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
-
-    online = drift.online_findings(occurrences, results, enabled, config.pin_style)
-    if online:
-        # Keep the offline order of files; within a file, by position, offline first.
-        file_order: dict[str, int] = {}
-        for f in out + online:
-            file_order.setdefault(f.path, len(file_order))
-        out = sorted(out + online, key=lambda f: (file_order[f.path], f.line, f.column))
-    return out
