@@ -23,8 +23,10 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
-# Cycles not yet broken, by the package they live in (being reworked separately).
-PENDING = ("pinlint.formats.",)
+# Cycles known and not yet broken, each by the modules in it: the sources' dispatch in
+# ``pinlint.formats`` imports ``yamlfile`` on first use, which imports the dispatch's
+# ``ScanOptions``/``Source``.  Any other cycle fails.
+PENDING = [frozenset({"pinlint.formats", "pinlint.formats.yamlfile"})]
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -121,7 +123,7 @@ def _one_cycle(graph: Mapping[str, set[str]], component: set[str]) -> list[str]:
 def test_no_import_cycle_in_pinlint() -> None:
     graph = import_graph(SRC, "pinlint")
     assert {"pinlint.drift", "pinlint.resolve", "pinlint.registry.client"} <= graph.keys()
-    found = [c for c in cycles(graph) if not all(m.startswith(PENDING) for m in c)]
+    found = [c for c in cycles(graph) if frozenset(c) not in PENDING]
     assert found == [], "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
 
 
