@@ -10,7 +10,7 @@ import pytest
 from pinlint import drift, fix, lint
 from pinlint.config import Config
 from pinlint.model import Finding, Occurrence, Severity
-from pinlint.resolve import Resolution
+from pinlint.resolution import Resolution
 
 COMPOSE = (
     "services:\n"
