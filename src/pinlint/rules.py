@@ -234,18 +234,21 @@ def check(
         if "PIN006" not in enabled:
             return None
         name = occ.unresolved or "a variable"
+        if not name.startswith(("$", "{{")):
+            name = f"${{{name}}}"
         return finding(
-            occ, "PIN006", f"{occ.written} cannot be checked: ${{{name}}} has no value or default"
+            occ, "PIN006", f"{occ.written} cannot be checked: {name} has no value or default"
         )
     image = occ.image
+    if image == "auto":
+        # Istio's gateway injection: the injector replaces it; no image of that name.
+        return None
     if is_allowed(image, allow):
         return None
     try:
         ref = reference.parse(image)
     except reference.InvalidReference as e:
-        if "PIN007" not in enabled:
-            return None
-        return finding(occ, "PIN007", f"{image} is not a valid image reference: {e}")
+        return _invalid(occ, image, e, enabled)
     if ref.digest is not None:
         return None  # pinned: no offline rule fires
     if ref.tag is None:
@@ -271,6 +274,51 @@ def check(
     if rule_id not in enabled:
         return None
     return finding(occ, rule_id, message)
+
+
+def _not_a_reference(image: str) -> bool:
+    """Text in an image position that is not meant as a pullable reference.
+
+    - a URL-like import path (``ko://github.com/org/app/cmd/x``: ko builds it);
+    - a policy or search pattern (``*:*``, ``!*:latest``, ``registry.io/*``,
+      ``nginx:1.2[0-9]``), as Kyverno and admission policies write them;
+    - a documentation placeholder: text with no lower-case letter (``IMAGE_URL``,
+      ``REGISTRY/IMAGE:TAG``) or in angle brackets (``<your-image>``).
+    """
+    import re  # loaded already by the reference grammar; re caches the compiled pattern
+
+    return re.fullmatch(_NOT_A_REFERENCE, image, re.VERBOSE | re.DOTALL) is not None
+
+
+_NOT_A_REFERENCE = r"""
+      [a-z][a-z0-9+.-]*://[\x21-\x7e]+              # ko://github.com/org/app
+    | ![A-Za-z0-9._/:@*?\[\]-]+                      # !*:latest, !nginx:latest
+    | [A-Za-z0-9._/:@\[\]-]*[*?][A-Za-z0-9._/:@*?\[\]-]*  # *:*, registry.io/*
+    | [A-Z0-9_./:@-]*[A-Z][A-Z0-9_./:@-]*            # IMAGE_URL, REGISTRY/IMAGE:TAG
+    | .*<[A-Za-z0-9_ .:/-]+>.*                      # <your-image>, <registry>/app:1
+"""
+
+
+def _invalid(
+    occ: Occurrence, image: str, error: Exception, enabled: frozenset[str]
+) -> Finding | None:
+    """PIN007 for text clearly meant as a reference and malformed; PIN006 for one that a
+    tool completes at run time (``$(params.image)``); nothing for what is no reference."""
+    from pinlint import substitutions
+
+    sub = substitutions.first_unresolved(image)
+    if sub is not None:
+        if "PIN006" not in enabled:
+            return None
+        return finding(
+            occ,
+            "PIN006",
+            f"{image} cannot be checked: {sub.text} is filled in when it runs, and no "
+            "default is written",
+        )
+    if _not_a_reference(image) or "PIN007" not in enabled:
+        return None
+    return finding(occ, "PIN007", f"{image} is not a valid image reference: {error}")
 
 
 def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:

@@ -66,6 +66,8 @@ _WHOLE_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9
 _NAME_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # Anything that needs the slow, character-by-character word expansion.
 _WORD_SPECIAL = re.compile(r"[$'\"\\`]")
+# The rest of ``${templateOption:NAME}`` after the colon.
+_TEMPLATE_OPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)\}")
 # BuildKit's automatic platform ARGs, each with what its value can look like and the
 # value it has when building for linux/amd64 (the value pinlint grades an image with).
 _PLATFORM_ARGS = {
@@ -327,6 +329,16 @@ def _dollar(
         if not name:
             raise _WordError("bad substitution", i)
         op = s[k]
+        if name == "templateOption" and op == ":":
+            # ``${templateOption:imageVariant}``: a Dev Container template option, put in
+            # by the templates tool before Docker reads the file.
+            opt = _TEMPLATE_OPTION.match(s, k + 1, end)
+            if opt is not None:
+                value = env.get("templateOption:" + opt.group(1))
+                if value is None:
+                    spelled = s[i : opt.end()]
+                    return _Val(None, None, spelled, spelled), opt.end()
+                return value, opt.end()
         cur = _lookup(env, name)
         if op == "}":
             return cur, k + 1
@@ -563,18 +575,30 @@ def _is_json_form(rest: str) -> bool:
 
 
 class _Scanner:
-    def __init__(self, path: str, text: str, build_args: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        build_args: Mapping[str, str],
+        template_options: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = path
         self.text = text
         self.build_args = build_args
         self.bom = 1 if text.startswith("\ufeff") else 0
         self.found: list[Occurrence] = []
         self.esc = "\\"
+        # Dev Container template options are text put in before the build: in every scope.
+        self.template_env: dict[str, _Val] = {
+            "templateOption:" + key: _Val(value, None, None, "templateOption:" + key)
+            for key, value in (template_options or {}).items()
+        }
         self.global_env: dict[str, _Val] = {
             name: _Val(build_args.get(name, f"\x00{name}\x00"), None, None, name)
             for name in _PLATFORM_ARGS
         }
-        self.stage_env: dict[str, _Val] = {}
+        self.global_env.update(self.template_env)
+        self.stage_env: dict[str, _Val] = dict(self.template_env)
         self.in_stage = False
         self.stages: set[str] = set()
 
@@ -827,7 +851,7 @@ class _Scanner:
         if stage is not None:
             self.stages.add(stage.lower())
         self.in_stage = True
-        self.stage_env = {}
+        self.stage_env = dict(self.template_env)
 
     def arg(self, s: str, i: int, m: _Map) -> None:
         env = self.stage_env if self.in_stage else self.global_env
@@ -943,6 +967,50 @@ def _arg_words(s: str, i: int, esc: str) -> list[tuple[int, int]]:
 def scan(
     path: str, text: str, options: ScanOptions, project: Project | None = None
 ) -> list[Occurrence]:
-    """Image references in a Dockerfile, each with the span to rewrite (a Dockerfile
-    needs no other file: ``project`` is unused)."""
-    return _Scanner(path, text, options.build_args).run()
+    """Image references in a Dockerfile, each with the span to rewrite.
+
+    A Dockerfile needs no other file, except in a Dev Container template: its
+    ``${templateOption:NAME}`` placeholders take the options' defaults from the
+    ``devcontainer-template.json`` of the template (beside the Dockerfile, or one level
+    up, beside the ``.devcontainer`` folder that holds it).
+    """
+    options_found = None
+    if "${templateOption:" in text:
+        if project is None:
+            from pinlint.formats.project import Project
+
+            project = Project()
+        options_found = template_defaults(path, project)
+    return _Scanner(path, text, options.build_args, options_found).run()
+
+
+def template_defaults(path: str, project: Project) -> dict[str, str]:
+    """``{option: default}`` of the Dev Container template that holds ``path``.
+
+    Only string defaults count (a boolean option is no part of an image name); a missing,
+    unreadable or malformed ``devcontainer-template.json`` gives no defaults, and the
+    placeholders stay unresolved (PIN006).
+    """
+    import os
+
+    for name in ("devcontainer-template.json", os.path.join("..", "devcontainer-template.json")):
+        text = project.read_beside(path, name)
+        if text is None:
+            continue
+        import json
+
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return {}
+        options = data.get("options") if isinstance(data, dict) else None
+        if not isinstance(options, dict):
+            return {}
+        return {
+            key: option["default"]
+            for key, option in options.items()
+            if isinstance(key, str)
+            and isinstance(option, dict)
+            and isinstance(option.get("default"), str)
+        }
+    return {}

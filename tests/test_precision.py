@@ -1,0 +1,144 @@
+"""No error on what is not a floating third-party image (the precision issue).
+
+Each case is a real shape, cut down from the repository and commit named in
+``tests/data/precision/SOURCES``: the whole offline pass runs over it, and the findings
+are exactly the expected ones (rule and image as written).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pinlint import lint
+from pinlint.config import Config
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "precision")
+
+
+def _findings(*paths: str) -> list[tuple[str, int, str, str]]:
+    result = lint.lint_paths(list(paths), Config())
+    return [(os.path.basename(f.path), f.line, f.rule, f.image) for f in result.findings]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param(
+            "tekton-pipelinerun.yaml",
+            [
+                ("tekton-pipelinerun.yaml", 12, "PIN006", "$(params.BUILDER_IMAGE)"),
+                ("tekton-pipelinerun.yaml", 16, "PIN002", "mirror.gcr.io/bash"),
+                ("tekton-pipelinerun.yaml", 21, "PIN006", "$(inputs.params.BUILDER_IMAGE)"),
+                ("tekton-pipelinerun.yaml", 23, "PIN006", 'gcr.io/example/app:$(params["tag"])'),
+            ],
+            id="tekton-params-are-warnings-not-invalid",
+        ),
+        pytest.param(
+            "argo-workflow.yaml",
+            [
+                ("argo-workflow.yaml", 16, "PIN006", "{{inputs.parameters.image}}"),
+                ("argo-workflow.yaml", 19, "PIN006", "alpine:{{workflow.parameters.tag}}"),
+                # text clearly meant as a reference, and malformed: still PIN007
+                ("argo-workflow.yaml", 22, "PIN007", "Alpine:3.20.3"),
+            ],
+            id="argo-parameters-are-warnings",
+        ),
+        pytest.param("tekton-controller.yaml", [], id="ko-import-path-is-no-reference"),
+        pytest.param("istio-gateway.yaml", [], id="istio-image-auto"),
+        pytest.param("kubeflow-image-patch.yaml", [], id="documentation-placeholder"),
+        pytest.param("kyverno-policy.yaml", [], id="policy-patterns"),
+    ],
+)
+def test_real_shapes(name: str, expected: list[tuple[str, int, str, str]]) -> None:
+    assert _findings(os.path.join(DATA, name)) == expected
+
+
+def test_pin007_still_fires_on_malformed_references(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a: {image: 'Nginx:latest'}\n  b: {image: 'nginx::1'}\n"
+        "  c: {image: 'nginx:1.27.3 '}\n"
+    )
+    assert [(f.rule, f.image) for f in lint.lint_paths([str(tmp_path)], Config()).findings] == [
+        ("PIN007", "Nginx:latest"),
+        ("PIN007", "nginx::1"),
+        ("PIN007", "nginx:1.27.3 "),
+    ]
+
+
+def test_devcontainer_template_option_takes_the_template_default() -> None:
+    # Before: one PIN900 ("unsupported modifier") hid every other finding of the file.
+    template = os.path.join(DATA, "devcontainer")
+    assert _findings(template) == [
+        (
+            "Dockerfile",
+            1,
+            "PIN004",
+            "mcr.microsoft.com/devcontainers/cpp:2-${templateOption:imageVariant}",
+        ),
+        (
+            "Dockerfile.more",
+            1,
+            "PIN004",
+            "mcr.microsoft.com/devcontainers/cpp:2-${templateOption:imageVariant}",
+        ),
+        ("Dockerfile.more", 2, "PIN001", "nginx:latest"),
+        (
+            "Dockerfile.more",
+            3,
+            "PIN006",
+            "mcr.microsoft.com/devcontainers/base:${templateOption:noSuchOption}",
+        ),
+    ]
+    messages = [f.message for f in lint.lint_paths([template], Config()).findings]
+    assert "mcr.microsoft.com/devcontainers/cpp:2-debian13" in messages[0]
+    assert "${templateOption:noSuchOption} has no value or default" in messages[3]
+
+
+def test_devcontainer_template_without_its_json_is_a_warning(tmp_path: Path) -> None:
+    src = os.path.join(DATA, "devcontainer", ".devcontainer", "Dockerfile")
+    shutil.copy(src, tmp_path / "Dockerfile")
+    assert _findings(str(tmp_path)) == [
+        (
+            "Dockerfile",
+            1,
+            "PIN006",
+            "mcr.microsoft.com/devcontainers/cpp:2-${templateOption:imageVariant}",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "json_text",
+    [
+        pytest.param("{", id="broken-json"),
+        pytest.param("[" * 100_000 + "]" * 100_000, id="deep-nesting"),
+        pytest.param(
+            '{"options": {"imageVariant": {"default": ["x"]}}}', id="default-not-a-string"
+        ),
+        pytest.param('{"options": []}', id="options-not-a-map"),
+        pytest.param("\xff\xfe", id="not-utf8"),
+    ],
+)
+def test_hostile_template_json_gives_no_default(tmp_path: Path, json_text: str) -> None:
+    (tmp_path / ".devcontainer").mkdir()
+    shutil.copy(
+        os.path.join(DATA, "devcontainer", ".devcontainer", "Dockerfile"),
+        tmp_path / ".devcontainer" / "Dockerfile",
+    )
+    (tmp_path / "devcontainer-template.json").write_bytes(json_text.encode("latin-1"))
+    assert [f.rule for f in lint.lint_paths([str(tmp_path)], Config()).findings] == ["PIN006"]
+
+
+def test_template_json_outside_the_tree_is_not_read(tmp_path: Path) -> None:
+    # A symlink to a file outside the scanned tree is not followed.
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"options": {"imageVariant": {"default": "debian13"}}}')
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    shutil.copy(os.path.join(DATA, "devcontainer", ".devcontainer", "Dockerfile"), tree)
+    (tree / "devcontainer-template.json").symlink_to(outside)
+    assert [f.rule for f in lint.lint_paths([str(tree)], Config()).findings] == ["PIN006"]
