@@ -18,9 +18,11 @@ templates
 
 Offline, pinlint can only know such a value from a default written in the tree (a Tekton
 param's ``default``, an Argo parameter's ``value``, a template option's ``default``).
-A source that knows defaults passes a ``lookup`` to :func:`expand` and grades the result;
-whatever stays unresolved is reported as an unresolved variable (PIN006, a warning) and
-never as an invalid reference, because the text is not the reference, the tool's value is.
+The Tekton and Argo sources resolve their own documents; a source that knows defaults
+may pass a ``lookup`` to :func:`expand` and grade the result.  Whatever reaches the rules
+still holding a placeholder (a Tekton param in a file no Tekton source reads, a
+placeholder with no default) is reported as an unresolved variable (PIN006, a warning)
+and never as an invalid reference: the text is not the reference, the tool's value is.
 
 Helm's ``{{ .Values.image }}`` is not one of these (the chart template is not the file
 pulled from; Helm sources read the values instead): an expression that starts with a dot,
