@@ -80,6 +80,7 @@ class TagInfo:
         "numbers",
         "prefix",
         "prerelease",
+        "prerelease_parts",
         "stamp",
         "tokens",
         "variant",
@@ -120,6 +121,9 @@ class TagInfo:
         else:
             self.prerelease = any(w in PRERELEASE_CHANNELS for w in words)
         self.dated = _LEADING_DATE_RE.match(name) is not None
+        # How specific a pre-release is: rc2 (1) over rc (0).
+        pre = version.prerelease if version is not None else None
+        self.prerelease_parts = len(re.findall(r"[0-9]+", pre)) if pre else 0
 
     def __repr__(self) -> str:
         return f"TagInfo({self.name!r})"
@@ -163,6 +167,7 @@ def _preference(original: TagInfo, candidate: TagInfo) -> tuple[object, ...]:
         *_closeness(original, candidate),
         -len(candidate.numbers),
         -len(candidate.build),
+        -candidate.prerelease_parts,  # 1.24rc2 over 1.24-rc
         candidate.prefix != original.prefix,
         candidate.name,
     )
@@ -216,6 +221,38 @@ class Listing:
             if info.version is not None or info.stamp:
                 self._pinnable.append(info)
         self._ordered: dict[str, list[str]] = {}
+        self._heads: frozenset[str] | None = None
+
+    def heads(self) -> frozenset[str]:
+        """The newest tag of each kind: per variant and major version, the highest
+        version; per date-stamped name (``bookworm-slim``), the newest stamp.  A floating
+        tag points to one of these, nearly always."""
+        if self._heads is None:
+            best: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
+            for c in self.infos:
+                if c.version is not None:
+                    group: tuple[object, ...] = (
+                        c.version.variant.lower(),
+                        c.numbers[0],
+                        c.prerelease,
+                        c.dated,
+                    )
+                    rank: tuple[object, ...] = (
+                        _release_key(c.version, 8),
+                        c.exact,
+                        len(c.numbers),
+                        c.prefix == "",
+                        _descending(c.name),
+                    )
+                elif c.stamp:
+                    group = ("", tuple(sorted(c.words)), c.prerelease)
+                    rank = (c.stamp,)
+                else:
+                    continue
+                if group not in best or rank > best[group][0]:
+                    best[group] = (rank, c.name)
+            self._heads = frozenset(name for _, name in best.values())
+        return self._heads
 
     def _pool(self, original: TagInfo) -> Iterable[TagInfo]:
         """The tags that may pin ``original``, and a few more: never fewer."""
@@ -229,48 +266,30 @@ class Listing:
         What :func:`best_sibling` accepts, in its order of preference, and among equals
         the newest version first: the sibling of a moving tag is nearly always the newest
         release of its kind.  For a tag without a version (``latest``, ``lts-alpine``,
-        ``jod``), the newest release of each major line comes first, newest line first,
-        then the rest: a tag that follows an LTS line is found within a few checks.
+        ``jod``), the :meth:`heads` come first (the newest release of each major line,
+        newest line first): a tag that follows an LTS line is found within a few checks;
+        an old date-stamped build never comes before them.
         """
         cached = self._ordered.get(tag)
         if cached is not None:
             return list(cached)
         original = tag_info(tag)
+        heads = self.heads() if original.version is None else frozenset()
         scored = []
         for c in self._pool(original):
             if c.name == tag or not _qualifies(original, c):
                 continue
-            bucket = (not c.exact, *_closeness(original, c))
+            stale = c.name not in heads
+            bucket = (not c.exact, stale and c.version is None, *_closeness(original, c), stale)
             recency = (
-                (0, tuple(-n for n in c.numbers), tuple(-n for n in c.build))
+                (0, tuple(-n for n in _release_key(c.version, 8)[0]), tuple(-n for n in c.build))
                 if c.version is not None
                 else (1, _descending(c.stamp))
             )
-            tail = (c.prefix != original.prefix, -len(c.numbers), c.name)
+            tail = (c.prefix != original.prefix, -len(c.numbers), -c.prerelease_parts, c.name)
             scored.append((bucket, recency, tail, c))
         scored.sort(key=lambda s: s[:3])
-        ordered: list[str] = []
-        if original.version is not None:
-            ordered = [s[3].name for s in scored]
-        else:
-            # Within each bucket: the head of each major line first.
-            i = 0
-            while i < len(scored):
-                j = i
-                while j < len(scored) and scored[j][0] == scored[i][0]:
-                    j += 1
-                heads: list[str] = []
-                rest: list[str] = []
-                lines: set[tuple[int, ...]] = set()
-                for _, _, _, c in scored[i:j]:
-                    line = c.numbers[:1] if not c.dated else (-1,)
-                    if c.version is not None and line not in lines:
-                        lines.add(line)
-                        heads.append(c.name)
-                    else:
-                        rest.append(c.name)
-                ordered += heads + rest
-                i = j
+        ordered = [s[3].name for s in scored]
         self._ordered[tag] = ordered
         return list(ordered)
 
