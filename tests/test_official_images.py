@@ -28,7 +28,8 @@ from helpers import isolate
 from pinlint import lint, siblings, tags
 from pinlint.cli import main
 from pinlint.config import Config
-from pinlint.resolve import MAX_CANDIDATE_HEADS, resolve_findings
+from pinlint.drift import resolve_findings
+from pinlint.resolve import MAX_CANDIDATE_HEADS
 from registry_server import OCI_INDEX, Registry
 
 DATA = Path(__file__).parent / "data" / "official-images"
@@ -314,3 +315,113 @@ def test_fix_every_head_tag(
 def _image_of(name: str) -> str:
     repo = name.split("/", 1)[1].rsplit(":", 1)[0]
     return repo.rsplit("-", 1)[0]
+
+
+# --- PIN104 without crying wolf ------------------------------------------------------------
+
+# (layout, image, floating tag, expected newer release or None)
+NEWER = [
+    # latest follows the LTS by design: a newer feature release is no roll-back
+    ("2025-01", "eclipse-temurin", "latest", None),
+    ("2025-01", "ubuntu", "latest", None),
+    ("2025-01", "node", "lts", None),
+    ("2025-01", "mysql", "lts", None),
+    ("2025-01", "nginx", "stable", None),
+    ("2025-01", "traefik", "mimolette", None),
+    ("2025-01", "mariadb", "lts-ubi", None),
+    ("head", "eclipse-temurin", "latest", None),
+    ("head", "ubuntu", "latest", None),
+    ("head", "debian", "latest", None),
+    ("head", "python", "latest", None),
+    ("head", "postgres", "latest", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("day", "image", "tag", "expected"),
+    [pytest.param(*c, id=f"{c[0]}-{c[1]}:{c[2]}") for c in NEWER],
+)
+def test_no_rollback_on_real_layouts(day: str, image: str, tag: str, expected: None) -> None:
+    groups = layout(day, image)
+    listing = siblings.Listing(t for g in groups for t in g)
+    group = next(g for g in groups if tag in g)
+    current = siblings.best_sibling(tag, group)
+    assert current is not None
+    assert listing.newer_release(tag, current) == expected
+    # Also against the group's most specific versions (ubuntu: 24.04, not the date).
+    versions = [
+        t
+        for t in group
+        if tags.parse_version(t) is not None and siblings.best_sibling(t, group) == t
+    ]
+    assert versions
+    for version in versions:
+        assert listing.newer_release(tag, version) is None, version
+
+
+def test_rollback_within_a_line_still_fires_on_a_real_layout() -> None:
+    # The Ollama shape on a real layout: latest put back on the previous patch while
+    # the newer one stays listed.
+    groups = layout("2025-01", "python")
+    listing = siblings.Listing(t for g in groups for t in g)
+    assert listing.newer_release("latest", "3.13.0") == "3.13.1"
+    assert listing.newer_release("slim", "3.13.0-slim") == "3.13.1-slim"
+    assert listing.newer_release("3", "3.12.8") == "3.13.1"  # 3 follows every 3.x
+
+
+def _index(registry: Registry, repo: str, base: str, media_type: str, size: int, n: str) -> bytes:
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [
+                {
+                    "mediaType": media_type,
+                    "size": size,
+                    "digest": base,
+                    "platform": {"architecture": "amd64", "os": "linux"},
+                }
+            ],
+            "annotations": {"org.opencontainers.image.title": n},
+        }
+    ).encode()
+
+
+def test_rollback_remembered_by_the_cache(tmp_path: Path, registry: Registry) -> None:
+    # latest goes from 1.28.0 back to 1.27.3: another minor line, which the listing alone
+    # does not call a roll-back (stable lines look the same); the cache remembers.
+    repo = registry.new_repo("app")
+    base = registry.push_image(repo, None, content="app")
+    data, media_type = registry.manifest(repo, base)
+    old = _index(registry, repo, base, media_type, len(data), "1.27.3")
+    new = _index(registry, repo, base, media_type, len(data), "1.28.0")
+    for t in ("1.27.3", "1.27"):
+        registry.put_manifest(repo, t, old, OCI_INDEX)
+    for t in ("1.28.0", "1.28", "latest"):
+        registry.put_manifest(repo, t, new, OCI_INDEX)
+    host = registry.url.removeprefix("http://")
+    cfg = Config(cache_ttl=0)  # every run asks the registry again; the memory stays
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(f"FROM {host}/{repo}:latest\n")
+
+    def run() -> list[tuple[str, str]]:
+        result = lint.lint_paths([str(dockerfile)], cfg)
+        found = resolve_findings(result.occurrences, result.findings, cfg)
+        return [(f.rule, f.message) for f in found]
+
+    assert [rule for rule, _ in run()] == ["PIN001"]
+    registry.put_manifest(repo, "latest", old, OCI_INDEX)
+    found = run()
+    assert [rule for rule, _ in found] == ["PIN001", "PIN104"]
+    assert "pointed to 1.28.0 when last resolved" in found[1][1]
+    assert "points to 1.27.3" in found[1][1]
+    # Still a roll-back on the next run (the higher version is kept), and gone once the
+    # tag moves forward again.
+    assert [rule for rule, _ in run()] == ["PIN001", "PIN104"]
+    registry.put_manifest(repo, "latest", new, OCI_INDEX)
+    assert [rule for rule, _ in run()] == ["PIN001"]
+    # Without the cache's memory (a fresh cache), 1.27.3 after 1.28.0 is not flagged.
+    registry.put_manifest(repo, "latest", old, OCI_INDEX)
+    assert [rule for rule, _ in run()] == ["PIN001", "PIN104"]
+    (tmp_path / "cache" / "registry.json").unlink()
+    assert [rule for rule, _ in run()] == ["PIN001"]

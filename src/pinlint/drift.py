@@ -12,9 +12,11 @@ every occurrence is checked against its :class:`~pinlint.resolution.Resolution`:
 - PIN103 tag-digest-mismatch: the pinned digest exists but another tag points to it
   (``nginx:1.27.3@<digest of 1.26.2>``).  No suggestion: which half is wrong is the
   user's call.
-- PIN104 rolled-back-tag: a moving tag points to version V while a newer release of the
-  same variant exists.  Suggestion: what the tag points to today, as for the offline
-  finding on the same text.
+- PIN104 rolled-back-tag: a moving tag points to a lower version than it did when last
+  resolved (the cache's memory: certain), or to version V while a newer release of the
+  same variant exists in the line the tag follows
+  (:meth:`pinlint.siblings.Listing.newer_release`).  Suggestion: what the tag points to
+  today, as for the offline finding on the same text.
 
 This module owns the online pass end to end: :func:`resolve_findings` picks the
 references worth asking about, has :mod:`pinlint.resolve` ask the registries (the only
@@ -73,6 +75,12 @@ def _drift(image: str, res: Resolution, pin_style: str) -> list[tuple[str, str, 
         )
         message = f"{image} is stale: {ref.tag} was pushed again, and {where}"
         return [("PIN101", message, ref.with_pin(ref.tag, res.digest))]
+    if res.rolled_back_from is not None and res.exact_tag is not None:
+        message = (
+            f"{image} points to {res.exact_tag}, but it pointed to {res.rolled_back_from} "
+            "when last resolved: the tag was rolled back"
+        )
+        return [("PIN104", message, suggestion_for(ref, res, pin_style))]
     if res.newer_tag is not None and res.exact_tag is not None:
         message = (
             f"{image} points to {res.exact_tag}, but {res.newer_tag} is newer: "

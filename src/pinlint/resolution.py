@@ -56,6 +56,9 @@ class Resolution:
     # For a moving tag: a release newer than ``exact_tag`` that the tag could point to
     # (PIN104; see :func:`pinlint.siblings.newer_release`).
     newer_tag: str | None = None
+    # For a moving tag: the higher version it pointed to when last resolved (the
+    # cache's memory), when ``exact_tag`` is lower now: a certain roll-back (PIN104).
+    rolled_back_from: str | None = None
     error: RegistryError | None = None  # why the reference could not be resolved
 
     @property

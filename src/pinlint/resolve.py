@@ -262,6 +262,7 @@ class Resolver:
         # A partial version is final only when every tag that could be more specific was
         # checked and none has its digest: never silenced for want of requests.
         exact = kind is tagmod.TagKind.PARTIAL and exact_tag == tag and complete
+        rolled_back_from = self._remember_version(repo, tag, exact_tag)
         return Resolution(
             text,
             tag=tag,
@@ -272,7 +273,21 @@ class Resolver:
             newest_tag=newest,
             newest_digest=newest_digest,
             newer_tag=newer,
+            rolled_back_from=rolled_back_from,
         )
+
+    def _remember_version(self, repo: Repository, tag: str, now: str | None) -> str | None:
+        """The higher version ``tag`` pointed to when last resolved, if ``now`` is lower
+        (the tag was rolled back); records ``now`` when it is the highest seen."""
+        if now is None or now == tag:
+            return None
+        cache = self.client.cache
+        seen = cache.seen_version(repo.key, tag)
+        if seen is not None and siblings.is_lower(now, seen[0]):
+            return seen[0]
+        if seen is None or seen[0] != now:
+            cache.put_seen_version(repo.key, tag, now)
+        return None
 
     def _index(self, repo: Repository, listing: TagListing) -> siblings.Listing:
         """The parsed listing of ``repo``, built once per run (the listing is too)."""

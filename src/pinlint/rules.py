@@ -136,11 +136,14 @@ _RULES = (
         Severity.WARNING,
         "A moving tag points to an older version than the newest release.",
         "The tag may have been rolled back, as ollama/ollama:latest was from 0.6.3 to "
-        "0.6.2 at the end of March 2025. Only releases of the same variant count, and for "
-        "`stable`, `lts` and `oldstable` tags only a newer release of the same line "
-        "(nginx:stable staying on 1.26 while 1.27 is out is deliberate). The suggestion "
-        "still pins what the tag points to today; whether to take the newer release is "
-        "your call.",
+        "0.6.2 at the end of March 2025. Two signals count: a newer release of the same "
+        "variant in the line the tag follows (a versioned tag such as `16` follows 16.x; "
+        "`latest`, `stable`, `lts` or a code name follow their current minor line, so "
+        "nginx:stable on 1.26 while 1.27 is out, or eclipse-temurin:latest on the 21 LTS "
+        "while 23 is out, is deliberate), and the cache's memory: a tag that points to a "
+        "lower version than it did when last resolved was certainly rolled back. The "
+        "suggestion still pins what the tag points to today; whether to take the newer "
+        "release is your call.",
         online=True,
     ),
     Rule(

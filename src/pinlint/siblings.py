@@ -56,6 +56,7 @@ __all__ = [
     "Listing",
     "TagInfo",
     "best_sibling",
+    "is_lower",
     "newer_release",
     "newest_release",
     "ordered_candidates",
@@ -186,6 +187,16 @@ def _release_key(version: TagVersion, width: int) -> tuple[tuple[int, ...], tupl
     return (version.numbers + (0,) * (width - len(version.numbers)), version.build)
 
 
+def is_lower(tag: str, other: str) -> bool:
+    """Whether ``tag`` is a lower release than ``other`` of the same variant (``0.6.2``
+    below ``0.6.3``; ``1.2.3-alpine`` and ``1.3.0`` are not compared)."""
+    a, b = tag_info(tag), tag_info(other)
+    if a.version is None or b.version is None or a.variant != b.variant:
+        return False
+    width = max(len(a.numbers), len(b.numbers))
+    return _release_key(a.version, width) < _release_key(b.version, width)
+
+
 def best_sibling(original_tag: str, candidates: Iterable[str]) -> str | None:
     """The best tag among ``candidates`` (the tags with ``original_tag``'s digest) to pin
     ``original_tag`` to, by the order of the module doc.
@@ -312,7 +323,14 @@ class Listing:
         # while latest is the 21 LTS), a newer minor (ubuntu's interim releases) or a
         # newer stable line is no roll-back; a newer patch of the same line is (ollama
         # 0.6.3 while latest is 0.6.2).
-        line = original.numbers if original.version is not None else version.numbers[:-1]
+        if original.version is not None:
+            line = original.numbers
+        elif len(version.numbers) >= 3:
+            line = version.numbers[:-1]
+        else:
+            # Two parts (ubuntu's 24.04, postgres's 17.2): only a 17.2.x counts, never
+            # 24.10, an interim release that latest skips by design.
+            line = version.numbers
         same = [
             c
             for c in self._by_major.get(version.numbers[0], ())

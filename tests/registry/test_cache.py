@@ -144,6 +144,24 @@ def test_file_holds_only_names_tags_and_digests(tmp_path: Path) -> None:
     cache.put_tag_digest("h/r", "a", DIGEST, "m")
     cache.put_tag_list("h/r", ["a"], {})
     cache.put_digest_fact("h/r", DIGEST, exists=True, platforms=[[OTHER, "m", "linux/amd64"]])
+    cache.put_seen_version("h/r", "latest", "1.2.3")
     cache.save()
     data = json.loads((tmp_path / "registry.json").read_text())
-    assert set(data) == {"version", "tags", "tag_lists", "digests"}
+    assert set(data) == {"version", "tags", "tag_lists", "digests", "versions"}
+    assert set(data["versions"]["h/r:latest"]) == {"version", "at"}
+
+
+def test_seen_versions_never_expire_and_bad_entries_are_dropped(tmp_path: Path) -> None:
+    now = [1000.0]
+    cache = Cache(tmp_path, ttl=1, clock=lambda: now[0])
+    cache.put_seen_version("h/r", "latest", "1.28.0")
+    cache.save()
+    now[0] += 10**6  # far past the TTL: the memory of a version is kept for good
+    assert Cache(tmp_path, ttl=1, clock=lambda: now[0]).seen_version("h/r", "latest") == (
+        "1.28.0",
+        1000.0,
+    )
+    data = json.loads((tmp_path / "registry.json").read_text())
+    data["versions"]["h/r:bad"] = {"version": 3, "at": 1}
+    (tmp_path / "registry.json").write_text(json.dumps(data))
+    assert Cache(tmp_path).seen_version("h/r", "bad") is None

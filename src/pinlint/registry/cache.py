@@ -6,7 +6,10 @@ One JSON file, ``registry.json``, in ``platformdirs.user_cache_dir("pinlint")`` 
 - tag facts (which digest a tag points to, which tags a repository has) change when
   someone pushes: they expire after ``ttl`` seconds (``cache-ttl``, 1 h by default);
 - digest facts (what a manifest is, which platform manifests an index lists) never
-  change, because a digest names its content: they are kept for good.
+  change, because a digest names its content: they are kept for good;
+- the highest version a floating tag was seen to point to (``latest`` -> ``0.6.3``),
+  kept for good too: a tag that later points to a lower version was rolled back
+  (PIN104).
 
 Only names, tags, digests and media types are stored: never a credential or token.
 The file is written atomically (a temporary file in the same folder, then
@@ -30,7 +33,7 @@ __all__ = ["CACHE_ENV", "Cache", "default_cache_dir"]
 CACHE_ENV = "PINLINT_CACHE_DIR"
 _FILE = "registry.json"
 _VERSION = 1
-_SECTIONS = ("tags", "tag_lists", "digests")
+_SECTIONS = ("tags", "tag_lists", "digests", "versions")
 
 
 def default_cache_dir() -> Path:
@@ -119,6 +122,13 @@ class Cache:
         entry = self._data["digests"].get(f"{repo}@{digest}")
         return dict(entry) if entry is not None else None
 
+    def seen_version(self, repo: str, tag: str) -> tuple[str, float] | None:
+        """``(version tag, when)``: the highest version ``repo:tag`` was seen to point to."""
+        entry = self._data["versions"].get(f"{repo}:{tag}")
+        if entry is None:
+            return None
+        return entry["version"], entry["at"]
+
     # --- writing -------------------------------------------------------------------------
 
     def _put(self, section: str, key: str, entry: dict[str, Any]) -> None:
@@ -142,6 +152,9 @@ class Cache:
         merged = dict(self._data["digests"].get(key) or {})
         merged.update(facts)
         self._put("digests", key, merged)
+
+    def put_seen_version(self, repo: str, tag: str, version: str) -> None:
+        self._put("versions", f"{repo}:{tag}", {"version": version, "at": self._now()})
 
     def save(self) -> None:
         """Merge this run's new entries into the file on disk, atomically.
@@ -178,6 +191,8 @@ def _valid(section: str, entry: dict[str, Any]) -> bool:
     """Entries of the wrong shape (a hand-edited or older file) are dropped on read."""
     if section == "tags":
         return isinstance(entry.get("digest"), str) and isinstance(entry.get("at"), int | float)
+    if section == "versions":
+        return isinstance(entry.get("version"), str) and isinstance(entry.get("at"), int | float)
     if section == "tag_lists":
         tags = entry.get("tags")
         digests = entry.get("digests", {})
