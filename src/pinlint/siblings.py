@@ -82,6 +82,7 @@ class TagInfo:
         "prefix",
         "prerelease",
         "prerelease_parts",
+        "recency",
         "stamp",
         "tokens",
         "variant",
@@ -125,6 +126,12 @@ class TagInfo:
         # How specific a pre-release is: rc2 (1) over rc (0).
         pre = version.prerelease if version is not None else None
         self.prerelease_parts = len(re.findall(r"[0-9]+", pre)) if pre else 0
+        # Sorts the newest first: versions (padded: 1.2 == 1.2.0), then date stamps.
+        self.recency: tuple[object, ...] = (
+            (0, tuple(-n for n in _release_key(version, 8)[0]), tuple(-n for n in self.build))
+            if version is not None
+            else (1, _descending(self.stamp))
+        )
 
     def __repr__(self) -> str:
         return f"TagInfo({self.name!r})"
@@ -172,6 +179,11 @@ def _preference(original: TagInfo, candidate: TagInfo) -> tuple[object, ...]:
         candidate.prefix != original.prefix,
         candidate.name,
     )
+
+
+def _signature(info: TagInfo) -> tuple[object, ...]:
+    """What :meth:`Listing.candidates` looks at in a tag without a version."""
+    return (info.tokens, info.words, info.variant, info.prerelease)
 
 
 def _descending(text: str) -> tuple[int, ...]:
@@ -231,23 +243,24 @@ class Listing:
                 self._by_major.setdefault(info.numbers[0], []).append(info)
             if info.version is not None or info.stamp:
                 self._pinnable.append(info)
-        self._ordered: dict[str, list[str]] = {}
-        self._heads: frozenset[str] | None = None
+        self._ordered: dict[object, list[str]] = {}
+        self._newest: dict[object, str | None] = {}
+        self._tiers: dict[str, int] | None = None
+        # Words that variants of versions or date stamps use (alpine, slim, bookworm):
+        # a floating tag's sibling has them too; other words are names (jod, backports).
+        self._variant_words = frozenset(w for info in self._pinnable for w in info.tokens)
 
-    def heads(self) -> frozenset[str]:
-        """The newest tag of each kind: per variant and major version, the highest
-        version; per date-stamped name (``bookworm-slim``), the newest stamp.  A floating
-        tag points to one of these, nearly always."""
-        if self._heads is None:
+    def tiers(self) -> dict[str, int]:
+        """How likely a tag is to be what a floating tag points to: 0 for the newest of
+        each kind (per variant and major version, the highest version; per date-stamped
+        name such as ``bookworm-slim``, the newest stamp), 1 for the newest of each minor
+        line (an old code name such as traefik's ``saintnectaire`` stays on the last
+        patch of its line); other tags are not listed."""
+        if self._tiers is None:
             best: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
             for c in self.infos:
                 if c.version is not None:
-                    group: tuple[object, ...] = (
-                        c.version.variant.lower(),
-                        c.numbers[0],
-                        c.prerelease,
-                        c.dated,
-                    )
+                    kind: tuple[object, ...] = (c.version.variant.lower(), c.prerelease, c.dated)
                     rank: tuple[object, ...] = (
                         _release_key(c.version, 8),
                         c.exact,
@@ -255,15 +268,22 @@ class Listing:
                         c.prefix == "",
                         _descending(c.name),
                     )
+                    groups = [(0, *kind, c.numbers[:1]), (1, *kind, c.numbers[:2])]
                 elif c.stamp:
-                    group = ("", tuple(sorted(c.words)), c.prerelease)
                     rank = (c.stamp,)
+                    groups = [(0, "", tuple(sorted(c.words)), c.prerelease)]
                 else:
                     continue
-                if group not in best or rank > best[group][0]:
-                    best[group] = (rank, c.name)
-            self._heads = frozenset(name for _, name in best.values())
-        return self._heads
+                for group in groups:
+                    if group not in best or rank > best[group][0]:
+                        best[group] = (rank, c.name)
+            tiers: dict[str, int] = {}
+            for group, (_, name) in best.items():
+                tier = group[0]
+                assert isinstance(tier, int)
+                tiers[name] = min(tier, tiers.get(name, tier))
+            self._tiers = tiers
+        return self._tiers
 
     def _pool(self, original: TagInfo) -> Iterable[TagInfo]:
         """The tags that may pin ``original``, and a few more: never fewer."""
@@ -277,38 +297,62 @@ class Listing:
         What :func:`best_sibling` accepts, in its order of preference, and among equals
         the newest version first: the sibling of a moving tag is nearly always the newest
         release of its kind.  For a tag without a version (``latest``, ``lts-alpine``,
-        ``jod``), the :meth:`heads` come first (the newest release of each major line,
-        newest line first): a tag that follows an LTS line is found within a few checks;
-        an old date-stamped build never comes before them.
+        ``jod``), the :meth:`tiers` order them (the newest release of each major line
+        first, newest line first, then of each minor line): a tag that follows an LTS
+        line is found within a few checks; an old date-stamped build never comes before
+        them.  Tags without a variant word of the original (one that versions or date
+        stamps of this listing use: ``alpine``, ``bookworm``) are left out.
         """
-        cached = self._ordered.get(tag)
-        if cached is not None:
-            return list(cached)
         original = tag_info(tag)
-        heads = self.heads() if original.version is None else frozenset()
+        # Tags without a version that read alike (same words) have the same candidates.
+        memo_key = tag if original.version is not None else _signature(original)
+        cached = self._ordered.get(memo_key)
+        if cached is not None:
+            return [t for t in cached if t != tag]
+        tiers = self.tiers() if original.version is None else {}
+        required = original.tokens & self._variant_words
+        # A tag with a version is its own sibling: only what beats it is worth a request
+        # (17.2-bookworm never beats 17.2, whatever its digest).
+        floor = _preference(original, original) if original.version is not None else None
         scored = []
         for c in self._pool(original):
             if c.name == tag or not _qualifies(original, c):
                 continue
-            stale = c.name not in heads
-            bucket = (not c.exact, stale and c.version is None, *_closeness(original, c), stale)
-            recency = (
-                (0, tuple(-n for n in _release_key(c.version, 8)[0]), tuple(-n for n in c.build))
-                if c.version is not None
-                else (1, _descending(c.stamp))
+            if floor is not None and _preference(original, c) > floor:
+                continue
+            if not required <= c.tokens or (original.prerelease and not c.prerelease):
+                # A pre-release tag (8.0-M02, 3.14-rc) is found among pre-releases.
+                continue
+            tier = tiers.get(c.name, 2) if tiers else 0
+            bucket = (
+                not c.exact,
+                tier == 2 and c.version is None,  # an old date-stamped build: last
+                *_closeness(original, c),
+                tier,
+                c.prefix != original.prefix,  # v3.3.2 after 3.3.2: the same image, nearly always
             )
-            tail = (c.prefix != original.prefix, -len(c.numbers), -c.prerelease_parts, c.name)
+            recency = c.recency
+            tail = (-len(c.numbers), -c.prerelease_parts, c.name)
             scored.append((bucket, recency, tail, c))
         scored.sort(key=lambda s: s[:3])
         ordered = [s[3].name for s in scored]
-        self._ordered[tag] = ordered
-        return list(ordered)
+        self._ordered[memo_key] = ordered
+        return [t for t in ordered if t != tag]
 
     def newest_release(self, tag: str) -> str | None:
         """The highest release in the variant family of ``tag``; see :func:`newest_release`."""
         original = tag_info(tag)
-        pool = self.infos if original.dated else self._pool(original)
-        return _newest(original, pool, original.family)
+        key = (
+            original.family,
+            original.numbers,
+            original.dated,
+            original.prefix,
+            original.version.variant.lower() if original.version else original.variant,
+        )
+        if key not in self._newest:
+            pool = self.infos if original.dated else self._pool(original)
+            self._newest[key] = _newest(original, pool, original.family)
+        return self._newest[key]
 
     def newer_release(self, tag: str, current: str) -> str | None:
         """A release newer than ``current`` that ``tag`` should point to; see

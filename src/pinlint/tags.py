@@ -77,7 +77,8 @@ class TagKind(enum.Enum):
 _PRERELEASE_PATTERN = r"""
     (?:
         [-.]?
-        (?i:alpha|beta|rc|preview|pre|snapshot|canary|nightly|next|ea|dev(?=[.-]?[0-9]))
+        (?i:alpha|beta|rc|preview|pre|snapshot|canary|nightly|next|ea|dev(?=[.-]?[0-9])
+            |m(?=[0-9]))  # redis's milestones: 8.0-M02
         # digits glued on, then dot/dash groups: one way to split "rc12.3", so no
         # exponential backtracking on a long digit run
         [0-9]*(?:[.-][0-9]+)*
@@ -198,6 +199,7 @@ _PRERELEASE_RANK = {
     "canary": 0,
     "a": 1,
     "alpha": 1,
+    "m": 1,
     "ea": 1,
     "b": 2,
     "beta": 2,
