@@ -110,6 +110,7 @@ def project(root: Path, seeded: Seeded, name: str, content: bytes, config: str =
         f'registry-mirrors = {{"docker.io" = "http://{seeded.host}"}}\n{config}'
     )
     path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)  # ``.circleci/config.yml``
     path.write_bytes(content)
     return path
 
@@ -139,6 +140,13 @@ CASES = [
     pytest.param("kubernetes/workloads", "workloads.yaml", id="kubernetes-workloads"),
     pytest.param("kubernetes/crlf-bom", "pod.yaml", id="kubernetes-crlf-bom"),
     pytest.param("tekton/task", "task.yaml", id="tekton-task"),
+    pytest.param("cloudbuild/steps", "cloudbuild.yaml", id="cloudbuild-steps"),
+    pytest.param("cloudbuild/json", "cloudbuild.json", id="cloudbuild-json"),
+    pytest.param("drone/pipelines", ".drone.yml", id="drone-pipelines"),
+    pytest.param("woodpecker/anchors-crlf", ".woodpecker/test.yaml", id="woodpecker-anchors-crlf"),
+    pytest.param("circleci/config", ".circleci/config.yml", id="circleci-config"),
+    pytest.param("bitbucket/pipelines", "bitbucket-pipelines.yml", id="bitbucket-pipelines"),
+    pytest.param("azure/pipeline", "azure-pipelines.yml", id="azure-pipeline"),
 ]
 
 

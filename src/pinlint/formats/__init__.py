@@ -152,6 +152,49 @@ def _devcontainer(name: str, lower: str, path: str) -> bool:
     )
 
 
+def _cloudbuild(name: str, lower: str, path: str) -> bool:
+    """``cloudbuild.yaml``, ``cloudbuild-release.yml``, ``cloudbuild_test.json``, ..."""
+    return lower.startswith("cloudbuild") and lower.endswith((".yaml", ".yml", ".json"))
+
+
+def _parent(path: str) -> str:
+    """The name of the folder holding ``path`` (``/`` separators), "" at the top."""
+    parts = path.rsplit("/", 2)
+    return parts[-2] if len(parts) > 1 else ""
+
+
+def _drone(name: str, lower: str, path: str) -> bool:
+    return lower in (".drone.yml", ".drone.yaml")
+
+
+def _woodpecker(name: str, lower: str, path: str) -> bool:
+    """``.woodpecker.yml`` and every YAML file of a ``.woodpecker/`` folder."""
+    if lower in (".woodpecker.yml", ".woodpecker.yaml"):
+        return True
+    return lower.endswith((".yml", ".yaml")) and _parent(path) == ".woodpecker"
+
+
+def _circleci(name: str, lower: str, path: str) -> bool:
+    """``.circleci/config.yml`` and the other YAML files of ``.circleci/`` (continued
+    configs)."""
+    return lower.endswith((".yml", ".yaml")) and _parent(path) == ".circleci"
+
+
+def _bitbucket(name: str, lower: str, path: str) -> bool:
+    return lower in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml")
+
+
+def _azure(name: str, lower: str, path: str) -> bool:
+    """``azure-pipelines*.yml`` (also with a leading dot), and the YAML files of an
+    ``azure-pipelines/`` or ``.azure-pipelines/`` folder (templates)."""
+    if not lower.endswith((".yml", ".yaml")):
+        return False
+    return lower.lstrip(".").startswith("azure-pipelines") or _parent(path).lower() in (
+        "azure-pipelines",
+        ".azure-pipelines",
+    )
+
+
 # The registry.  Order matters twice: the first claim wins (specific names before the
 # generic ``yaml``), and YAML documents go to the first source whose sniff accepts them.
 SOURCES: tuple[Source, ...] = (
@@ -201,6 +244,28 @@ SOURCES: tuple[Source, ...] = (
         needs=("image", "services"),
     ),
     Source("devcontainer", "pinlint.formats.devcontainer", claim=_devcontainer),
+    # CI configs claimed by name (Cloud Build and Drone documents also by content).
+    Source(
+        "cloudbuild",
+        "pinlint.formats.cloudbuild",
+        reader=YAML,
+        claim=_cloudbuild,
+        sniff=True,
+        needs=("steps",),
+    ),
+    Source(
+        "drone", "pinlint.formats.drone", reader=YAML, claim=_drone, sniff=True, needs=("image",)
+    ),
+    Source("woodpecker", "pinlint.formats.drone", reader=YAML, claim=_woodpecker, needs=("image",)),
+    Source("circleci", "pinlint.formats.circleci", reader=YAML, claim=_circleci, needs=("image",)),
+    Source(
+        "bitbucket",
+        "pinlint.formats.bitbucket",
+        reader=YAML,
+        claim=_bitbucket,
+        needs=("image", "docker://"),
+    ),
+    Source("azure", "pinlint.formats.azure", reader=YAML, claim=_azure, needs=("container",)),
     # Last of the claims: any other YAML file, its documents offered to the sniffs above.
     Source(YAML, "pinlint.formats.yamlfile", claim=_yaml),
 )

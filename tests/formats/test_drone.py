@@ -1,0 +1,224 @@
+"""Drone and Woodpecker pipelines.
+
+Shapes from real files (``tests/data/real/SOURCES.md``): drone-plugins/drone-docker and
+123jixinyu/xorm (``.drone.yml``: lists of steps and services, several documents),
+woodpecker-ci/woodpecker (``.woodpecker/*.yaml``: anchors under ``variables`` used by
+every step), BDX-town/Akkoma (services as a mapping, ``${VAR}`` from a matrix),
+104corp/sledium and AFPy/powrap (the older ``pipeline:`` mapping).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pinlint import formats
+from pinlint.formats import ScanOptions
+
+Row = tuple[int, int, str, "str | None", str]
+
+
+def _scan(text: str, path: str) -> list[Row]:
+    kind = formats.classify(path)
+    assert kind is not None, path
+    found = formats.scan(kind, path, text, ScanOptions())
+    for o in found:
+        assert text[o.start : o.end] == o.written
+    return [(o.line, o.column, o.written, o.image, o.context) for o in found]
+
+
+DRONE = """\
+kind: pipeline
+type: docker
+name: testing
+
+steps:
+  - name: vet
+    image: golang:1.24.11
+  - name: publish
+    image: plugins/docker:18
+    settings:
+      repo: plugins/docker
+      tags: latest
+
+services:
+- name: mysql
+  image: mysql:5.7
+---
+kind: pipeline
+type: exec
+name: local
+steps:
+- name: greeting
+  commands: [echo hello]
+---
+kind: secret
+name: token
+get: {path: secrets, name: token}
+"""
+
+WOODPECKER_ANCHORS = """\
+variables:
+  - &golang_image 'docker.io/golang:1.27'
+  - &node_image "docker.io/node:24-alpine"
+  - &buildx_plugin docker.io/woodpeckerci/plugin-docker-buildx:6.1.1
+
+steps:
+  vendor:
+    image: *golang_image
+    commands: go mod vendor
+  web:
+    image: *node_image
+  build:
+    image: *golang_image
+  publish:
+    image: *buildx_plugin
+    settings:
+      repo: woodpeckerci/woodpecker-server
+"""
+
+WOODPECKER_SERVICES = """\
+matrix:
+  include:
+    - ELIXIR_VERSION: 1.14
+      OTP_VERSION: 25
+
+services:
+  postgres:
+    image: postgres:15
+    environment: {POSTGRES_USER: postgres}
+
+clone:
+  git:
+    image: woodpeckerci/plugin-git
+
+steps:
+  - name: test
+    image: akkoma/ci-base:${ELIXIR_VERSION}-otp${OTP_VERSION}
+  - name: lint
+    image: ${LINT_IMAGE:-alpine:3.20}
+"""
+
+OLD_PIPELINE = """\
+pipeline:
+  composer:
+    image: composer
+  test:
+    image: 104corp/php-testing:7.1
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        pytest.param(
+            ".drone.yml",
+            DRONE,
+            [
+                (7, 12, "golang:1.24.11", "golang:1.24.11", "steps[0].image"),
+                (9, 12, "plugins/docker:18", "plugins/docker:18", "steps[1].image"),
+                (16, 10, "mysql:5.7", "mysql:5.7", "services[0].image"),
+            ],
+            id="drone-documents",
+        ),
+        pytest.param(
+            ".woodpecker/docker.yaml",
+            WOODPECKER_ANCHORS,
+            [
+                # Each anchor once, where it is written: a fix edits the anchor.
+                (2, 20, "docker.io/golang:1.27", "docker.io/golang:1.27", "steps.vendor.image"),
+                (3, 18, "docker.io/node:24-alpine", "docker.io/node:24-alpine", "steps.web.image"),
+                (
+                    4,
+                    20,
+                    "docker.io/woodpeckerci/plugin-docker-buildx:6.1.1",
+                    "docker.io/woodpeckerci/plugin-docker-buildx:6.1.1",
+                    "steps.publish.image",
+                ),
+            ],
+            id="woodpecker-anchors",
+        ),
+        pytest.param(
+            ".woodpecker.yml",
+            WOODPECKER_SERVICES,
+            [
+                (19, 26, "alpine:3.20", "alpine:3.20", "steps[1].image"),
+                (8, 12, "postgres:15", "postgres:15", "services.postgres.image"),
+                (13, 12, "woodpeckerci/plugin-git", "woodpeckerci/plugin-git", "clone.git.image"),
+                (
+                    17,
+                    12,
+                    "akkoma/ci-base:${ELIXIR_VERSION}-otp${OTP_VERSION}",
+                    None,
+                    "steps[0].image",
+                ),
+            ],
+            id="woodpecker-services-clone-variables",
+        ),
+        pytest.param(
+            ".woodpecker.yaml",
+            OLD_PIPELINE,
+            [
+                (3, 12, "composer", "composer", "pipeline.composer.image"),
+                (
+                    5,
+                    12,
+                    "104corp/php-testing:7.1",
+                    "104corp/php-testing:7.1",
+                    "pipeline.test.image",
+                ),
+            ],
+            id="woodpecker-pipeline-mapping",
+        ),
+    ],
+)
+def test_drone(path: str, text: str, expected: list[Row]) -> None:
+    assert sorted(_scan(text, path)) == sorted(expected)
+
+
+def test_sniffed_drone_document_in_other_yaml() -> None:
+    """A Drone pipeline kept under another name is recognised by ``kind: pipeline``."""
+    assert [r[2] for r in _scan(DRONE, "ci/drone-pipeline.yml")] == [
+        "golang:1.24.11",
+        "plugins/docker:18",
+        "mysql:5.7",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        pytest.param(".drone.yml", "kind: secret\nname: x\n", id="secret-only"),
+        pytest.param(".drone.yml", "", id="empty"),
+        pytest.param(
+            ".drone.yml",
+            "kind: pipeline\ntype: exec\nsteps:\n- name: a\n  commands: [make]\n",
+            id="exec-pipeline",
+        ),
+        pytest.param(".woodpecker/a.yml", "steps:\n  a:\n    image:\n", id="null-image"),
+        pytest.param(
+            ".woodpecker/a.yml",
+            "when: {event: push}\nsteps: [{name: a, commands: [image: x]}]\n",
+            id="image-word-elsewhere",
+        ),
+        pytest.param("ci/other.yml", "kind: pipeline\napiVersion: v1\nsteps: []\n", id="manifest"),
+    ],
+)
+def test_drone_noop(path: str, text: str) -> None:
+    assert _scan(text, path) == []
+
+
+def test_crlf_and_bom() -> None:
+    text = "\ufeffsteps:\r\n  a:\r\n    image: alpine\r\n"
+    assert _scan(text, ".woodpecker.yml") == [(3, 12, "alpine", "alpine", "steps.a.image")]
+
+
+def test_alias_bomb_costs_its_size() -> None:
+    """Aliases are never expanded: a "billion laughs" document is scanned in its size."""
+    lines = ["variables:", "  - &a0 alpine"]
+    for level in range(1, 30):
+        previous = f"*a{level - 1}"
+        lines.append(f"  - &a{level} [{', '.join([previous] * 10)}]")
+    lines.append("steps:")
+    lines += [f"  s{i}:\n    image: *a0" for i in range(50)]
+    found = _scan("\n".join(lines) + "\n", ".woodpecker.yml")
+    assert [r[2] for r in found] == ["alpine"]
