@@ -439,3 +439,58 @@ def test_one_dockerfile_imports_no_argparse_yaml_or_http(tmp_path: Path) -> None
         [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert proc.stdout.splitlines()[-1] == "1 []"
+
+
+def _third_party_tree(root: Path) -> None:
+    # Shape of docker/buildx@461836ba0fcb3e847dab6045a726889faa150bdb, whose vendor/
+    # holds the Dockerfiles of its Go dependencies (vendor/github.com/tonistiigi/
+    # jaeger-ui-rest/Dockerfile: FROM alpine AS ...).
+    write(root, "Dockerfile", "FROM golang:1.26.1-alpine3.23\n")
+    write(root, "vendor/github.com/tonistiigi/jaeger-ui-rest/Dockerfile", "FROM alpine\n")
+    write(root, "node_modules/pkg/compose.yaml", "services:\n  a: {image: redis}\n")
+    write(root, "third_party/lib/Dockerfile", "FROM nginx:latest\n")
+    write(root, "vendored/Dockerfile", "FROM busybox\n")  # not a third-party tree name
+
+
+@pytest.mark.parametrize("git", [False, True], ids=["walk", "git"])
+def test_third_party_trees_are_skipped_and_counted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, git: bool
+) -> None:
+    _third_party_tree(tmp_path)
+    if git:
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1
+    assert out == (
+        f"{tmp_path}/vendored/Dockerfile:1:6: PIN002 busybox has no tag and no digest"
+        " (it means latest)\n"
+        "Found 1 finding (1 error) in 1 file.\n"
+        "Skipped 3 files in third-party trees (vendor/, node_modules/, third_party/);"
+        " --no-default-excludes reads them.\n"
+    )
+    code, out, _ = run(capsys, "--no-default-excludes", "--quiet", str(tmp_path))
+    assert code == 1
+    assert sorted(line.split(":")[0] for line in out.splitlines()) == [
+        f"{tmp_path}/node_modules/pkg/compose.yaml",
+        f"{tmp_path}/third_party/lib/Dockerfile",
+        f"{tmp_path}/vendor/github.com/tonistiigi/jaeger-ui-rest/Dockerfile",
+        f"{tmp_path}/vendored/Dockerfile",
+    ]
+
+
+def test_third_party_trees_config_and_named_paths(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _third_party_tree(tmp_path)
+    # A file or directory named on the command line is read even inside vendor/.
+    named = tmp_path / "vendor" / "github.com"
+    code, out, _ = run(capsys, "--quiet", str(named))
+    assert (code, out.count("PIN002")) == (1, 1)
+    write(tmp_path, ".pinlint.toml", "default-excludes = false\n")
+    code, out, _ = run(capsys, str(tmp_path))
+    assert "Found 4 findings" in out
+    assert "Skipped" not in out
+    write(tmp_path, ".pinlint.toml", 'default-excludes = "no"\n')
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2
+    assert "default-excludes must be true or false" in err

@@ -45,6 +45,7 @@ _DEFAULTS: dict[str, object] = {
     "pin_style": None,
     "config": None,
     "exclude": [],
+    "no_default_excludes": False,
     "build_arg": [],
     "no_cache": False,
     "offline": False,
@@ -122,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
         "--exclude", metavar="GLOB", action="append", default=[], help="skip matching paths"
     )
     rules.add_argument(
+        "--no-default-excludes",
+        action="store_true",
+        help="also read vendor/, node_modules/ and third_party/ trees",
+    )
+    rules.add_argument(
         "--build-arg",
         metavar="KEY=VALUE",
         action="append",
@@ -179,6 +185,8 @@ def _config(args: argparse.Namespace) -> Config:
     if args.pin_style:
         cfg.pin_style = args.pin_style
     cfg.exclude = [*cfg.exclude, *args.exclude]
+    if args.no_default_excludes:
+        cfg.default_excludes = False
     cfg.no_cache = args.no_cache
     cfg.offline = args.offline
     for item in args.build_arg:
@@ -295,7 +303,9 @@ def _run(argv: Sequence[str] | None) -> int:
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     stream_color = _use_color(args.color, sys.stdout if not args.output else None)
-    report = _render(fmt, findings, color=stream_color, quiet=args.quiet)
+    report = _render(
+        fmt, findings, color=stream_color, quiet=args.quiet, skipped=result.default_excluded
+    )
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as f:
             f.write(report)
@@ -315,7 +325,9 @@ def _run(argv: Sequence[str] | None) -> int:
     return code
 
 
-def _render(fmt: str, findings: list[Finding], *, color: bool, quiet: bool) -> str:
+def _render(
+    fmt: str, findings: list[Finding], *, color: bool, quiet: bool, skipped: int = 0
+) -> str:
     if fmt == "json":
         from pinlint.report import json as report
 
@@ -332,7 +344,7 @@ def _render(fmt: str, findings: list[Finding], *, color: bool, quiet: bool) -> s
         return github.render(findings)
     from pinlint.report import text
 
-    return text.render(findings, color=color, quiet=quiet)
+    return text.render(findings, color=color, quiet=quiet, skipped=skipped)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

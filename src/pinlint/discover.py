@@ -16,7 +16,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pinlint.formats.project import Project
 
-__all__ = ["classify", "discover", "is_excluded"]
+__all__ = ["DEFAULT_EXCLUDES", "classify", "discover", "is_excluded"]
+
+# Third-party trees: what lies in them is not the user's to fix.  Skipped in directory
+# walks (as ruff skips ``node_modules``, ``site-packages``, ...), counted, and read with
+# ``--no-default-excludes`` or ``default-excludes = false``.  A file or a directory named
+# on the command line is read even inside one (``pinlint vendor/x``).
+DEFAULT_EXCLUDES = frozenset(("vendor", "node_modules", "third_party"))
 
 # The kinds of the two sources older code names; every kind is a ``formats.SOURCES`` entry.
 DOCKERFILE = "dockerfile"
@@ -97,8 +103,20 @@ def _walk(directory: str, prefix: str, project: Project | None) -> Iterator[tupl
                     yield rel, kind
 
 
+def _third_party(rel: str) -> bool:
+    """``rel`` (``/`` or ``os.sep`` separated, below a walked directory) lies in a
+    third-party tree."""
+    parts = rel.replace(os.sep, "/").split("/")[:-1]
+    return any(part in DEFAULT_EXCLUDES for part in parts)
+
+
 def discover(
-    paths: Sequence[str], exclude: Sequence[str] = (), project: Project | None = None
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    project: Project | None = None,
+    *,
+    default_excludes: bool = True,
+    skipped: list[str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """``(path, kind)`` for every file to lint, in a stable order.
 
@@ -107,6 +125,9 @@ def discover(
     it, as pre-commit passes file names; ``exclude`` applies to both.  Missing paths are
     the caller's business (checked before).  Each file is classified once, by its path
     as given (the scanned directory's prefix included).
+
+    With ``default_excludes``, files below a walked directory that lie in a third-party
+    tree (:data:`DEFAULT_EXCLUDES`) are left out and appended to ``skipped``.
     """
     seen: set[str] = set()
     for arg in paths:
@@ -128,6 +149,10 @@ def discover(
                 found = [(prefix + rel, kind) for rel, kind in _walk(arg, prefix, project)]
             for path, kind in sorted(found):
                 if path in seen or is_excluded(path, exclude):
+                    continue
+                if default_excludes and _third_party(path[len(prefix) :]):
+                    if skipped is not None:
+                        skipped.append(path)
                     continue
                 seen.add(path)
                 yield path, kind

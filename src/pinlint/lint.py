@@ -52,7 +52,7 @@ class FileResult:
 
 
 class LintResult:
-    __slots__ = ("files", "findings", "occurrences", "read_errors", "settings")
+    __slots__ = ("default_excluded", "files", "findings", "occurrences", "read_errors", "settings")
 
     def __init__(
         self,
@@ -61,12 +61,15 @@ class LintResult:
         read_errors: int,
         files: list[FileResult] | None = None,
         settings: _Settings | None = None,
+        default_excluded: int = 0,
     ) -> None:
         self.findings = findings
         self.occurrences = occurrences
         self.read_errors = read_errors
         self.files = files if files is not None else []
         self.settings = settings
+        # Files left out because they lie in a third-party tree (vendor/, ...).
+        self.default_excluded = default_excluded
 
     def kinds(self) -> dict[str, str]:
         """The kind of each file read, for the fixer (which need not classify again)."""
@@ -205,7 +208,16 @@ def _lint_parallel(
 def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = True) -> LintResult:
     """Lint every file; ``keep_occurrences=False`` when only the findings are wanted."""
     s = settings(cfg, paths)
-    files = list(discover.discover(paths, cfg.exclude, s.project))
+    skipped: list[str] = []
+    files = list(
+        discover.discover(
+            paths,
+            cfg.exclude,
+            s.project,
+            default_excludes=cfg.default_excludes,
+            skipped=skipped,
+        )
+    )
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
     if len(files) >= _PARALLEL_MIN_FILES and workers > 1 and sys.platform == "linux":
         results = _lint_parallel(files, s, workers, keep_occurrences)
@@ -222,4 +234,4 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
             read_errors += 1
         findings.extend(r.findings)
         occurrences.extend(r.occurrences)
-    return LintResult(findings, occurrences, read_errors, results, s)
+    return LintResult(findings, occurrences, read_errors, results, s, len(skipped))

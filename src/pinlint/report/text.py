@@ -49,10 +49,23 @@ def summary(findings: Sequence[Finding]) -> str:
     )
 
 
-def render(findings: Sequence[Finding], *, color: bool = False, quiet: bool = False) -> str:
+def skipped_note(skipped: int) -> str:
+    """What the default excludes left out (``pinlint.discover.DEFAULT_EXCLUDES``)."""
+    return (
+        f"Skipped {skipped} file{'s' if skipped != 1 else ''} in third-party trees "
+        "(vendor/, node_modules/, third_party/); --no-default-excludes reads them."
+    )
+
+
+def render(
+    findings: Sequence[Finding], *, color: bool = False, quiet: bool = False, skipped: int = 0
+) -> str:
+    """The findings, then the count (and the files the default excludes skipped)."""
     lines = [_line(f, color) for f in sorted(findings, key=_order)]
     if not quiet:
         lines.append(summary(findings))
+        if skipped:
+            lines.append(skipped_note(skipped))
     return "".join(line + "\n" for line in lines)
 
 
