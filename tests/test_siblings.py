@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from helpers import time_limit
 from pinlint import siblings
 
 NGINX = {"latest", "mainline", "1", "1.27", "1.27.3"}
@@ -51,6 +52,17 @@ SIBLINGS = [
     pytest.param("app", [], None, id="no-candidates"),
     pytest.param("main", ["main", "sha-abc1234"], None, id="branch"),
     pytest.param("latest", ["1.27.3", "1.27.3", "1.27"], "1.27.3", id="duplicates-in-an-iterator"),
+    # Issue 11, point 6: an exact tag beats a partial one, in an extended family too.
+    pytest.param(
+        "slim", {"3.12-slim", "3-slim", "3.12.7-slim-bookworm"}, "3.12.7-slim-bookworm", id="exact"
+    ),
+    pytest.param("8", {"8", "8-jdk", "8u432-b06-jdk"}, "8u432-b06-jdk", id="java8-implicit-jdk"),
+    pytest.param("bookworm", {"bookworm", "12", "12.9", "bookworm-20250113"}, "bookworm-20250113"),
+    pytest.param("13.6", {"13.6", "13", "trixie", "trixie-20250113"}, "13.6", id="version-final"),
+    pytest.param(
+        "11.7-rc", {"11.7-rc", "11.7.1-rc", "11.7.1-noble-rc"}, "11.7.1-rc", id="rc-after"
+    ),
+    pytest.param("1.24-rc", {"1.24-rc", "1.24rc2"}, "1.24rc2", id="numbered-prerelease"),
 ]
 
 
@@ -91,6 +103,7 @@ NEWEST = [
     pytest.param("latest", {"latest", "stable", "1.2.3-rc1"}, None, id="nothing"),
     pytest.param("latest", {"1.27", "1.27.3"}, "1.27.3", id="more-parts-is-newer"),
     pytest.param("latest", {"9.4-1227.1", "9.4-1228.1"}, "9.4-1228.1", id="build"),
+    pytest.param("latest", {"11.6.2", "11.7.1-ubi-rc"}, "11.6.2", id="rc-after-variant"),
 ]
 
 
@@ -140,3 +153,27 @@ def test_owner_candidates_nearest_version_first() -> None:
     ]
     # For a tag without a version, the newest first: the release before the tag moved.
     assert siblings.owner_candidates("latest", tags)[:4] == ["1.28.0", "1.27.4", "1.27.2", "1.26.2"]
+
+
+def test_a_hostile_listing_stays_cheap() -> None:
+    # A registry answers with 10,000 long tags of awkward shapes: parsed once each, and
+    # the candidates of a few references computed in bounded time.
+    shapes = ["1" + ".1" * 60, "1-" * 60 + "x", "2024" * 30, "a" * 120, "v1.2.3-" + "alpine-" * 17]
+    listing_tags = [f"{shapes[n % len(shapes)][:120]}{n}" for n in range(10_000)]
+    with time_limit(20):
+        listing = siblings.Listing(listing_tags)
+        for tag in ("latest", "alpine", "1", "1.1-alpine"):
+            listing.candidates(tag)
+            listing.newest_release(tag)
+            listing.owner_candidates(tag)
+
+
+def test_candidates_skip_what_cannot_beat_the_tag() -> None:
+    listing = siblings.Listing(["17.2", "17.2-bookworm", "17.2-alpine", "17", "17.1.1", "18.0"])
+    assert listing.candidates("17.2") == []  # final without a request
+    # Exact first; 17.2-bookworm never beats 17.2.
+    assert listing.candidates("17") == ["17.1.1", "17.2"]
+    # A variant word the listing's versions use is required; a name (jod) is not.
+    listing = siblings.Listing(["22.1.0", "22.1.0-alpine", "20.1.0-alpine", "jod", "iron"])
+    assert listing.candidates("jod-alpine") == ["22.1.0-alpine", "20.1.0-alpine"]
+    assert listing.candidates("jod") == ["22.1.0", "22.1.0-alpine", "20.1.0-alpine"]

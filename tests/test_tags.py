@@ -167,6 +167,15 @@ VERSIONS = [
         "3.9.7jre", TagVersion((3, 9, 7), "", "jre", None), id="glued-variant-after-two-parts"
     ),
     pytest.param("24.04", TagVersion((24, 4), "", "", None), id="leading-zero"),
+    # Pre-release markers after the variant (mariadb), redis's milestones.
+    pytest.param("13.0.1-ubi-rc", TagVersion((13, 0, 1), "", "-ubi", "rc"), id="rc-after-variant"),
+    pytest.param(
+        "11.7.1-noble-rc", TagVersion((11, 7, 1), "", "-noble", "rc"), id="rc-after-codename"
+    ),
+    pytest.param("8.0-M02", TagVersion((8, 0), "", "", "M02"), id="milestone"),
+    pytest.param(
+        "3.12-slim-rcfoo", TagVersion((3, 12), "", "-slim-rcfoo", None), id="rc-glued-is-a-word"
+    ),
 ]
 
 
