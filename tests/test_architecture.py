@@ -18,6 +18,7 @@ each other.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -158,3 +159,21 @@ def test_a_cycle_through_a_function_level_import_is_found(tmp_path: Path) -> Non
     assert cycles(graph) == [["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]]
     graph["pkg.c"].clear()
     assert cycles(graph) == []
+
+
+def test_rule_ids_are_written_only_in_the_rule_table() -> None:
+    # Other modules name a rule by its constant (rules.STALE_DIGEST.id): the id's text,
+    # its severity and whether it is online or fixable are facts of one row.
+    rule_id = re.compile(r"PIN\d+")
+    found = []
+    for path in sorted((SRC / "pinlint").rglob("*.py")):
+        if path.name == "rules.py" and path.parent.name == "pinlint":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and rule_id.fullmatch(node.value)
+            ):
+                found.append(f"{path.relative_to(SRC)}:{node.lineno}: {node.value!r}")
+    assert found == []

@@ -48,7 +48,7 @@ def _drift(image: str, res: Resolution, pin_style: str) -> list[tuple[str, str, 
     """(rule, message, suggestion) for one reference; see the module doc."""
     if res.error is not None:
         if res.missing:
-            return [("PIN102", f"{image} does not exist: {res.error}", None)]
+            return [(rules.UNKNOWN_IMAGE.id, f"{image} does not exist: {res.error}", None)]
         return []  # the registry could not be asked: nothing is known
     try:
         ref = reference.parse(image)
@@ -62,31 +62,31 @@ def _drift(image: str, res: Resolution, pin_style: str) -> list[tuple[str, str, 
                 f"{image} names a tag that does not exist: {res.tag_error}; "
                 "the pinned digest itself still pulls"
             )
-            return [("PIN102", message, None)]
+            return [(rules.UNKNOWN_IMAGE.id, message, None)]
         if res.digest is None or res.pinned_in_tag is None:
             return []
         if res.pinned_owner is not None:
             message = f"{image} pins the digest of {res.pinned_owner}, not of {ref.tag}"
-            return [("PIN103", message, None)]
+            return [(rules.TAG_DIGEST_MISMATCH.id, message, None)]
         where = (
             "no tag points to the pinned digest any more"
             if res.pinned_orphan
             else "none of the tags checked points to the pinned digest"
         )
         message = f"{image} is stale: {ref.tag} was pushed again, and {where}"
-        return [("PIN101", message, ref.with_pin(ref.tag, res.digest))]
+        return [(rules.STALE_DIGEST.id, message, ref.with_pin(ref.tag, res.digest))]
     if res.rolled_back_from is not None and res.exact_tag is not None:
         message = (
             f"{image} points to {res.exact_tag}, but it pointed to {res.rolled_back_from} "
             "when last resolved: the tag was rolled back"
         )
-        return [("PIN104", message, suggestion_for(ref, res, pin_style))]
+        return [(rules.ROLLED_BACK_TAG.id, message, suggestion_for(ref, res, pin_style))]
     if res.newer_tag is not None and res.exact_tag is not None:
         message = (
             f"{image} points to {res.exact_tag}, but {res.newer_tag} is newer: "
             "the tag may have been rolled back"
         )
-        return [("PIN104", message, suggestion_for(ref, res, pin_style))]
+        return [(rules.ROLLED_BACK_TAG.id, message, suggestion_for(ref, res, pin_style))]
     return []
 
 
@@ -103,7 +103,7 @@ def online_findings(
     ``# pinlint: ignore[PIN104]`` works as for the offline rules: the lint pass stamped
     each occurrence with the rules ignored at it, so no file is read again here.
     """
-    if not enabled & {"PIN101", "PIN102", "PIN103", "PIN104"}:
+    if not enabled & rules.ONLINE:
         return []
     kept: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
@@ -194,10 +194,10 @@ def apply_resolutions(
             out.append(finding)
             continue
         ref = reference.parse(occ.image)
-        if finding.rule == "PIN004" and res.exact:
+        if finding.rule == rules.PARTIAL_VERSION.id and res.exact:
             # A partial version with no more specific sibling is exact after all.
-            if "PIN005" in enabled and res.suggested_digest:
-                pin005 = rules.finding(occ, "PIN005", f"{occ.image} has an exact tag but no digest")
+            if rules.MISSING_DIGEST.id in enabled and res.suggested_digest:
+                pin005 = rules.missing_digest(occ)
                 out.append(pin005.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
             continue
         out.append(finding.replace(suggestion=suggestion_for(ref, res, config.pin_style)))

@@ -14,15 +14,12 @@ import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from pinlint import formats, lint
+from pinlint import formats, lint, rules
 from pinlint.config import Config
 from pinlint.formats import ScanOptions
 from pinlint.formats.project import Project
 from pinlint.model import Finding, Occurrence, ParseError
 from pinlint.report.escape import printable
-
-# Which half of a tag@digest pair is wrong is the user's call.
-_NOT_FIXED = frozenset({"PIN103"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,7 +180,7 @@ def _fix_file(
     expected_images: dict[tuple[int, int], str] = {}
     for f in findings:
         occ = f.occurrence
-        if occ is None or f.suggestion is None or f.rule in _NOT_FIXED:
+        if occ is None or f.suggestion is None or not rules.RULES[f.rule].fixable:
             left.append(f)
             continue
         if not occ.fixable:

@@ -104,7 +104,7 @@ def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
     given (the scanned tree of :class:`~pinlint.formats.project.Project`)."""
     enabled = rules.selected_rules(cfg.select, cfg.ignore)
     if cfg.require_digest:
-        enabled |= rules.selected_rules(["PIN005"], cfg.ignore)
+        enabled |= rules.selected_rules([rules.MISSING_DIGEST.id], cfg.ignore)
     return _Settings(
         enabled=enabled,
         allow=tuple(cfg.allow),

@@ -1,7 +1,10 @@
 """The rule table, and the offline rules that read it.
 
-One table serves the linter, ``--list-rules``, ``--explain``, SARIF rule metadata and
-config validation: a rule exists because it is listed here.
+One table serves the linter, the online rules (:mod:`pinlint.drift`), the fixer,
+``--list-rules``, ``--explain``, SARIF rule metadata and config validation: a rule
+exists because it is listed here, and what is known of it (severity, whether it needs
+``--resolve``, whether ``--fix`` rewrites it) is a field of its row.  Other modules name
+a rule by its constant (``rules.STALE_DIGEST``), never by its id's text.
 """
 
 from __future__ import annotations
@@ -13,9 +16,18 @@ from pinlint.model import Finding, Occurrence, Severity
 
 
 class Rule:
-    """One row of the rule table (a plain class: no ``dataclasses`` import at start-up)."""
+    """One row of the rule table (a plain class: CONTRIBUTING.md, "Start-up budget")."""
 
-    __slots__ = ("enabled", "explanation", "id", "name", "online", "severity", "summary")
+    __slots__ = (
+        "enabled",
+        "explanation",
+        "fixable",
+        "id",
+        "name",
+        "online",
+        "severity",
+        "summary",
+    )
 
     def __init__(
         self,
@@ -26,6 +38,7 @@ class Rule:
         explanation: str,
         enabled: bool = True,
         online: bool = False,
+        fixable: bool = False,
     ) -> None:
         self.id = id
         self.name = name
@@ -34,129 +47,163 @@ class Rule:
         self.explanation = explanation
         self.enabled = enabled  # on unless selected
         self.online = online  # needs --resolve
+        self.fixable = fixable  # --fix rewrites the reference to its suggestion
 
     def __repr__(self) -> str:
         return f"Rule({self.id!r}, {self.name!r})"
 
 
+LATEST_TAG = Rule(
+    "PIN001",
+    "latest-tag",
+    Severity.ERROR,
+    "The image uses the tag `latest`.",
+    "`latest` is whatever was pushed last. It changes without notice, and it can move "
+    "backwards: ollama/ollama:latest went from 0.6.3 back to 0.6.2 in March 2025. "
+    "Pin an exact version and its digest: `pinlint --fix` writes "
+    "`nginx:1.27.3@sha256:…` for `nginx:latest`.",
+    fixable=True,
+)
+
+MISSING_TAG = Rule(
+    "PIN002",
+    "missing-tag",
+    Severity.ERROR,
+    "The image has neither a tag nor a digest.",
+    "A reference without tag or digest (`redis`) means `redis:latest`, with the same "
+    "risks. Pin an exact version and its digest.",
+    fixable=True,
+)
+
+MOVING_TAG = Rule(
+    "PIN003",
+    "moving-tag",
+    Severity.ERROR,
+    "The image uses a named tag that is not a version.",
+    "Tags such as `stable`, `lts`, `edge`, `mainline`, `nightly`, `alpine` or "
+    "`bookworm-slim` are moved by the publisher with every release. Pin the exact "
+    "version they point to today, keeping the variant (`alpine` -> `1.27.3-alpine`).",
+    fixable=True,
+)
+
+PARTIAL_VERSION = Rule(
+    "PIN004",
+    "partial-version",
+    Severity.ERROR,
+    "The image uses a version with fewer than three numeric parts.",
+    "`python:3`, `node:20-alpine` or `ubuntu:24.04` follow every patch release. Pin "
+    "the full version. With --resolve, a partial version that has no more specific "
+    "tag in the registry (postgres publishes `16.4`, not `16.4.0`) is exact and is "
+    "not reported.",
+    fixable=True,
+)
+
+MISSING_DIGEST = Rule(
+    "PIN005",
+    "missing-digest",
+    Severity.ERROR,
+    "The image has an exact tag but no digest.",
+    "A tag, even an exact one, can be pushed again. A digest (`@sha256:…`) names "
+    "exactly one image. Off by default; turn it on with --require-digest or "
+    "`require-digest = true`.",
+    enabled=False,
+    fixable=True,
+)
+
+UNRESOLVED_VARIABLE = Rule(
+    "PIN006",
+    "unresolved-variable",
+    Severity.WARNING,
+    "The image is built from a variable that has no value or default.",
+    "pinlint cannot tell which image `FROM ${BASE}` uses when BASE has no default. "
+    "Give the variable a pinned default, or pass it with --build-arg.",
+)
+
+INVALID_REFERENCE = Rule(
+    "PIN007",
+    "invalid-reference",
+    Severity.ERROR,
+    "The text in an image position is not a valid image reference.",
+    "Docker would refuse it: repository names are lowercase, tags are at most 128 "
+    "characters of letters, digits, `_`, `.` and `-`, digests are `algorithm:hex`.",
+)
+
+STALE_DIGEST = Rule(
+    "PIN101",
+    "stale-digest",
+    Severity.ERROR,
+    "The tag now points to another digest than the one pinned.",
+    "The tag was pushed again since the reference was pinned, and no tag points to "
+    "the pinned digest any more. `pinlint --fix` refreshes the digest.",
+    online=True,
+    fixable=True,
+)
+
+UNKNOWN_IMAGE = Rule(
+    "PIN102",
+    "unknown-image",
+    Severity.ERROR,
+    "The repository, tag or digest does not exist in the registry.",
+    "The registry answered that it has no such repository, tag or digest: a typo, a "
+    "deleted tag, or an image that was never pushed there.",
+    online=True,
+)
+
+TAG_DIGEST_MISMATCH = Rule(
+    "PIN103",
+    "tag-digest-mismatch",
+    Severity.WARNING,
+    "The pinned digest does not belong to the tag's image.",
+    "`nginx:1.27.3@<digest of 1.26.2>`: the tag and the digest disagree, and a pull "
+    "uses the digest. Decide which half is right; pinlint does not guess.",
+    online=True,
+    fixable=False,  # which half of the pair is wrong is the user's call
+)
+
+ROLLED_BACK_TAG = Rule(
+    "PIN104",
+    "rolled-back-tag",
+    Severity.WARNING,
+    "A moving tag points to an older version than the newest release.",
+    "The tag may have been rolled back, as ollama/ollama:latest was from 0.6.3 to "
+    "0.6.2 at the end of March 2025. Two signals count: a newer release of the same "
+    "variant in the line the tag follows (a versioned tag such as `16` follows 16.x; "
+    "`latest`, `stable`, `lts` or a code name follow their current minor line, so "
+    "nginx:stable on 1.26 while 1.27 is out, or eclipse-temurin:latest on the 21 LTS "
+    "while 23 is out, is deliberate), and the cache's memory: a tag that points to a "
+    "lower version than it did when last resolved was certainly rolled back. The "
+    "suggestion still pins what the tag points to today; whether to take the newer "
+    "release is your call.",
+    online=True,
+    fixable=True,
+)
+
+PARSE_ERROR = Rule(
+    "PIN900",
+    "parse-error",
+    Severity.ERROR,
+    "The file cannot be parsed.",
+    "pinlint could not read the file as a Dockerfile or YAML, so it could not check "
+    "it. The other files are still linted.",
+)
+
 _RULES = (
-    Rule(
-        "PIN001",
-        "latest-tag",
-        Severity.ERROR,
-        "The image uses the tag `latest`.",
-        "`latest` is whatever was pushed last. It changes without notice, and it can move "
-        "backwards: ollama/ollama:latest went from 0.6.3 back to 0.6.2 in March 2025. "
-        "Pin an exact version and its digest: `pinlint --fix` writes "
-        "`nginx:1.27.3@sha256:…` for `nginx:latest`.",
-    ),
-    Rule(
-        "PIN002",
-        "missing-tag",
-        Severity.ERROR,
-        "The image has neither a tag nor a digest.",
-        "A reference without tag or digest (`redis`) means `redis:latest`, with the same "
-        "risks. Pin an exact version and its digest.",
-    ),
-    Rule(
-        "PIN003",
-        "moving-tag",
-        Severity.ERROR,
-        "The image uses a named tag that is not a version.",
-        "Tags such as `stable`, `lts`, `edge`, `mainline`, `nightly`, `alpine` or "
-        "`bookworm-slim` are moved by the publisher with every release. Pin the exact "
-        "version they point to today, keeping the variant (`alpine` -> `1.27.3-alpine`).",
-    ),
-    Rule(
-        "PIN004",
-        "partial-version",
-        Severity.ERROR,
-        "The image uses a version with fewer than three numeric parts.",
-        "`python:3`, `node:20-alpine` or `ubuntu:24.04` follow every patch release. Pin "
-        "the full version. With --resolve, a partial version that has no more specific "
-        "tag in the registry (postgres publishes `16.4`, not `16.4.0`) is exact and is "
-        "not reported.",
-    ),
-    Rule(
-        "PIN005",
-        "missing-digest",
-        Severity.ERROR,
-        "The image has an exact tag but no digest.",
-        "A tag, even an exact one, can be pushed again. A digest (`@sha256:…`) names "
-        "exactly one image. Off by default; turn it on with --require-digest or "
-        "`require-digest = true`.",
-        enabled=False,
-    ),
-    Rule(
-        "PIN006",
-        "unresolved-variable",
-        Severity.WARNING,
-        "The image is built from a variable that has no value or default.",
-        "pinlint cannot tell which image `FROM ${BASE}` uses when BASE has no default. "
-        "Give the variable a pinned default, or pass it with --build-arg.",
-    ),
-    Rule(
-        "PIN007",
-        "invalid-reference",
-        Severity.ERROR,
-        "The text in an image position is not a valid image reference.",
-        "Docker would refuse it: repository names are lowercase, tags are at most 128 "
-        "characters of letters, digits, `_`, `.` and `-`, digests are `algorithm:hex`.",
-    ),
-    Rule(
-        "PIN101",
-        "stale-digest",
-        Severity.ERROR,
-        "The tag now points to another digest than the one pinned.",
-        "The tag was pushed again since the reference was pinned, and no tag points to "
-        "the pinned digest any more. `pinlint --fix` refreshes the digest.",
-        online=True,
-    ),
-    Rule(
-        "PIN102",
-        "unknown-image",
-        Severity.ERROR,
-        "The repository, tag or digest does not exist in the registry.",
-        "The registry answered that it has no such repository, tag or digest: a typo, a "
-        "deleted tag, or an image that was never pushed there.",
-        online=True,
-    ),
-    Rule(
-        "PIN103",
-        "tag-digest-mismatch",
-        Severity.WARNING,
-        "The pinned digest does not belong to the tag's image.",
-        "`nginx:1.27.3@<digest of 1.26.2>`: the tag and the digest disagree, and a pull "
-        "uses the digest. Decide which half is right; pinlint does not guess.",
-        online=True,
-    ),
-    Rule(
-        "PIN104",
-        "rolled-back-tag",
-        Severity.WARNING,
-        "A moving tag points to an older version than the newest release.",
-        "The tag may have been rolled back, as ollama/ollama:latest was from 0.6.3 to "
-        "0.6.2 at the end of March 2025. Two signals count: a newer release of the same "
-        "variant in the line the tag follows (a versioned tag such as `16` follows 16.x; "
-        "`latest`, `stable`, `lts` or a code name follow their current minor line, so "
-        "nginx:stable on 1.26 while 1.27 is out, or eclipse-temurin:latest on the 21 LTS "
-        "while 23 is out, is deliberate), and the cache's memory: a tag that points to a "
-        "lower version than it did when last resolved was certainly rolled back. The "
-        "suggestion still pins what the tag points to today; whether to take the newer "
-        "release is your call.",
-        online=True,
-    ),
-    Rule(
-        "PIN900",
-        "parse-error",
-        Severity.ERROR,
-        "The file cannot be parsed.",
-        "pinlint could not read the file as a Dockerfile or YAML, so it could not check "
-        "it. The other files are still linted.",
-    ),
+    LATEST_TAG,
+    MISSING_TAG,
+    MOVING_TAG,
+    PARTIAL_VERSION,
+    MISSING_DIGEST,
+    UNRESOLVED_VARIABLE,
+    INVALID_REFERENCE,
+    STALE_DIGEST,
+    UNKNOWN_IMAGE,
+    TAG_DIGEST_MISMATCH,
+    ROLLED_BACK_TAG,
+    PARSE_ERROR,
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+ONLINE: frozenset[str] = frozenset(rule.id for rule in _RULES if rule.online)
 
 
 def selected_rules(select: Sequence[str] | None, ignore: Sequence[str]) -> frozenset[str]:
@@ -234,14 +281,13 @@ def check(
     known version schemes (pinlint.schemes).
     """
     if occ.image is None:
-        if "PIN006" not in enabled:
+        if UNRESOLVED_VARIABLE.id not in enabled:
             return None
         name = occ.unresolved or "a variable"
         if not name.startswith(("$", "{{")):
             name = f"${{{name}}}"
-        return finding(
-            occ, "PIN006", f"{occ.written} cannot be checked: {name} has no value or default"
-        )
+        message = f"{occ.written} cannot be checked: {name} has no value or default"
+        return finding(occ, UNRESOLVED_VARIABLE.id, message)
     image = occ.image
     if image == "auto":
         # Istio's gateway injection: the injector replaces it; no image of that name.
@@ -255,7 +301,7 @@ def check(
     if ref.digest is not None:
         return None  # pinned: no offline rule fires
     if ref.tag is None:
-        rule_id, message = "PIN002", f"{image} has no tag and no digest (it means latest)"
+        rule_id, message = MISSING_TAG.id, f"{image} has no tag and no digest (it means latest)"
     else:
         # Imported here: a tree that is all pinned never classifies a tag.
         from pinlint import tags
@@ -267,13 +313,13 @@ def check(
             if schemes.exact_by_scheme(ref.canonical, ref.familiar, ref.tag, exact_schemes):
                 kind = tags.TagKind.EXACT
         if kind is tags.TagKind.LATEST:
-            rule_id, message = "PIN001", f'{image} uses the moving tag "latest"'
+            rule_id, message = LATEST_TAG.id, f'{image} uses the moving tag "latest"'
         elif kind is tags.TagKind.MOVING:
-            rule_id, message = "PIN003", f'{image} uses the moving tag "{ref.tag}"'
+            rule_id, message = MOVING_TAG.id, f'{image} uses the moving tag "{ref.tag}"'
         elif kind is tags.TagKind.PARTIAL:
-            rule_id, message = "PIN004", f'{image} uses the partial version "{ref.tag}"'
+            rule_id, message = PARTIAL_VERSION.id, f'{image} uses the partial version "{ref.tag}"'
         else:
-            rule_id, message = "PIN005", f"{image} has an exact tag but no digest"
+            return missing_digest(occ) if MISSING_DIGEST.id in enabled else None
     if rule_id not in enabled:
         return None
     return finding(occ, rule_id, message)
@@ -311,27 +357,32 @@ def _invalid(
 
     sub = substitutions.first_unresolved(image)
     if sub is not None:
-        if "PIN006" not in enabled:
+        if UNRESOLVED_VARIABLE.id not in enabled:
             return None
         return finding(
             occ,
-            "PIN006",
+            UNRESOLVED_VARIABLE.id,
             f"{image} cannot be checked: {sub.text} is filled in when it runs, and no "
             "default is written",
         )
-    if _not_a_reference(image) or "PIN007" not in enabled:
+    if _not_a_reference(image) or INVALID_REFERENCE.id not in enabled:
         return None
-    return finding(occ, "PIN007", f"{image} is not a valid image reference: {error}")
+    return finding(occ, INVALID_REFERENCE.id, f"{image} is not a valid image reference: {error}")
+
+
+def missing_digest(occ: Occurrence) -> Finding:
+    """The PIN005 finding: offline for an exact tag, online for a partial version that
+    has no more specific tag (:func:`pinlint.drift.apply_resolutions`)."""
+    return finding(occ, MISSING_DIGEST.id, f"{occ.image} has an exact tag but no digest")
 
 
 def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
-    rule = RULES["PIN900"]
     return Finding(
         path=path,
         line=line,
         column=column,
-        rule="PIN900",
-        severity=rule.severity,
+        rule=PARSE_ERROR.id,
+        severity=PARSE_ERROR.severity,
         message=message,
         image="",
     )
