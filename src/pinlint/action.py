@@ -282,22 +282,6 @@ def read_findings(text: str, root: str) -> list[Finding]:
     return findings
 
 
-def _render_log(fmt: str, findings: Sequence[Finding], sarif_text: str) -> str:
-    if fmt == "github":
-        from pinlint.report import github
-
-        return github.render(findings)
-    if fmt == "sarif":
-        return sarif_text
-    if fmt == "json":
-        from pinlint.report import json as json_report
-
-        return json_report.render(findings)
-    from pinlint.report import text
-
-    return text.render(findings)
-
-
 def _write_outputs(path: str, outputs: Mapping[str, str]) -> None:
     with open(path, "a", encoding="utf-8", newline="") as f:
         for name, value in outputs.items():
@@ -342,16 +326,17 @@ def run(env: Mapping[str, str]) -> int:
         _error(f"pinlint stopped with exit code {code} before reporting; see the log above")
         return code or 2
 
-    from pinlint.report import sarif
+    from pinlint.report import render
 
     try:
         findings = read_findings(report, workspace)
     except (ValueError, KeyError, TypeError) as e:
         _error(f"pinlint (exit code {code}) wrote a report this step cannot read: {e}")
         return code if code >= 2 else 2
-    sarif_text = sarif.render(findings, root=workspace)
+    sarif_text = render("sarif", findings, root=workspace)
 
-    sys.stdout.write(_render_log(inputs.format, findings, sarif_text))
+    # The log in the format asked for (the SARIF file is written below, always).
+    sys.stdout.write(render(inputs.format, findings, root=workspace))
     sys.stdout.flush()
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from pinlint import __version__
 from pinlint.config import PIN_STYLES, Config, ConfigError
-from pinlint.model import Finding
 
 # Not typing.TYPE_CHECKING: importing typing costs the one-file run ~3 ms; type checkers
 # read a module-level TYPE_CHECKING = False the same way.
@@ -303,8 +302,17 @@ def _run(argv: Sequence[str] | None) -> int:
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     stream_color = _use_color(args.color, sys.stdout if not args.output else None)
-    report = _render(
-        fmt, findings, color=stream_color, quiet=args.quiet, skipped=result.default_excluded
+    from pinlint.report import render
+
+    # Paths are shown relative to the working directory, and so are SARIF's: code
+    # scanning resolves them against the repository root, where the action runs.
+    report = render(
+        fmt,
+        findings,
+        root=".",
+        color=stream_color,
+        quiet=args.quiet,
+        skipped=result.default_excluded,
     )
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as f:
@@ -323,28 +331,6 @@ def _run(argv: Sequence[str] | None) -> int:
     if any(f.severity.value in threshold for f in findings):
         code = max(code, 1)
     return code
-
-
-def _render(
-    fmt: str, findings: list[Finding], *, color: bool, quiet: bool, skipped: int = 0
-) -> str:
-    if fmt == "json":
-        from pinlint.report import json as report
-
-        return report.render(findings)
-    if fmt == "sarif":
-        from pinlint.report import sarif
-
-        # Paths are shown relative to the working directory, and so are SARIF's: code
-        # scanning resolves them against the repository root, where the action runs.
-        return sarif.render(findings, root=".")
-    if fmt == "github":
-        from pinlint.report import github
-
-        return github.render(findings)
-    from pinlint.report import text
-
-    return text.render(findings, color=color, quiet=quiet, skipped=skipped)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

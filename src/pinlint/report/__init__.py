@@ -1,0 +1,45 @@
+"""The output formats, one module each, and :func:`render`, the one dispatch to them.
+
+``text`` (:mod:`~pinlint.report.text`) for people, ``json`` for scripts, ``sarif`` for
+code scanning, ``github`` for workflow annotations (with the step summary).  The
+command line and the GitHub Action both render through :func:`render`.  Each format's
+module is imported only when it is used (CONTRIBUTING.md, "Start-up budget").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pinlint.model import Finding
+
+
+def render(
+    fmt: str,
+    findings: Sequence[Finding],
+    *,
+    root: str = ".",
+    color: bool = False,
+    quiet: bool = False,
+    skipped: int = 0,
+) -> str:
+    """``findings`` in the output format ``fmt`` (``text`` for an unknown one).
+
+    ``root`` is the directory SARIF's file URIs are relative to; ``color``, ``quiet``
+    (no summary line) and ``skipped`` (files in third-party trees left out, for the
+    summary) apply to ``text`` only.
+    """
+    if fmt == "json":
+        from pinlint.report import json
+
+        return json.render(findings)
+    if fmt == "sarif":
+        from pinlint.report import sarif
+
+        return sarif.render(findings, root=root)
+    if fmt == "github":
+        from pinlint.report import github
+
+        return github.render(findings)
+    from pinlint.report import text
+
+    return text.render(findings, color=color, quiet=quiet, skipped=skipped)
