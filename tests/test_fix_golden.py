@@ -140,6 +140,7 @@ CASES = [
     pytest.param("kubernetes/workloads", "workloads.yaml", id="kubernetes-workloads"),
     pytest.param("kubernetes/crlf-bom", "pod.yaml", id="kubernetes-crlf-bom"),
     pytest.param("tekton/task", "task.yaml", id="tekton-task"),
+    pytest.param("bake/targets", "docker-bake.hcl", id="bake-targets"),
     pytest.param("cloudbuild/steps", "cloudbuild.yaml", id="cloudbuild-steps"),
     pytest.param("cloudbuild/json", "cloudbuild.json", id="cloudbuild-json"),
     pytest.param("drone/pipelines", ".drone.yml", id="drone-pipelines"),

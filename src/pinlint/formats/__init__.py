@@ -195,6 +195,12 @@ def _azure(name: str, lower: str, path: str) -> bool:
     )
 
 
+def _bake(name: str, lower: str, path: str) -> bool:
+    """``docker-bake*.hcl``/``.json`` (``docker-bake.override.hcl``), and any ``*.hcl``:
+    bake reads any HCL file it is given (``-f ci.hcl``); others are skipped by content."""
+    return lower.endswith(".hcl") or (lower.startswith("docker-bake") and lower.endswith(".json"))
+
+
 # The registry.  Order matters twice: the first claim wins (specific names before the
 # generic ``yaml``), and YAML documents go to the first source whose sniff accepts them.
 SOURCES: tuple[Source, ...] = (
@@ -244,6 +250,7 @@ SOURCES: tuple[Source, ...] = (
         needs=("image", "services"),
     ),
     Source("devcontainer", "pinlint.formats.devcontainer", claim=_devcontainer),
+    Source("bake", "pinlint.formats.bake", claim=_bake),
     # CI configs claimed by name (Cloud Build and Drone documents also by content).
     Source(
         "cloudbuild",
