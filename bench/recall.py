@@ -18,7 +18,9 @@ the same path, line and image; what is left is then paired by path and line alon
 image spelled differently is still the reference found; ``--details`` lists those).
 Recall is matched entries / expected entries; extras are findings that match none, as a
 share of all findings.  Both are printed per source type (the first path component) and
-overall.  PIN900 (a file that does not parse) always counts as an extra.
+overall.  PIN900 (a file that does not parse) always counts as an extra.  Globs in an
+optional ``CORPUS_DIR/exclude.txt`` are passed as ``--exclude``: files kept only for a
+source to read (the Dockerfiles a bake target builds), not linted themselves.
 
 It is a measurement, not a test: the exit status is 0 whatever the figures.
 """
@@ -56,8 +58,21 @@ def read_expected(path: str) -> list[tuple[str, int, str]]:
     return entries
 
 
+def read_excludes(corpus: str) -> list[str]:
+    """The globs of ``CORPUS_DIR/exclude.txt``: files the sources read but that are not
+    linted themselves (the Dockerfiles a bake file's targets build)."""
+    path = os.path.join(corpus, "exclude.txt")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        lines = [line.strip() for line in f]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def run_pinlint(corpus: str) -> list[dict[str, object]]:
     cmd = [*pinlint_command(), "--offline", "--format", "json", "--fail-on", "never", "."]
+    for glob in read_excludes(corpus):
+        cmd[-1:-1] = ["--exclude", glob]
     proc = subprocess.run(cmd, cwd=corpus, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1):
         sys.exit(f"pinlint exited {proc.returncode}: {proc.stderr.strip()}")
