@@ -500,24 +500,6 @@ def test_familiar_and_canonical(text: str, familiar: str, canonical: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("text", "host"),
-    [
-        pytest.param("nginx", "registry-1.docker.io", id="hub-familiar"),
-        pytest.param("docker.io/user/app", "registry-1.docker.io", id="docker.io"),
-        pytest.param("index.docker.io/user/app", "registry-1.docker.io", id="index"),
-        pytest.param("ghcr.io/a/b", "ghcr.io", id="ghcr"),
-        pytest.param("localhost:5000/a", "localhost:5000", id="localhost-port"),
-        pytest.param("[::1]:5000/a", "[::1]:5000", id="ipv6"),
-        pytest.param(
-            "registry-1.docker.io/library/nginx", "registry-1.docker.io", id="api-host-spelled-out"
-        ),
-    ],
-)
-def test_api_host(text: str, host: str) -> None:
-    assert reference.parse(text).api_host == host
-
-
-@pytest.mark.parametrize(
     ("text", "tag", "digest", "expected"),
     [
         pytest.param("nginx:latest", "1.27.3", SHA256, f"nginx:1.27.3@{SHA256}", id="tag+digest"),

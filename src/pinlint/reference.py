@@ -37,8 +37,6 @@ from pinlint.model import Record
 __all__ = ["InvalidReference", "Reference", "parse"]
 
 DEFAULT_DOMAIN = "docker.io"
-# The Docker Hub registry API does not answer on docker.io itself.
-DOCKER_HUB_API_HOST = "registry-1.docker.io"
 _LEGACY_DEFAULT_DOMAIN = "index.docker.io"
 _OFFICIAL_REPO_PREFIX = "library/"
 # Upstream (since v0.6.0) limits the repository path, not the domain: a long registry
@@ -164,11 +162,6 @@ class Reference(Record):
     def canonical(self) -> str:
         """The fully qualified name: ``docker.io/library/nginx``."""
         return f"{self.domain}/{self.path}"
-
-    @property
-    def api_host(self) -> str:
-        """The host that serves the registry API for this reference."""
-        return DOCKER_HUB_API_HOST if self.domain == DEFAULT_DOMAIN else self.domain
 
     def with_pin(self, tag: str | None, digest: str | None) -> str:
         """This name as the user wrote it, with ``tag`` and ``digest`` (either may be None)."""
