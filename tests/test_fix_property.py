@@ -602,7 +602,7 @@ def _check(doc: Generated) -> None:
 
         # Idempotent: nothing the fixer could rewrite is found again.
         again = _lint(path)
-        assert [f.image for f in again if f.occurrence and f.occurrence.fixable] == []
+        assert [f.as_written for f in again if f.occurrence and f.occurrence.fixable] == []
         assert len(again) == len(left)
 
 

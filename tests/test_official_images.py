@@ -252,10 +252,10 @@ def test_resolve_real_layouts(tmp_path: Path, registry_session: Registry) -> Non
     cfg = Config()
     result = lint.lint_paths([str(dockerfile)], cfg)
     findings = resolve_findings(result.occurrences, result.findings, cfg)
-    got = {f.image: f.suggestion for f in findings if f.rule in ("PIN001", "PIN003", "PIN004")}
+    got = {f.as_written: f.suggestion for f in findings if f.rule in ("PIN001", "PIN003", "PIN004")}
     # The layouts hold newer feature and interim releases than what latest or lts follow
     # (temurin 23, ubuntu 24.10, node 23): no roll-back is claimed.
-    assert [f.image for f in findings if f.rule == "PIN104"] == []
+    assert [f.as_written for f in findings if f.rule == "PIN104"] == []
     # Final tags (postgres 17.2) are not reported; every other gets its sibling.
     final = {f"{host}/{seed(registry, d, i)[0]}:{t}" for d, i, t, e in CASES if t == e}
     assert final

@@ -21,7 +21,7 @@ DATA = os.path.join(os.path.dirname(__file__), "data", "precision")
 
 def _findings(*paths: str) -> list[tuple[str, int, str, str]]:
     result = lint.lint_paths(list(paths), Config())
-    return [(os.path.basename(f.path), f.line, f.rule, f.image) for f in result.findings]
+    return [(os.path.basename(f.path), f.line, f.rule, f.as_written) for f in result.findings]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,8 @@ def test_pin007_still_fires_on_malformed_references(tmp_path: Path) -> None:
         "services:\n  a: {image: 'Nginx:latest'}\n  b: {image: 'nginx::1'}\n"
         "  c: {image: 'nginx:1.27.3 '}\n"
     )
-    assert [(f.rule, f.image) for f in lint.lint_paths([str(tmp_path)], Config()).findings] == [
+    findings = lint.lint_paths([str(tmp_path)], Config()).findings
+    assert [(f.rule, f.as_written) for f in findings] == [
         ("PIN007", "Nginx:latest"),
         ("PIN007", "nginx::1"),
         ("PIN007", "nginx:1.27.3 "),

@@ -46,7 +46,7 @@ def _resolve(tmp_path: Path, images: list[str], cfg: Config | None = None) -> li
 def _by_image(findings: list[Finding]) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = {}
     for f in findings:
-        out.setdefault(f.image, []).append(f)
+        out.setdefault(f.as_written, []).append(f)
     return out
 
 
@@ -164,7 +164,7 @@ def test_require_digest(tmp_path: Path, seeded: dict[str, Any]) -> None:
     web = f"{h}/{seeded['repo']}"
     cfg = Config(require_digest=True)
     got = [
-        (f.rule, f.image, f.suggestion)
+        (f.rule, f.as_written, f.suggestion)
         for f in _resolve(tmp_path, [f"{web}:1.27.3", f"{h}/{pg}:16.4"], cfg)
     ]
     assert got == [
@@ -184,7 +184,7 @@ def test_unknown_images_are_pin102(tmp_path: Path, seeded: dict[str, Any]) -> No
         f"{h}/{repo}:1.27.3",
     ]
     findings = _resolve(tmp_path, images)
-    got = [(f.rule, f.line, f.image, f.severity, f.suggestion) for f in findings]
+    got = [(f.rule, f.line, f.as_written, f.severity, f.suggestion) for f in findings]
     assert sorted(got) == sorted(
         [
             ("PIN001", 2, f"{h}/nope:latest", Severity.ERROR, None),
@@ -193,7 +193,7 @@ def test_unknown_images_are_pin102(tmp_path: Path, seeded: dict[str, Any]) -> No
             ("PIN102", 3, f"{h}/{repo}@{missing_digest}", Severity.ERROR, None),
         ]
     )
-    messages = {f.image: f.message for f in findings if f.rule == "PIN102"}
+    messages = {f.as_written: f.message for f in findings if f.rule == "PIN102"}
     assert messages[f"{h}/nope:latest"] == (
         f"{h}/nope:latest does not exist: {h}: repository nope not found"
     )

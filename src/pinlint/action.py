@@ -273,7 +273,7 @@ def read_findings(text: str, root: str) -> list[Finding]:
                 rule=str(item["rule"]),
                 severity=Severity(item["severity"]),
                 message=str(item["message"]),
-                image=str(item.get("image") or ""),
+                as_written=str(item.get("image") or ""),
                 suggestion=item.get("suggestion"),
                 end_line=int(end_line) if end_line is not None else None,
                 end_column=int(end_column) if end_column is not None else None,

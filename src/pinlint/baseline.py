@@ -17,7 +17,7 @@ Key = tuple[str, str, str]
 
 
 def _key(f: Finding) -> Key:
-    return (f.path.replace("\\", "/"), f.rule, f.image)
+    return (f.path.replace("\\", "/"), f.rule, f.as_written)
 
 
 def write(path: str, findings: Sequence[Finding]) -> None:

@@ -217,13 +217,17 @@ class ParseError(ValueError):
 
 
 class Finding(Record):
-    """A rule that fired at a place in a file."""
+    """A rule that fired at a place in a file.
+
+    ``as_written`` is the reference as the file writes it (the JSON key ``image``);
+    the effective reference, after variable substitution, is ``occurrence.image``.
+    """
 
     __slots__ = (
+        "as_written",
         "column",
         "end_column",
         "end_line",
-        "image",
         "line",
         "message",
         "occurrence",
@@ -241,7 +245,7 @@ class Finding(Record):
         rule: str,
         severity: Severity,
         message: str,
-        image: str,
+        as_written: str,
         occurrence: Occurrence | None = None,
         suggestion: str | None = None,
         end_line: int | None = None,
@@ -253,7 +257,8 @@ class Finding(Record):
         self.rule = rule  # "PIN001"
         self.severity = severity
         self.message = message
-        self.image = image  # as written in the file ("" for PIN900)
+        # As written in the file, a reference written in parts named whole ("" for PIN900).
+        self.as_written = as_written
         self.occurrence = occurrence
         self.suggestion = suggestion  # the full replacement reference, when resolved
         self.end_line = end_line
@@ -280,7 +285,7 @@ class Finding(Record):
             "end_column": self.end_column,
             "rule": self.rule,
             "severity": self.severity.value,
-            "image": self.image,
+            "image": self.as_written,
             "message": self.message,
             "suggestion": self.suggestion,
         }

@@ -243,7 +243,7 @@ def finding(occ: Occurrence, rule_id: str, message: str) -> Finding:
         severity=rule.severity,
         message=message,
         # A reference written in parts is named whole (its written text is the tag).
-        image=occ.image if occ.split is not None and occ.image is not None else occ.written,
+        as_written=occ.image if occ.split is not None and occ.image is not None else occ.written,
         occurrence=occ,
         end_line=end_line,
         end_column=end_column,
@@ -384,5 +384,5 @@ def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Find
         rule=PARSE_ERROR.id,
         severity=PARSE_ERROR.severity,
         message=message,
-        image="",
+        as_written="",
     )

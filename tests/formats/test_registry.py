@@ -132,7 +132,7 @@ def test_a_new_source_is_linted_end_to_end(sources: Path) -> None:
         "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - image: nginx\n"
     )
     result = lint.lint_paths([str(sources)], Config())
-    got = sorted((f.path.rsplit("/", 1)[-1], f.line, f.rule, f.image) for f in result.findings)
+    got = sorted((f.path.rsplit("/", 1)[-1], f.line, f.rule, f.as_written) for f in result.findings)
     assert got == [
         ("Usefile", 2, "PIN002", "redis"),
         ("any.yaml", 2, "PIN001", "busybox:latest"),

@@ -94,7 +94,7 @@ def test_escaping_round_trips(path: str, message: str) -> None:
         rule="PIN900",
         severity=Severity.ERROR,
         message=message,
-        image="",
+        as_written="",
     )
     out = github.render([finding])
     assert out.endswith("\n")
@@ -166,7 +166,7 @@ def test_summary_escapes_markdown(tmp_path: Path) -> None:
         rule="PIN007",
         severity=Severity.ERROR,
         message="<img src=x> is *not* valid | [link](http://x)\nsecond line",
-        image="x|`y`",
+        as_written="x|`y`",
     )
     markdown = github.summary([finding])
     (_, row) = _table_rows(markdown)

@@ -97,7 +97,7 @@ def _rows(findings: Iterable[Finding]) -> Iterable[str]:
             _md_code(f"{f.path}:{f.line}:{f.column}"),
             _md_text(rule_cell),
             f.severity.value,
-            _md_code(f.image),
+            _md_code(f.as_written),
             _md_code(f.message),
             _md_code(f.suggestion) if f.suggestion is not None else "",
         )

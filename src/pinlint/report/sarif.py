@@ -106,12 +106,14 @@ def _result(finding: Finding, root: str, rule_index: dict[str, int]) -> dict[str
     }
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
-    if finding.image:
-        result["properties"] = {"image": printable(finding.image)}
+    if finding.as_written:
+        result["properties"] = {"image": printable(finding.as_written)}
     if finding.suggestion is not None and "endColumn" in region:
         result["fixes"] = [
             {
-                "description": {"text": printable(f"Pin {finding.image} as {finding.suggestion}")},
+                "description": {
+                    "text": printable(f"Pin {finding.as_written} as {finding.suggestion}")
+                },
                 "artifactChanges": [
                     {
                         "artifactLocation": location,
