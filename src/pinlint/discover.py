@@ -14,7 +14,7 @@ from pinlint.formats import classify
 # As in ``pinlint.cli``: not typing's TYPE_CHECKING (an import the one-file run avoids).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pinlint.formats.project import Project
+    from pinlint.formats import Project
 
 __all__ = ["DEFAULT_EXCLUDES", "classify", "discover", "is_excluded"]
 

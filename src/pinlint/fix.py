@@ -16,8 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from pinlint import formats, lint, rules
 from pinlint.config import Config
-from pinlint.formats import ScanOptions
-from pinlint.formats.project import Project
+from pinlint.formats import Project, ScanOptions
 from pinlint.model import Finding, Occurrence, ParseError
 from pinlint.report.escape import printable
 

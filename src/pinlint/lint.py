@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pinlint import directives, discover, formats, rules
 from pinlint.config import Config
-from pinlint.formats import ScanOptions
-from pinlint.formats.project import MAX_FILE_SIZE, Project
+from pinlint.formats import MAX_FILE_SIZE, Project, ScanOptions
 from pinlint.model import Finding, Occurrence, ParseError
 
-# MAX_FILE_SIZE: larger files are not read: nobody writes a 16 MiB Dockerfile or manifest
-# by hand, and reading one would blow the memory budget of a pre-commit hook.
 __all__ = ["MAX_FILE_SIZE", "FileResult", "LintResult", "lint_paths", "read_text", "settings"]
 
 # Below this many files a second process costs more than it saves.
@@ -39,7 +36,7 @@ class FileResult:
         *,
         path: str = "",
         kind: str = "",
-        suppressions: dict[int, frozenset[str]] | None = None,
+        suppressions: Mapping[int, frozenset[str]] = directives.NO_LINES,
     ) -> None:
         self.path = path
         self.kind = kind  # the source that read it (``pinlint.formats.SOURCES``)
@@ -48,7 +45,7 @@ class FileResult:
         self.occurrences = occurrences
         self.read_error = read_error
         # Rule ids ignored per 1-based line (``pinlint.directives.suppressions``).
-        self.suppressions = suppressions if suppressions is not None else {}
+        self.suppressions = suppressions
 
 
 class LintResult:
@@ -87,7 +84,7 @@ class _Settings:
         allow: tuple[str, ...],
         exact_patterns: tuple[str, ...],
         scan: ScanOptions,
-        project: Project | None = None,
+        roots: tuple[str, ...] = (),
         exact_schemes: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.enabled = enabled
@@ -95,13 +92,13 @@ class _Settings:
         self.exact_patterns = exact_patterns
         self.exact_schemes = exact_schemes
         self.scan = scan
-        # What sources may read beyond one file (``pinlint.formats.project``).
-        self.project = project if project is not None else Project()
+        # What sources may read beyond one file: one per run, over the paths given.
+        self.project = Project(roots)
 
 
 def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
     """What every file of a run is linted with, computed once; ``roots`` are the paths
-    given (the scanned tree of :class:`~pinlint.formats.project.Project`)."""
+    given (the scanned tree of :class:`~pinlint.formats.Project`)."""
     enabled = rules.selected_rules(cfg.select, cfg.ignore)
     if cfg.require_digest:
         enabled |= rules.selected_rules([rules.MISSING_DIGEST.id], cfg.ignore)
@@ -111,7 +108,7 @@ def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
         exact_patterns=tuple(cfg.exact_tag_patterns),
         exact_schemes=tuple(cfg.exact_tag_schemes.items()),
         scan=ScanOptions(build_args=dict(cfg.build_args)),
-        project=Project(roots),
+        roots=tuple(roots),
     )
 
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from pinlint import formats
-from pinlint.formats import ScanOptions, hcl
-from pinlint.formats.project import Project
+from pinlint.formats import Project, ScanOptions, hcl
 from pinlint.model import ParseError
 
 Row = tuple[int, int, str, "str | None"]

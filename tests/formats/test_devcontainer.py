@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pinlint.formats import ScanOptions, classify
+from pinlint.formats import Project, ScanOptions, classify
 from pinlint.formats.devcontainer import blank_jsonc, scan
-from pinlint.formats.project import Project
 from pinlint.model import ParseError
 
 PATH = ".devcontainer/devcontainer.json"

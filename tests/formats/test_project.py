@@ -14,8 +14,7 @@ import pytest
 from helpers import time_limit
 from pinlint import lint
 from pinlint.config import Config
-from pinlint.formats import ScanOptions, compose
-from pinlint.formats.project import MAX_FILE_SIZE, Project
+from pinlint.formats import MAX_FILE_SIZE, Project, ScanOptions, compose
 from pinlint.formats.yamlfile import scan
 
 COMPOSE = "services:\n  web:\n    image: ${IMG}\n"

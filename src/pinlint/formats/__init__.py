@@ -28,13 +28,14 @@ What a module provides, by its entry's ``reader``:
   gets every mapping document of its files; the parse is done for it.
 
 A source raises :class:`pinlint.model.ParseError` for a file it cannot parse, reads
-other files only through :class:`pinlint.formats.project.Project`, and knows nothing of
+other files only through :class:`Project`, and knows nothing of
 rules, registries or fixing.  :func:`scan` is the one dispatch point, for the lint pass
 and the fixer alike.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 # As in ``pinlint.cli``: a module-level TYPE_CHECKING, since importing typing would cost
@@ -42,14 +43,32 @@ from collections.abc import Callable, Sequence
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
+    from typing import TypeVar
 
-    from pinlint.formats.project import Project
     from pinlint.model import Occurrence
 
-__all__ = ["SOURCES", "TEXT", "YAML", "ScanOptions", "Source", "classify", "scan", "source"]
+    _T = TypeVar("_T")
+
+__all__ = [
+    "MAX_FILE_SIZE",
+    "SOURCES",
+    "TEXT",
+    "YAML",
+    "Project",
+    "ScanOptions",
+    "Source",
+    "classify",
+    "scan",
+    "source",
+]
 
 TEXT = "text"
 YAML = "yaml"
+
+# Larger files are not read, neither to lint them nor as another file a source needs:
+# nobody writes a 16 MiB Dockerfile or manifest by hand, and reading one would blow the
+# memory budget of a pre-commit hook.
+MAX_FILE_SIZE = 16 * 1024 * 1024
 
 # (base name, lower-case base name, path with "/" separators) -> claimed?
 Claim = Callable[[str, str, str], bool]
@@ -65,10 +84,114 @@ class ScanOptions:
         self.build_args: dict[str, str] = build_args if build_args is not None else {}
 
 
+# -- what a source may know beyond its file --------------------------------------------
+#
+# Some sources read more than one file: a compose file takes variables from the ``.env``
+# beside it; Helm values need the ``Chart.yaml`` of their chart; a kustomization rewrites
+# the images of its bases.  One Project per run answers these questions for every source,
+# so that a file is read at most once per run, however many files ask for it (answers are
+# cached under a key the asking source chooses: ``fact``); what is read stays inside the
+# scanned tree (a symlink that leads out of it, to ``/etc``, to another project, to a
+# secret, is not followed, and neither is anything but a regular file: a FIFO would block
+# the run); and what is read is bounded (``MAX_FILE_SIZE``, UTF-8).  The scanned tree is
+# the directories named on the command line, and for a file named on its own (the
+# pre-commit call) the directory that holds it.  Sources never open other files
+# themselves.  A Project is plain data plus caches, so it travels to the worker processes
+# of a large run (each keeps its own cache).  It lives here, not in a module of its own,
+# because the lint pass makes one on every run and an import costs the one-file run more
+# than this class.
+
+
+class Project:
+    """Per-run facts about the scanned tree, read on first use and cached."""
+
+    __slots__ = ("_facts", "_real_roots", "roots")
+
+    def __init__(self, roots: Sequence[str] = ()) -> None:
+        # The paths given to the run (files or directories).
+        self.roots = tuple(roots)
+        self._real_roots: tuple[str, ...] | None = None
+        self._facts: dict[object, object] = {}
+
+    def fact(self, key: object, compute: Callable[[], _T]) -> _T:
+        """``compute()``, once per run for ``key`` (a tuple naming the source first)."""
+        try:
+            return self._facts[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self._facts[key] = compute()
+            return value
+
+    def _trees(self, path: str) -> tuple[str, ...]:
+        if self._real_roots is None:
+            trees = []
+            for root in self.roots:
+                directory = root if os.path.isdir(root) else os.path.dirname(root) or "."
+                trees.append(os.path.realpath(directory))
+            self._real_roots = tuple(trees)
+        if self._real_roots:
+            return self._real_roots
+        # No roots given (a format scanned on its own): the file's own directory.
+        return (os.path.realpath(os.path.dirname(path) or "."),)
+
+    def inside(self, path: str, other: str) -> str | None:
+        """The real path of ``other`` when it lies inside the tree ``path`` was found in."""
+        real = os.path.realpath(other)
+        for tree in self._trees(path):
+            if real == tree or real.startswith(tree.rstrip(os.sep) + os.sep):
+                return real
+        return None
+
+    def read_beside(self, path: str, name: str) -> str | None:
+        """The text of the file ``name`` in the directory of ``path``, or None.
+
+        None when there is no such file, or it is not a regular file, lies outside the
+        scanned tree (through a symlink), is larger than ``MAX_FILE_SIZE`` or is not
+        UTF-8 (a BOM is dropped).  Cached: asking again costs nothing.
+        """
+        other = os.path.join(os.path.dirname(path), name)
+        return self.fact(("file", other), lambda: self._read(path, other))
+
+    def _read(self, path: str, other: str) -> str | None:
+        import stat
+
+        real = self.inside(path, other)
+        if real is None:
+            return None
+        try:
+            # O_NONBLOCK: a FIFO swapped in after the realpath above cannot block the run.
+            fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(MAX_FILE_SIZE + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if len(data) > MAX_FILE_SIZE:
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+
+
 class Source:
     """One entry of the registry: a source, its module and the files it claims."""
 
-    __slots__ = ("claim", "confirm", "hint", "kind", "module", "needs", "reader", "sniff")
+    __slots__ = (
+        "claim",
+        "confirm",
+        "hint",
+        "kind",
+        "module",
+        "needs",
+        "reader",
+        "sniff",
+    )
 
     def __init__(
         self,
@@ -292,9 +415,13 @@ def load(entry: Source) -> ModuleType:
     """The module of a source, imported on first use."""
     module = _MODULES.get(entry.module)
     if module is None:
-        import importlib
+        # The import statement's own machinery, not ``importlib``: that package (and
+        # ``warnings`` behind it) is not loaded at start-up, and the one-file run would
+        # pay for it.
+        import sys
 
-        module = _MODULES[entry.module] = importlib.import_module(entry.module)
+        __import__(entry.module)
+        module = _MODULES[entry.module] = sys.modules[entry.module]
     return module
 
 
@@ -309,8 +436,6 @@ def classify(path: str, project: Project | None = None) -> str | None:
             continue
         if entry.confirm:
             if project is None:
-                from pinlint.formats.project import Project
-
                 project = Project()
             if not load(entry).confirm(path, project):
                 continue
@@ -321,15 +446,19 @@ def classify(path: str, project: Project | None = None) -> str | None:
 def scan(
     kind: str, path: str, text: str, options: ScanOptions, project: Project | None = None
 ) -> list[Occurrence]:
-    """The image references of a file of ``kind``: the one way any file is scanned."""
+    """The image references of a file of ``kind``: the one way any file is scanned.
+
+    ``project`` is the run's; without one, the file's own directory is its tree.
+    """
     entry = source(kind)
     if project is None:
-        from pinlint.formats.project import Project
-
         project = Project()
     if entry.reader == YAML:
-        from pinlint.formats import yamlfile
-
-        return yamlfile.scan_claimed(entry, path, text, options, project)
-    found: list[Occurrence] = load(entry).scan(path, text, options, project)
+        # The YAML reader is the generic ``yaml`` entry's module (``yamlfile``), loaded by
+        # name like every source: it imports this registry, not the other way round.
+        found: list[Occurrence] = load(source(YAML)).scan_claimed(
+            entry, path, text, options, project
+        )
+        return found
+    found = load(entry).scan(path, text, options, project)
     return found

@@ -31,8 +31,7 @@ from pinlint.formats.hcl import MAX_DEPTH, Block, Other, Str
 from pinlint.model import Occurrence, ParseError
 
 if TYPE_CHECKING:
-    from pinlint.formats import ScanOptions
-    from pinlint.formats.project import Project
+    from pinlint.formats import Project, ScanOptions
 
 __all__ = ["scan"]
 

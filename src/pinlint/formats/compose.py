@@ -11,7 +11,7 @@ that has ``image`` or ``build`` (:func:`sniff`); every document of a file named 
 Interpolation follows docker compose: ``${VAR}``, ``$VAR``, ``${VAR:-default}``,
 ``${VAR-default}``, ``${VAR:?error}``, ``${VAR?error}``, ``${VAR:+alt}``, ``${VAR+alt}``
 and ``$$`` for a literal ``$``.  Values come from the ``.env`` file beside the compose
-file only (read through :class:`pinlint.formats.project.Project`: inside the scanned
+file only (read through :class:`pinlint.formats.Project`: inside the scanned
 tree, once per directory), parsed as compose parses it (``KEY=VALUE``, ``KEY: VALUE``, ``export``,
 comments, single, double and multi-line quotes).  The process environment is *not*
 read: a lint must give the same answer on every machine and in CI, whatever the shell
@@ -37,7 +37,7 @@ from pinlint.model import Occurrence, ParseError
 if TYPE_CHECKING:
     from yaml.events import ScalarEvent
 
-    from pinlint.formats.project import Project
+    from pinlint.formats import Project
     from pinlint.formats.yamltree import Document, Node
 
 __all__ = [

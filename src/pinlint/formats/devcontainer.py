@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 from pinlint.model import Occurrence, ParseError
 
 if TYPE_CHECKING:
-    from pinlint.formats import ScanOptions
-    from pinlint.formats.project import Project
+    from pinlint.formats import Project, ScanOptions
 
 __all__ = ["blank_jsonc", "scan"]
 
@@ -142,7 +141,7 @@ def _template_defaults(path: str, project: Project | None) -> dict[str, str]:
     The template file is read through the project: one outside the scanned tree (or
     a symlink leading out of it) is not read.
     """
-    from pinlint.formats.project import Project
+    from pinlint.formats import Project
 
     if project is None:
         project = Project()

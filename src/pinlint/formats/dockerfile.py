@@ -39,7 +39,7 @@ from pinlint.model import Occurrence, ParseError
 # As in ``pinlint.cli``: not typing's TYPE_CHECKING, which would cost this path an import.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pinlint.formats.project import Project
+    from pinlint.formats import Project
 
 __all__ = ["scan"]
 
@@ -977,7 +977,7 @@ def scan(
     options_found = None
     if "${templateOption:" in text:
         if project is None:
-            from pinlint.formats.project import Project
+            from pinlint.formats import Project
 
             project = Project()
         options_found = template_defaults(path, project)

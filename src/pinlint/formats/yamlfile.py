@@ -13,42 +13,64 @@ dispatches, and imports the sources through the registry, never by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from pinlint import formats
-from pinlint.formats import ScanOptions, Source
-from pinlint.formats.project import Project
+from pinlint.formats import Project, ScanOptions, Source
 from pinlint.formats.yamltree import Document, iter_documents
 from pinlint.model import Occurrence, ParseError
 
-if TYPE_CHECKING:
-    from pinlint.formats.yamltree import Node
-
-Pick = Callable[["dict[str, Node]"], "ModuleType | None"]
-
 __all__ = ["scan", "scan_claimed"]
+
+
+class _Plan:
+    """The YAML sources of the registry, worked out once per registry (not per file)."""
+
+    __slots__ = ("hinted", "registry", "sniffers", "words")
+
+    def __init__(self, registry: tuple[Source, ...]) -> None:
+        self.registry = registry
+        entries = [s for s in registry if s.reader == formats.YAML and s.sniff]
+        self.hinted = [s for s in entries if s.hint is not None]
+        self.sniffers = [(formats.load(s), s.needs) for s in entries]
+        # The words of the sniffing sources, when every one of them needs some: a file
+        # with none of them is not parsed.
+        needs = [s.needs for s in entries]
+        self.words = tuple(sorted({w for n in needs for w in n})) if all(needs) else ()
+
+
+_PLAN: list[_Plan] = []
+
+
+def _plan() -> _Plan:
+    registry = formats.SOURCES
+    if not _PLAN or _PLAN[0].registry is not registry:
+        _PLAN[:] = [_Plan(registry)]
+    return _PLAN[0]
 
 
 def scan(
     path: str, text: str, options: ScanOptions, project: Project | None = None
 ) -> list[Occurrence]:
     """Image references of every document of a generic YAML file."""
-    sniffers = [s for s in formats.SOURCES if s.reader == formats.YAML and s.sniff]
-    slash = path.replace("\\", "/")
-    name = slash.rsplit("/", 1)[-1]
-    lower = name.lower()
-    hinted = next((s for s in sniffers if s.hint is not None and s.hint(name, lower, slash)), None)
-    if hinted is not None:
-        return scan_claimed(hinted, path, text, options, project)
+    plan = _plan()
+    if plan.hinted:
+        slash = path.replace("\\", "/")
+        name = slash.rsplit("/", 1)[-1]
+        lower = name.lower()
+        for entry in plan.hinted:
+            assert entry.hint is not None
+            if entry.hint(name, lower, slash):
+                return scan_claimed(entry, path, text, options, project)
     # A file without any word a source needs cannot name an image where one looks:
     # skip the parse, which is most of the cost of a YAML file.
-    sniffers = [s for s in sniffers if not s.needs or any(w in text for w in s.needs)]
-    if not sniffers:
+    words = plan.words
+    if words and not any(w in text for w in words):
         return []
-    modules = [formats.load(s) for s in sniffers]
-    return _scan_documents(path, text, options, project, lambda root: _first(modules, root))
+    modules = [m for m, needs in plan.sniffers if not needs or any(w in text for w in needs)]
+    if not modules:
+        return []
+    return _scan_documents(path, text, options, project, modules)
 
 
 def scan_claimed(
@@ -57,15 +79,7 @@ def scan_claimed(
     """Image references of a YAML file that ``entry`` claims: all its mapping documents."""
     if entry.needs and not any(w in text for w in entry.needs):
         return []
-    module = formats.load(entry)
-    return _scan_documents(path, text, options, project, lambda root: module)
-
-
-def _first(modules: list[ModuleType], root: dict[str, Node]) -> ModuleType | None:
-    for module in modules:
-        if module.sniff(root):
-            return module
-    return None
+    return _scan_documents(path, text, options, project, [formats.load(entry)], claimed=True)
 
 
 def _scan_documents(
@@ -73,8 +87,11 @@ def _scan_documents(
     text: str,
     options: ScanOptions,
     project: Project | None,
-    pick: Pick,
+    modules: list[ModuleType],
+    claimed: bool = False,
 ) -> list[Occurrence]:
+    """Each mapping document to the first module that sniffs it (``claimed``: the one
+    module takes them all)."""
     if project is None:
         project = Project()
     bom = 1 if text.startswith("\ufeff") else 0
@@ -83,7 +100,10 @@ def _scan_documents(
         for root in iter_documents(text):
             if not isinstance(root, dict):
                 continue
-            module = pick(root)
+            if claimed:
+                module: ModuleType | None = modules[0]
+            else:
+                module = next((m for m in modules if m.sniff(root)), None)
             if module is not None:
                 found += module.scan_document(Document(path, text, bom, root, options, project))
     except ParseError:

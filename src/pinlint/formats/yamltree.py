@@ -44,8 +44,7 @@ if TYPE_CHECKING:
         ScalarEvent,
     )
 
-    from pinlint.formats import ScanOptions
-    from pinlint.formats.project import Project
+    from pinlint.formats import Project, ScanOptions
 
     class _EventSource(Protocol):
         def get_event(self) -> Event | None: ...
