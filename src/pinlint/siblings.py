@@ -73,6 +73,7 @@ class TagInfo:
     """One tag, parsed once: everything the choices above look at."""
 
     __slots__ = (
+        "all_words",
         "build",
         "dated",
         "exact",
@@ -118,6 +119,7 @@ class TagInfo:
             else words
         )
         self.words = frozenset(w for w in variant_words if w and not is_build_id(w))
+        self.all_words = self.tokens | self.words
         if version is not None:
             self.prerelease = version.prerelease is not None
         else:
@@ -248,7 +250,11 @@ class Listing:
         self._tiers: dict[str, int] | None = None
         # Words that variants of versions or date stamps use (alpine, slim, bookworm):
         # a floating tag's sibling has them too; other words are names (jod, backports).
-        self._variant_words = frozenset(w for info in self._pinnable for w in info.tokens)
+        # So are channel words that date-stamped tags carry (debian's stable-20250113):
+        # stable-backports is looked for among the stable builds.
+        self._variant_words = frozenset(
+            w for info in self._pinnable for w in (info.words if info.stamp else info.tokens)
+        )
 
     def tiers(self) -> dict[str, int]:
         """How likely a tag is to be what a floating tag points to: 0 for the newest of
@@ -310,7 +316,7 @@ class Listing:
         if cached is not None:
             return [t for t in cached if t != tag]
         tiers = self.tiers() if original.version is None else {}
-        required = original.tokens & self._variant_words
+        required = original.all_words & self._variant_words
         # A tag with a version is its own sibling: only what beats it is worth a request
         # (17.2-bookworm never beats 17.2, whatever its digest).
         floor = _preference(original, original) if original.version is not None else None
@@ -320,7 +326,7 @@ class Listing:
                 continue
             if floor is not None and _preference(original, c) > floor:
                 continue
-            if not required <= c.tokens or (original.prerelease and not c.prerelease):
+            if not required <= c.all_words or (original.prerelease and not c.prerelease):
                 # A pre-release tag (8.0-M02, 3.14-rc) is found among pre-releases.
                 continue
             tier = tiers.get(c.name, 2) if tiers else 0
