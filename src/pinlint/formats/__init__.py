@@ -280,27 +280,34 @@ def _cloudbuild(name: str, lower: str, path: str) -> bool:
     return lower.startswith("cloudbuild") and lower.endswith((".yaml", ".yml", ".json"))
 
 
-def _parent(path: str) -> str:
-    """The name of the folder holding ``path`` (``/`` separators), "" at the top."""
-    parts = path.rsplit("/", 2)
-    return parts[-2] if len(parts) > 1 else ""
-
-
 def _drone(name: str, lower: str, path: str) -> bool:
     return lower in (".drone.yml", ".drone.yaml")
 
 
+# The folder claims below test a substring first: classify asks every claim of every
+# YAML file, and most YAML files are none of these.
+
+
+def _in_folder(path: str, name: str, folder: str) -> bool:
+    """Whether ``path`` (``/`` separators) is ``folder/name`` or ends with it."""
+    return path == folder + "/" + name or path.endswith("/" + folder + "/" + name)
+
+
 def _woodpecker(name: str, lower: str, path: str) -> bool:
     """``.woodpecker.yml`` and every YAML file of a ``.woodpecker/`` folder."""
-    if lower in (".woodpecker.yml", ".woodpecker.yaml"):
-        return True
-    return lower.endswith((".yml", ".yaml")) and _parent(path) == ".woodpecker"
+    if ".woodpecker" not in path or not lower.endswith((".yml", ".yaml")):
+        return False
+    return lower.startswith(".woodpecker.") or _in_folder(path, name, ".woodpecker")
 
 
 def _circleci(name: str, lower: str, path: str) -> bool:
     """``.circleci/config.yml`` and the other YAML files of ``.circleci/`` (continued
     configs)."""
-    return lower.endswith((".yml", ".yaml")) and _parent(path) == ".circleci"
+    return (
+        ".circleci/" in path
+        and lower.endswith((".yml", ".yaml"))
+        and _in_folder(path, name, ".circleci")
+    )
 
 
 def _bitbucket(name: str, lower: str, path: str) -> bool:
@@ -310,12 +317,12 @@ def _bitbucket(name: str, lower: str, path: str) -> bool:
 def _azure(name: str, lower: str, path: str) -> bool:
     """``azure-pipelines*.yml`` (also with a leading dot), and the YAML files of an
     ``azure-pipelines/`` or ``.azure-pipelines/`` folder (templates)."""
-    if not lower.endswith((".yml", ".yaml")):
+    if "pipelines" not in path.lower() or not lower.endswith((".yml", ".yaml")):
         return False
-    return lower.lstrip(".").startswith("azure-pipelines") or _parent(path).lower() in (
-        "azure-pipelines",
-        ".azure-pipelines",
-    )
+    if lower.lstrip(".").startswith("azure-pipelines"):
+        return True
+    parent = path.rsplit("/", 2)[-2].lower() if "/" in path else ""
+    return parent in ("azure-pipelines", ".azure-pipelines")
 
 
 def _bake(name: str, lower: str, path: str) -> bool:
