@@ -143,3 +143,59 @@ def test_template_json_outside_the_tree_is_not_read(tmp_path: Path) -> None:
     shutil.copy(os.path.join(DATA, "devcontainer", ".devcontainer", "Dockerfile"), tree)
     (tree / "devcontainer-template.json").symlink_to(outside)
     assert [f.rule for f in lint.lint_paths([str(tree)], Config()).findings] == ["PIN006"]
+
+
+def test_compose_build_args_reach_the_dockerfile() -> None:
+    # Before: three PIN006 warnings (ARG without a default).  The compose file passes
+    # SENTRY_IMAGE from its .env (a floating tag: reported), an exact clickhouse image
+    # (nothing to report), and the image another service builds (the project's own).
+    tree = os.path.join(DATA, "compose-args")
+    result = lint.lint_paths([tree], Config())
+    assert [(os.path.relpath(f.path, tree), f.line, f.rule) for f in result.findings] == [
+        ("sentry/Dockerfile", 2, "PIN003")
+    ]
+    assert "ghcr.io/getsentry/sentry:nightly" in result.findings[0].message
+
+
+def test_build_arg_flag_wins_over_compose(tmp_path: Path) -> None:
+    shutil.copytree(os.path.join(DATA, "compose-args"), tmp_path / "t")
+    cfg = Config(build_args={"SENTRY_IMAGE": "ghcr.io/getsentry/sentry:25.1.0"})
+    assert lint.lint_paths([str(tmp_path / "t")], cfg).findings == []
+
+
+def test_compose_args_conflicting_or_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("ARG BASE\nFROM ${BASE}\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  a: {build: {context: app, args: {BASE: 'node:20'}}}\n"
+        "  b: {build: {context: app, args: [BASE=node:22]}}\n"
+        "  c: {build: {context: other, args: {BASE: 'nginx:latest'}}}\n"
+    )
+    # Two services disagree: no guess, the ARG stays unresolved.
+    assert [f.rule for f in lint.lint_paths([str(tmp_path)], Config()).findings] == ["PIN006"]
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a:\n    build: ./app\n  b:\n    build:\n      context: ./app\n"
+        "      dockerfile: Dockerfile\n      args:\n        BASE: ${BASE_IMAGE:-node:20}\n"
+    )
+    assert [f.message for f in lint.lint_paths([str(tmp_path)], Config()).findings] == [
+        'node:20 uses the partial version "20"'
+    ]
+
+
+def test_compose_file_outside_the_tree_or_broken(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("ARG BASE\nFROM ${BASE}\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a: {build: {context: app, args: {BASE: 'nginx:latest'}}}\n"
+    )
+    # Linting app/ alone: the compose file above it is outside the scanned tree.
+    findings = lint.lint_paths([str(tmp_path / "app")], Config()).findings
+    assert [f.rule for f in findings] == ["PIN006"]
+    # A compose file that does not parse: its own PIN900, and no args for the Dockerfile.
+    (tmp_path / "compose.yaml").write_text("services: [{image: \n")
+    findings = lint.lint_paths([str(tmp_path)], Config()).findings
+    assert sorted((os.path.basename(f.path), f.rule) for f in findings) == [
+        ("Dockerfile", "PIN006"),
+        ("compose.yaml", "PIN900"),
+    ]

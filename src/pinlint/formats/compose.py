@@ -22,6 +22,11 @@ When the whole value is one ``${VAR:-default}`` (or ``${VAR-default}``) and the
 variable has no value, the span is the default: that is the text a fix rewrites.  A
 reference built from variables and other text (``${REG}/app:${TAG:-1}``) spans the whole
 scalar and is not fixable.
+
+What a compose file tells the Dockerfiles it builds (:func:`dockerfile_builds`): the
+``build.args`` of each service reach the ``ARG``s of its Dockerfile, and an image that a
+service builds (``build`` and ``image`` both set) is the project's own when another
+Dockerfile starts ``FROM`` it.
 """
 
 from __future__ import annotations
@@ -160,13 +165,15 @@ def _inline_dockerfile(doc: Document, node: ScalarEvent, context: str) -> list[O
     the file line by line (a block scalar's lines are the file's, less the indentation),
     and one that does not land on the same text is dropped rather than misplaced.
     """
-    from pinlint.formats import ScanOptions, dockerfile
+    # Through the sources' dispatch, not the Dockerfile module itself: that module asks
+    # this one for the build args of the Dockerfiles compose files build.
+    from pinlint.formats import ScanOptions, scan
 
     path, text = doc.path, doc.text
     value = node.value
     span = doc.locate(node)
     try:
-        inner = dockerfile.scan(path, value, ScanOptions(), doc.project)
+        inner = scan("dockerfile", path, value, ScanOptions(), doc.project)
     except ParseError:  # docker compose reports a broken inline Dockerfile when it builds
         return []
     # Start offset in the file of each line of the value.
@@ -476,3 +483,145 @@ def _substitute_lenient(raw: str, values: dict[str, str]) -> str:
         return _substitute(raw, values.get, strict=False)
     except _Invalid:
         return raw
+
+
+# -- what compose files tell the Dockerfiles they build -----------------------------
+
+# The compose files docker compose finds by itself in a directory.
+_DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+class Builds(NamedTuple):
+    """What the compose files of a tree say about one Dockerfile."""
+
+    args: dict[str, str]  # build args every service that builds it agrees on
+    images: frozenset[str]  # images the compose files build (``build`` and ``image``)
+
+
+def dockerfile_builds(project: Project, dockerfile: str) -> Builds:
+    """The build args passed to ``dockerfile`` by the compose files of the tree.
+
+    Compose files are looked for in the Dockerfile's directory and each directory above
+    it, up to the top of the scanned tree (the layouts seen in practice: a compose file
+    at the repository root building ``./service``, or beside the Dockerfile).  An arg
+    that two services pass with different values is left out: pinlint does not guess
+    which build is meant.  An arg without a value (``- SENTRY_IMAGE``) takes it from the
+    ``.env`` beside the compose file, as compose does.
+    """
+    target = os.path.realpath(dockerfile)
+    args: dict[str, str] = {}
+    conflicting: set[str] = set()
+    images: set[str] = set()
+    directory = os.path.dirname(os.path.abspath(dockerfile))
+    while project.inside(dockerfile, directory) is not None:
+        for name in _DEFAULT_FILES:
+            compose_path = os.path.join(directory, name)
+            for built, built_args, image in _compose_builds(project, dockerfile, compose_path):
+                if image is not None:
+                    images.add(image)
+                if built != target:
+                    continue
+                for key, value in built_args.items():
+                    if args.setdefault(key, value) != value:
+                        conflicting.add(key)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for key in conflicting:
+        del args[key]
+    return Builds(args, frozenset(images))
+
+
+_Build = tuple[str, dict[str, str], str | None]  # Dockerfile (real path), args, image
+
+
+def _compose_builds(project: Project, dockerfile: str, compose_path: str) -> list[_Build]:
+    def read() -> list[_Build]:
+        # Through the project: inside the tree (the caller only asks for directories
+        # that are), a regular file, bounded in size.
+        text = project.read_beside(compose_path, os.path.basename(compose_path))
+        if text is None:
+            return []
+        from pinlint.formats.yamltree import iter_documents
+
+        found: list[_Build] = []
+        try:
+            for root in iter_documents(text):
+                if isinstance(root, dict):
+                    found += _service_builds(project, compose_path, root)
+        except (ParseError, RecursionError):
+            return []
+        return found
+
+    return project.fact(("compose", "builds", os.path.abspath(compose_path)), read)
+
+
+def _service_builds(project: Project, compose_path: str, root: dict[str, Node]) -> list[_Build]:
+    from yaml.events import ScalarEvent
+
+    env = dotenv(project, compose_path)
+    services = root.get("services")
+    if not isinstance(services, dict):
+        return []
+    here = os.path.dirname(os.path.abspath(compose_path))
+    found: list[_Build] = []
+    for service in merged(services).values():
+        if not isinstance(service, dict):
+            continue
+        keys = merged(service)
+        build = keys.get("build")
+        if is_null(build):
+            continue
+        context, dockerfile, args = ".", "Dockerfile", {}
+        if isinstance(build, ScalarEvent):
+            context = build.value
+        elif isinstance(build, dict):
+            b = merged(build)
+            for key, node in (("context", b.get("context")), ("dockerfile", b.get("dockerfile"))):
+                if isinstance(node, ScalarEvent) and not is_null(node):
+                    if key == "context":
+                        context = node.value
+                    else:
+                        dockerfile = node.value
+            args = _build_args(b.get("args"), env)
+        else:
+            continue
+        if "://" in context or context.startswith("git@"):
+            continue  # a remote context: not a file of this tree
+        context = interpolate(context, env.get).value or context
+        path = os.path.join(here, context, dockerfile)
+        image = keys.get("image")
+        built_image = None
+        if isinstance(image, ScalarEvent) and not is_null(image):
+            built_image = interpolate(image.value, env.get).value
+        found.append((os.path.realpath(path), args, built_image))
+    return found
+
+
+def _build_args(node: Node | None, env: dict[str, str]) -> dict[str, str]:
+    """``build.args`` as a mapping or a list of ``KEY=VALUE`` / ``KEY``, interpolated."""
+    from yaml.events import ScalarEvent
+
+    pairs: list[tuple[str, str | None]] = []
+    if isinstance(node, dict):
+        for name, entry in merged(node).items():
+            if isinstance(entry, ScalarEvent):
+                pairs.append((name, None if is_null(entry) else entry.value))
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, ScalarEvent) and not is_null(item):
+                name, sep, text = item.value.partition("=")
+                pairs.append((name, text if sep else None))
+    args: dict[str, str] = {}
+    for name, raw in pairs:
+        if raw is None:
+            # ``- KEY`` / ``KEY:``: the value of the variable where compose runs; offline,
+            # the .env beside the compose file.
+            if name in env:
+                args[name] = env[name]
+            continue
+        value = interpolate(raw, env.get).value
+        if value is not None:
+            args[name] = value
+    return args

@@ -581,6 +581,7 @@ class _Scanner:
         text: str,
         build_args: Mapping[str, str],
         template_options: Mapping[str, str] | None = None,
+        built_images: frozenset[str] = frozenset(),
     ) -> None:
         self.path = path
         self.text = text
@@ -601,6 +602,8 @@ class _Scanner:
         self.stage_env: dict[str, _Val] = dict(self.template_env)
         self.in_stage = False
         self.stages: set[str] = set()
+        # Images a compose file of the tree builds: the project's own, like a stage.
+        self.built_images = built_images
 
     # positions
 
@@ -616,6 +619,8 @@ class _Scanner:
 
     def is_stage(self, text: str) -> bool:
         """``text`` names a previous stage, for some value of the platform ARGs in it."""
+        if text in self.built_images:
+            return True
         if "\x00" not in text:
             return text.lower() in self.stages
         # split: literal text at even indexes, ARG names at odd ones
@@ -969,19 +974,54 @@ def scan(
 ) -> list[Occurrence]:
     """Image references in a Dockerfile, each with the span to rewrite.
 
-    A Dockerfile needs no other file, except in a Dev Container template: its
-    ``${templateOption:NAME}`` placeholders take the options' defaults from the
-    ``devcontainer-template.json`` of the template (beside the Dockerfile, or one level
-    up, beside the ``.devcontainer`` folder that holds it).
+    A Dockerfile needs no other file, except
+
+    - in a Dev Container template: its ``${templateOption:NAME}`` placeholders take the
+      options' defaults from the ``devcontainer-template.json`` of the template (beside
+      the Dockerfile, or one level up, beside the ``.devcontainer`` folder that holds it);
+    - when a reference comes through a variable and a compose file of the tree builds
+      the Dockerfile: its ``build.args`` are ARG values (``--build-arg`` wins), and an
+      image another service builds is the project's own, not a finding
+      (``pinlint.formats.compose.dockerfile_builds``).
     """
+    if project is None:
+        from pinlint.formats import Project
+
+        project = Project()
     options_found = None
     if "${templateOption:" in text:
-        if project is None:
-            from pinlint.formats import Project
-
-            project = Project()
         options_found = template_defaults(path, project)
-    return _Scanner(path, text, options.build_args, options_found).run()
+    found = _Scanner(path, text, options.build_args, options_found).run()
+    if any(o.image is None or o.image != o.written for o in found) and _compose_above(
+        path, project
+    ):
+        # A reference comes through a variable: the compose files that build this
+        # Dockerfile may pass it (``build.args``), or name the image another service
+        # builds.  Asked only then: most Dockerfiles need no other file.
+        from pinlint.formats import compose
+
+        builds = compose.dockerfile_builds(project, path)
+        if builds.args or builds.images:
+            args = {**builds.args, **options.build_args}  # --build-arg wins
+            found = _Scanner(path, text, args, options_found, builds.images).run()
+    return found
+
+
+def _compose_above(path: str, project: Project) -> bool:
+    """A compose file docker compose would find lies beside ``path`` or above it, in the
+    scanned tree: a few ``stat`` calls that spare the one-file run the compose module."""
+    import os
+
+    directory = os.path.dirname(os.path.abspath(path))
+    while project.inside(path, directory) is not None:
+        for name in ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"):
+            if os.path.isfile(os.path.join(directory, name)):
+                return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return False
 
 
 def template_defaults(path: str, project: Project) -> dict[str, str]:
