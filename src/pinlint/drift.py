@@ -177,8 +177,8 @@ def apply_resolutions(
 ) -> list[Finding]:
     """New findings list: suggestions added, exact partial versions dropped, the online
     findings (PIN101 to PIN104) added, and a reason appended where a registry failed."""
-    # The same rule set as the offline pass (``--require-digest`` turns PIN005 on).
-    enabled = lint.settings(config).enabled
+    # The same rule set as the offline pass (without building its settings again).
+    enabled = lint.enabled_rules(config)
     out: list[Finding] = []
     for finding in findings:
         occ = finding.occurrence

@@ -17,7 +17,15 @@ from pinlint.config import Config
 from pinlint.formats import MAX_FILE_SIZE, Project, ScanOptions
 from pinlint.model import Finding, Occurrence, ParseError
 
-__all__ = ["MAX_FILE_SIZE", "FileResult", "LintResult", "lint_paths", "read_text", "settings"]
+__all__ = [
+    "MAX_FILE_SIZE",
+    "FileResult",
+    "LintResult",
+    "enabled_rules",
+    "lint_paths",
+    "read_text",
+    "settings",
+]
 
 # Below this many files a second process costs more than it saves.
 _PARALLEL_MIN_FILES = 400
@@ -96,14 +104,20 @@ class _Settings:
         self.project = Project(roots)
 
 
-def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
-    """What every file of a run is linted with, computed once; ``roots`` are the paths
-    given (the scanned tree of :class:`~pinlint.formats.Project`)."""
+def enabled_rules(cfg: Config) -> frozenset[str]:
+    """The rules a run applies (``--require-digest`` turns PIN005 on)."""
     enabled = rules.selected_rules(cfg.select, cfg.ignore)
     if cfg.require_digest:
         enabled |= rules.selected_rules([rules.MISSING_DIGEST.id], cfg.ignore)
+    return enabled
+
+
+def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
+    """What every file of a run is linted with, computed once (``LintResult.settings``
+    hands them on); ``roots`` are the paths given (the scanned tree of
+    :class:`~pinlint.formats.Project`)."""
     return _Settings(
-        enabled=enabled,
+        enabled=enabled_rules(cfg),
         allow=tuple(cfg.allow),
         exact_patterns=tuple(cfg.exact_tag_patterns),
         exact_schemes=tuple(cfg.exact_tag_schemes.items()),
