@@ -355,6 +355,17 @@ def _invalid(
     tool completes at run time (``$(params.image)``); nothing for what is no reference."""
     from pinlint import substitutions
 
+    if image != occ.written and "$" in occ.written:
+        # The value came from variables (an ARG, a compose .env): name them, never
+        # repeat the value, which may be anything a file was made to hold.
+        if "PIN007" not in enabled:
+            return None
+        return finding(
+            occ,
+            "PIN007",
+            f"{occ.written}: the value substituted is not a valid image reference"
+            f" ({len(image)} characters, not shown)",
+        )
     sub = substitutions.first_unresolved(image)
     if sub is not None:
         if UNRESOLVED_VARIABLE.id not in enabled:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_pinlint
 from pinlint.report.escape import json_dumps, printable
 
 ESC = "\x1b"
@@ -26,28 +27,10 @@ TERMINAL_ATTACK = f"{ESC}[2J{ESC}[HNo findings.{ESC}[8m\x07"
 WORKFLOW_ATTACK = "\n::stop-commands::pwned\n::error file=README.md::fake"
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GITHUB_", "RUNNER_", "PINLINT_", "DOCKER_"))
-    }
-    env.update(PINLINT_CACHE_DIR=str(tmp_path / "cache"), DOCKER_CONFIG=str(tmp_path / "dc"))
-    env.update(extra)
-    return env
-
-
 def _pinlint(
     tmp_path: Path, cwd: Path, *args: str, **env: str
 ) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "pinlint", *args],
-        cwd=cwd,
-        env=_env(tmp_path, **env),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    return run_pinlint(tmp_path, cwd, *args, **env)
 
 
 def _hostile_tree(root: Path) -> Path:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,3 +86,28 @@ def rule_of(text: str, path: str = "deploy/app.yaml") -> list[str]:
         f = rules.check(o, rules.selected_rules(None, ()))
         out.append(f"{f.rule} {f.severity.value}" if f else "-")
     return out
+
+
+def run_pinlint(
+    tmp_path: Path, cwd: Path, *args: str, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m pinlint ARGS`` in ``cwd`` as a user would run it, bytes captured.
+
+    No variable of an enclosing CI job or of the user's Docker setup reaches it; the
+    cache and Docker config are under ``tmp_path``; ``env`` adds variables.
+    """
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "RUNNER_", "PINLINT_", "DOCKER_"))
+    }
+    clean.update(PINLINT_CACHE_DIR=str(tmp_path / "cache"), DOCKER_CONFIG=str(tmp_path / "dc"))
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "pinlint", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -134,10 +134,19 @@ class Project:
         return (os.path.realpath(os.path.dirname(path) or "."),)
 
     def inside(self, path: str, other: str) -> str | None:
-        """The real path of ``other`` when it lies inside the tree ``path`` was found in."""
+        """The real path of ``other`` when it lies inside the tree ``path`` was found in.
+
+        Not inside git's own directory: ``.git/config`` holds the token that
+        actions/checkout persists (``extraheader``), and a pull request can link a
+        ``.env`` to it.
+        """
         real = os.path.realpath(other)
         for tree in self._trees(path):
-            if real == tree or real.startswith(tree.rstrip(os.sep) + os.sep):
+            top = tree.rstrip(os.sep) + os.sep
+            if real == tree or real.startswith(top):
+                parts = real[len(top) :].split(os.sep)
+                if any(part.lower() == ".git" for part in parts):
+                    return None
                 return real
         return None
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from pinlint.formats.compose import interpolate
+from pinlint.formats.compose import interpolate, too_long
 from pinlint.formats.yamltree import is_null, merged, position
 from pinlint.model import Occurrence
 
@@ -70,6 +70,8 @@ def reference(
     unresolved = None
     if "$" in value:
         result = interpolate(value, lookup)
+        if result.too_long:
+            raise too_long(context, line, column)
         image, unresolved = result.value, result.unresolved
         if result.default is not None and span.verbatim:
             # The default supplies the whole reference: point at it, so that a fix

@@ -52,9 +52,14 @@ __all__ = [
     "parse_dotenv",
     "scan_document",
     "sniff",
+    "too_long",
 ]
 
 Lookup = Callable[[str], "str | None"]
+
+# The longest value a substitution may produce.  A reference is a few hundred characters;
+# without a limit, ``A1=${A0}${A0}`` forty times in a ``.env`` needs a terabyte.
+MAX_VALUE = 64 * 1024
 
 
 def dotenv(project: Project, compose_path: str) -> dict[str, str]:
@@ -227,6 +232,8 @@ def _occurrence(doc: Document, node: ScalarEvent, context: str, lookup: Lookup) 
     unresolved = None
     if "$" in value:
         result = interpolate(value, lookup)
+        if result.too_long:
+            raise too_long(context, line, column)
         image, unresolved = result.value, result.unresolved
         if result.default is not None and span.verbatim:
             # The default supplies the whole reference: point at it, so that a fix
@@ -259,6 +266,8 @@ class Interpolated(NamedTuple):
     # (start, end) of the default in the input when the input is exactly one
     # ``${VAR:-default}``/``${VAR-default}`` and the default was used.
     default: tuple[int, int] | None = None
+    # The value would be longer than ``MAX_VALUE`` (``value`` is then None).
+    too_long: bool = False
 
 
 class _Missing(Exception):
@@ -269,6 +278,20 @@ class _Missing(Exception):
 
 class _Invalid(Exception):
     pass
+
+
+class _TooLong(Exception):
+    pass
+
+
+def too_long(context: str, line: int, column: int) -> ParseError:
+    """The error for a reference whose variables expand past ``MAX_VALUE``."""
+    return ParseError(
+        f"{context}: value too long after substituting variables"
+        f" (more than {MAX_VALUE} characters)",
+        line,
+        column,
+    )
 
 
 def interpolate(value: str, lookup: Lookup) -> Interpolated:
@@ -291,6 +314,8 @@ def interpolate(value: str, lookup: Lookup) -> Interpolated:
         return Interpolated(None, e.name)
     except _Invalid:
         return Interpolated(value)
+    except _TooLong:
+        return Interpolated(None, too_long=True)
 
 
 def _closing_brace(text: str, start: int) -> int:
@@ -313,13 +338,17 @@ def _substitute(text: str, lookup: Lookup, strict: bool) -> str:
     """``text`` with every variable replaced; ``strict`` raises ``_Missing`` for a
     variable without value or default (compose files), otherwise it is empty (.env)."""
     out: list[str] = []
+    size = 0
     i = 0
     while True:
+        if size > MAX_VALUE:
+            raise _TooLong
         dollar = text.find("$", i)
         if dollar < 0:
             out.append(text[i:])
             return "".join(out)
         out.append(text[i:dollar])
+        size += dollar - i
         following = text[dollar + 1 : dollar + 2]
         if following == "$":
             out.append("$")
@@ -328,7 +357,9 @@ def _substitute(text: str, lookup: Lookup, strict: bool) -> str:
             close = _closing_brace(text, dollar)
             if close < 0:
                 raise _Invalid
-            out.append(_braced(text[dollar + 2 : close], lookup, strict))
+            part = _braced(text[dollar + 2 : close], lookup, strict)
+            out.append(part)
+            size += len(part)
             i = close + 1
         else:
             match = _NAME.match(text, dollar + 1)
@@ -342,6 +373,7 @@ def _substitute(text: str, lookup: Lookup, strict: bool) -> str:
                     raise _Missing(match.group())
                 current = ""
             out.append(current)
+            size += len(current)
             i = match.end()
 
 
@@ -483,6 +515,10 @@ def _substitute_lenient(raw: str, values: dict[str, str]) -> str:
         return _substitute(raw, values.get, strict=False)
     except _Invalid:
         return raw
+    except _TooLong:
+        # Kept just over the limit: bounded memory, and a reference that uses it is
+        # reported as too long.
+        return "x" * (MAX_VALUE + 1)
 
 
 # -- what compose files tell the Dockerfiles they build -----------------------------

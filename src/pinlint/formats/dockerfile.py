@@ -26,6 +26,12 @@ What BuildKit does and this module mirrors:
   them.  Their value depends on the build, so a word that uses one names a stage when
   some value would make it a stage name (``FROM binaries-$TARGETOS`` after
   ``FROM scratch AS binaries-linux``); otherwise it is read as built for linux/amd64.
+
+Time and memory stay linear in the size of the file, whatever it holds: positions come
+from an index of line starts (bisect, not a count from the top for each reference),
+an expanded value longer than ``MAX_VALUE`` is an error ("value too long": ``ARG
+A1=${A0}${A0}`` forty times would otherwise need a terabyte), and the rare pattern
+substitutions (``${A//x/y}``) share a budget of regex steps per file.
 """
 
 from __future__ import annotations
@@ -41,7 +47,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pinlint.formats import Project
 
-__all__ = ["scan"]
+__all__ = ["MAX_VALUE", "scan"]
+
+# The longest value a variable may expand to.  A reference is a few hundred characters;
+# an ARG that holds a package list may be longer, but not this long.
+MAX_VALUE = 64 * 1024
+# Regex steps that the pattern substitutions of one file may take (``${A//x/y}`` tries
+# every end at every position): far beyond any real Dockerfile, a few seconds at most.
+_PATTERN_BUDGET = 2_000_000
 
 # BuildKit's reDirectives; Go's \s is ASCII [\t\n\f\r ].
 _DIRECTIVE = re.compile(
@@ -145,11 +158,12 @@ class _Map:
     def off(self, i: int) -> int:
         if self.base >= 0:
             return self.base + i
-        starts = self.starts
-        k = len(starts) - 1
-        while starts[k] > i:
-            k -= 1
-        return self.offs[k] + i - starts[k]
+        from bisect import bisect_right
+
+        # Not a walk back from the last line: an instruction continued over thousands of
+        # lines, with a flag on each, would make that quadratic.
+        k = max(bisect_right(self.starts, i) - 1, 0)
+        return self.offs[k] + i - self.starts[k]
 
     def span(self, a: int, b: int) -> tuple[int, int]:
         if self.base >= 0:
@@ -311,6 +325,8 @@ def _finish(
     span = None
     if nvars == 0 and not dirty and len(regions) == 1 and m is not None:
         span = m.span(*regions[0])
+    if sum(map(len, texts)) > MAX_VALUE:
+        raise _WordError(f"value too long (more than {MAX_VALUE} characters)", 0)
     return _Val("".join(texts), span, None, var)
 
 
@@ -380,6 +396,23 @@ def _lookup(env: Mapping[str, _Val], name: str) -> _Val:
     return v if v.var is not None else _Val(v.text, v.span, v.unresolved, name)
 
 
+class _Budget:
+    """Regex steps left for the pattern substitutions of one file."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = _PATTERN_BUDGET
+
+    def spend(self, steps: int, at: int) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise _WordError("pattern substitutions too costly to evaluate", at)
+
+
+_BUDGET = _Budget()  # replaced for each file by ``scan``
+
+
 def _pattern(
     s: str,
     k: int,
@@ -406,6 +439,11 @@ def _pattern(
         return _Val(None, None, cur.unresolved or pat.unresolved or repl.unresolved, name), k
     rx = re.compile(fnmatch.translate(pat.text))  # anchored at the end: full matches
     n = len(value)
+    # Up to n regex matches of up to n steps each (n * n for "/", which tries every end
+    # at every position, but then a match is short): a budget of n * n per substitution.
+    if n > MAX_VALUE:
+        raise _WordError(f"value too long (more than {MAX_VALUE} characters)", k)
+    _BUDGET.spend(n * n, k)
     if op == "/":
         out: list[str] = []
         at, replaced = 0, False
@@ -602,6 +640,7 @@ class _Scanner:
         self.stage_env: dict[str, _Val] = dict(self.template_env)
         self.in_stage = False
         self.stages: set[str] = set()
+        self._line_starts: list[int] | None = None
         # Images a compose file of the tree builds: the project's own, like a stage.
         self.built_images = built_images
 
@@ -609,10 +648,21 @@ class _Scanner:
 
     def where(self, off: int) -> tuple[int, int]:
         text = self.text
-        line_start = text.rfind("\n", 0, off) + 1
+        if off < 4096:  # the first lines: counting is cheaper than an index
+            line_start = text.rfind("\n", 0, off) + 1
+            line = text.count("\n", 0, off) + 1
+        else:
+            # An index of line starts, built once: counting from the top for every
+            # reference of a large file would be quadratic.
+            from bisect import bisect_right
+
+            if self._line_starts is None:
+                self._line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+            line = bisect_right(self._line_starts, off)
+            line_start = self._line_starts[line - 1]
         if line_start == 0:
             line_start = self.bom  # the BOM is not a column anybody sees
-        return text.count("\n", 0, off) + 1, off - line_start + 1
+        return line, off - line_start + 1
 
     def error(self, message: str, off: int) -> ParseError:
         return ParseError(message, *self.where(off))
@@ -984,6 +1034,8 @@ def scan(
       image another service builds is the project's own, not a finding
       (``pinlint.formats.compose.dockerfile_builds``).
     """
+    global _BUDGET
+    _BUDGET = _Budget()
     if project is None:
         from pinlint.formats import Project
 
