@@ -54,8 +54,7 @@ def _outputs(tmp_path: Path, tree: Path, **env: str) -> list[str]:
             "--format",
             fmt,
             timeout=60,
-            GITHUB_STEP_SUMMARY=str(summary),
-            **env,
+            env={"GITHUB_STEP_SUMMARY": str(summary), **env},
         )
         assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")
         shown += [proc.stdout.decode(), proc.stderr.decode()]

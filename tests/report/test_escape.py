@@ -30,7 +30,7 @@ WORKFLOW_ATTACK = "\n::stop-commands::pwned\n::error file=README.md::fake"
 def _pinlint(
     tmp_path: Path, cwd: Path, *args: str, **env: str
 ) -> subprocess.CompletedProcess[bytes]:
-    return run_pinlint(tmp_path, cwd, *args, **env)
+    return run_pinlint(tmp_path, cwd, *args, env=env)
 
 
 def _hostile_tree(root: Path) -> Path:

@@ -89,7 +89,11 @@ def rule_of(text: str, path: str = "deploy/app.yaml") -> list[str]:
 
 
 def run_pinlint(
-    tmp_path: Path, cwd: Path, *args: str, timeout: float = 120, **env: str
+    tmp_path: Path,
+    cwd: Path,
+    *args: str,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """``python -m pinlint ARGS`` in ``cwd`` as a user would run it, bytes captured.
 
@@ -102,7 +106,7 @@ def run_pinlint(
         if not k.startswith(("GITHUB_", "RUNNER_", "PINLINT_", "DOCKER_"))
     }
     clean.update(PINLINT_CACHE_DIR=str(tmp_path / "cache"), DOCKER_CONFIG=str(tmp_path / "dc"))
-    clean.update(env)
+    clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "pinlint", *args],
         cwd=cwd,
