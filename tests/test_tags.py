@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
 
 import pytest
 
 from helpers import time_limit
 from pinlint import siblings, tags
+from pinlint.config import ConfigError
 from pinlint.tags import TagKind, TagVersion
 
 LATEST, EXACT, PARTIAL, MOVING = TagKind.LATEST, TagKind.EXACT, TagKind.PARTIAL, TagKind.MOVING
@@ -104,7 +104,7 @@ def test_classify_exact_patterns(tag: str, patterns: list[str], kind: TagKind) -
 
 
 def test_classify_bad_pattern_raises() -> None:
-    with pytest.raises(re.error):
+    with pytest.raises(ConfigError, match="invalid pattern"):
         tags.classify("x", ["("])
 
 

@@ -30,16 +30,30 @@ def write(path: str, findings: Sequence[Finding]) -> None:
         f.write("\n")
 
 
+# A baseline may be committed in the checked tree: it is read like any untrusted file.
+MAX_BASELINE_SIZE = 64 * 1024 * 1024
+
+
 def read(path: str) -> collections.Counter[Key]:
+    """The counts of a baseline; a ConfigError (one line, exit 2) for anything else."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        return collections.Counter(
-            {(e["path"], e["rule"], e["image"]): int(e["count"]) for e in data["findings"]}
-        )
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BASELINE_SIZE + 1)
+        if len(raw) > MAX_BASELINE_SIZE:
+            raise ConfigError(f"{path}: not a pinlint baseline (over {MAX_BASELINE_SIZE} bytes)")
+        data = json.loads(raw.decode("utf-8"))
+        counts: collections.Counter[Key] = collections.Counter()
+        for e in data["findings"]:
+            key = (e["path"], e["rule"], e["image"])
+            count = e["count"]
+            # int, not float: 1e999 is infinity, which no Counter can hold.
+            if not all(isinstance(k, str) for k in key) or type(count) is not int or count < 0:
+                raise ValueError("bad entry")
+            counts[key] = count
+        return counts
     except OSError as e:
         raise ConfigError(f"{path}: cannot read baseline: {e.strerror}") from e
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise ConfigError(f"{path}: not a pinlint baseline") from e
 
 

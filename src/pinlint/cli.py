@@ -27,6 +27,10 @@ class UsageError(ValueError):
     """A bad command line: exit 2 with one line."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during --fix: unwinds like Ctrl-C, exit 143 (128 + SIGTERM)."""
+
+
 # Every option's default, shared by argparse and the fast path below.
 _DEFAULTS: dict[str, object] = {
     "paths": [],
@@ -199,13 +203,10 @@ def _config(args: argparse.Namespace) -> Config:
     if unknown:
         raise ConfigError(f"unknown rule {unknown[0]!r} (see pinlint --list-rules)")
     if cfg.exact_tag_patterns or cfg.exact_tag_schemes:
-        import re
+        from pinlint import patterns
 
         for pattern in [*cfg.exact_tag_patterns, *cfg.exact_tag_schemes.values()]:
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                raise ConfigError(f"exact-tags: invalid pattern {pattern!r}: {e}") from e
+            patterns.check(pattern)
     return cfg
 
 
@@ -272,6 +273,9 @@ def _run(argv: Sequence[str] | None) -> int:
         if args.fix:
             from pinlint import fix
 
+            if not args.diff:
+                _terminate_like_interrupt()
+
             outcome = fix.fix_findings(
                 findings,
                 cfg,
@@ -333,6 +337,19 @@ def _run(argv: Sequence[str] | None) -> int:
     return code
 
 
+def _terminate_like_interrupt() -> None:
+    """SIGTERM (CI cancelling a job) ends the run as Ctrl-C does: through the fixer's
+    clean-up, which removes its temporary file, instead of killing it half-way."""
+    import contextlib
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Terminated
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread: the default
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
@@ -341,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(printable(f"pinlint: {e}"), file=sys.stderr)
         return 2
+    except Terminated:
+        return 143
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -109,9 +109,20 @@ _KEYS = {
 }
 
 
+# Limits on numbers a config may set: a config in the checked tree is untrusted, and
+# ``concurrency = 100000000000000000000`` would build connection pools for ever.
+MAX_CONCURRENCY = 256
+MAX_CACHE_TTL = 30 * 24 * 3600.0
+# A config file larger than this is not one (``--config /dev/zero`` never ends).
+MAX_CONFIG_SIZE = 1024 * 1024
+
+
 def find_config(start: str) -> str | None:
     """The nearest ``.pinlint.toml``, or ``pyproject.toml`` with ``[tool.pinlint]``,
-    walking up from ``start``."""
+    walking up from ``start`` to the root of its repository (the directory that holds
+    ``.git``), never beyond: a config in ``/tmp`` or a runner's work directory must not
+    govern the repositories checked out below it.  Outside any repository the walk goes
+    to the file system's root."""
     import os
 
     current = os.path.abspath(start)
@@ -124,8 +135,10 @@ def find_config(start: str) -> str | None:
         candidate = os.path.join(current, "pyproject.toml")
         if os.path.isfile(candidate):
             with open(candidate, "rb") as f:
-                if b"[tool.pinlint" in f.read():
+                if b"[tool.pinlint" in f.read(MAX_CONFIG_SIZE):
                     return candidate
+        if os.path.exists(os.path.join(current, ".git")):
+            return None  # the repository's root: its config, if any, was above
         parent = os.path.dirname(current)
         if parent == current:
             return None
@@ -140,12 +153,18 @@ def _check_type(path: str, key: str, value: object, default: object) -> object:
         if not isinstance(value, bool):
             raise bad("true or false")
     elif isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise bad("a number of seconds")
+        # ``not 0 <= value``: nan compares false with everything.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not 0 <= value <= MAX_CACHE_TTL
+        ):
+            raise bad(f"a number of seconds from 0 to {MAX_CACHE_TTL:.0f}")
         return float(value)
     elif isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise bad("a whole number of at least 1")
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or not 1 <= value <= MAX_CONCURRENCY:  # type: ignore[operator]
+            raise bad(f"a whole number from 1 to {MAX_CONCURRENCY}")
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise bad("a string")
@@ -157,6 +176,28 @@ def _check_type(path: str, key: str, value: object, default: object) -> object:
     elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise bad("a list of strings")
     return value
+
+
+def _check_mirror(path: str, domain: str, mirror: str) -> None:
+    """A mirror is ``host[:port][/path]`` or an http(s) URL of that: nothing else."""
+    from urllib.parse import urlsplit
+
+    try:
+        url = urlsplit(mirror if "://" in mirror else f"https://{mirror}")
+        url.port  # noqa: B018  # raises ValueError for a port that is not a number
+        good = (
+            url.scheme in ("http", "https")
+            and bool(url.hostname)
+            and not (url.username or url.password or url.query or url.fragment)
+            and mirror.isprintable()
+            and not any(c.isspace() for c in mirror)
+        )
+    except ValueError:
+        good = False
+    if not good:
+        raise ConfigError(
+            f"{path}: registry-mirrors: {domain!r} = {mirror!r} is not a registry URL"
+        )
 
 
 def load(path: str) -> Config:
@@ -171,13 +212,26 @@ def load(path: str) -> Config:
 
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            raw = f.read(MAX_CONFIG_SIZE + 1)
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from e
+    if len(raw) > MAX_CONFIG_SIZE:
+        raise ConfigError(f"{path}: too large for a config file (over {MAX_CONFIG_SIZE} bytes)")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte offset {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     if os.path.basename(path) == "pyproject.toml":
-        table = data.get("tool", {}).get("pinlint", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: tool must be a table")
+        table = tool.get("pinlint", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.pinlint] must be a table")
     else:
         table = data
     config = Config()
@@ -190,6 +244,8 @@ def load(path: str) -> Config:
             field = "exact_tag_schemes"  # the table form: per repository
         value = _check_type(path, key, value, getattr(defaults, field))
         setattr(config, field, value)
+    for domain, mirror in config.registry_mirrors.items():
+        _check_mirror(path, domain, mirror)
     if config.pin_style not in PIN_STYLES:
         raise ConfigError(f"{path}: pin-style must be one of {', '.join(PIN_STYLES)}")
     return config

@@ -54,7 +54,7 @@ def _git_root(directory: str) -> str | None:
         current = parent
 
 
-def _git_files(directory: str) -> list[str] | None:
+def _git_files(directory: str, errors: list[str] | None = None) -> list[str] | None:
     """Files under ``directory`` that git does not ignore, or None without git.
 
     git itself knows every .gitignore, .git/info/exclude and the global excludes file,
@@ -73,11 +73,21 @@ def _git_files(directory: str) -> list[str] | None:
         return None
     if proc.returncode != 0:
         return None
+    if errors is not None:
+        # git lists what it can and warns about the rest ("could not open directory").
+        prefix = os.path.normpath(directory)
+        for line in proc.stderr.decode("utf-8", "surrogateescape").splitlines():
+            if line.startswith("warning: could not open directory '"):
+                name, _, why = line[len("warning: could not open directory '") :].partition("': ")
+                where = os.path.join(prefix, name.rstrip("/")) if prefix != "." else name
+                errors.append(f"{where.rstrip('/')}: cannot read directory: {why}")
     names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     return [n for n in names if n]
 
 
-def _walk(directory: str, prefix: str, project: Project | None) -> Iterator[tuple[str, str]]:
+def _walk(
+    directory: str, prefix: str, project: Project | None, errors: list[str] | None = None
+) -> Iterator[tuple[str, str]]:
     """``(relative path, kind)`` of the files below ``directory`` that pinlint reads.
 
     Symlinked directories are not followed, so a symlink loop cannot trap the walk; a
@@ -89,7 +99,11 @@ def _walk(directory: str, prefix: str, project: Project | None) -> Iterator[tupl
         rel_dir = stack.pop()
         try:
             entries = os.scandir(os.path.join(directory, rel_dir))
-        except OSError:
+        except OSError as e:
+            # Said, not skipped in silence: "No findings." would be a lie.
+            if errors is not None:
+                where = os.path.normpath(os.path.join(directory, rel_dir))
+                errors.append(f"{where}: cannot read directory: {e.strerror}")
             continue
         with entries:
             for entry in entries:
@@ -110,6 +124,20 @@ def _third_party(rel: str) -> bool:
     return any(part in DEFAULT_EXCLUDES for part in parts)
 
 
+def _is_file(path: str, errors: list[str] | None) -> bool:
+    """A regular file; a deleted one is not, one behind a closed directory is an error."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as e:
+        if errors is not None:
+            errors.append(f"{path}: cannot read: {e.strerror}")
+        return False
+
+
 def discover(
     paths: Sequence[str],
     exclude: Sequence[str] = (),
@@ -117,6 +145,7 @@ def discover(
     *,
     default_excludes: bool = True,
     skipped: list[str] | None = None,
+    errors: list[str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """``(path, kind)`` for every file to lint, in a stable order.
 
@@ -128,13 +157,14 @@ def discover(
 
     With ``default_excludes``, files below a walked directory that lie in a third-party
     tree (:data:`DEFAULT_EXCLUDES`) are left out and appended to ``skipped``.
+    Directories and files that cannot be read are added to ``errors``, one line each.
     """
     seen: set[str] = set()
     for arg in paths:
         if os.path.isdir(arg):
             prefix = os.path.normpath(arg)
             prefix = "" if prefix == "." else prefix + os.sep
-            names = _git_files(arg) if _git_root(arg) is not None else None
+            names = _git_files(arg, errors) if _git_root(arg) is not None else None
             found: list[tuple[str, str]] = []
             if names is not None:
                 # git lists tracked files that were deleted, and submodules: check them.
@@ -143,10 +173,11 @@ def discover(
                         continue
                     path = prefix + (n if os.sep == "/" else n.replace("/", os.sep))
                     kind = classify(path, project)
-                    if kind is not None and os.path.isfile(path):
+                    if kind is not None and _is_file(path, errors):
                         found.append((path, kind))
             else:
-                found = [(prefix + rel, kind) for rel, kind in _walk(arg, prefix, project)]
+                walk = _walk(arg, prefix, project, errors)
+                found = [(prefix + rel, kind) for rel, kind in walk]
             for path, kind in sorted(found):
                 if path in seen or is_excluded(path, exclude):
                     continue

@@ -69,12 +69,25 @@ def write_atomic(path: str, text: str) -> None:
 
     A failure at any point leaves the original file as it was.  A symlink is written
     through: its target changes, the link stays a link.
+
+    The new file keeps the old one's mode, owner and group.  A rename needs only a
+    writable folder, so without a check it would replace a file the user may not
+    write (read-only, or another user's) and hand it to the user: such a file is
+    refused (PermissionError) and stays as it was.
     """
+    import errno
     import tempfile
 
     path = os.path.realpath(path)
     directory = os.path.dirname(path)
-    mode = os.stat(path).st_mode & 0o7777
+    st = os.stat(path)
+    mode = st.st_mode & 0o7777
+    euid = os.geteuid() if hasattr(os, "geteuid") else None
+    if euid is not None and euid != 0:
+        if st.st_uid != euid:
+            raise PermissionError(errno.EPERM, "the file belongs to another user", path)
+        if not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, "the file is read-only", path)
     fd, tmp = tempfile.mkstemp(
         dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".pinlint"
     )
@@ -83,6 +96,16 @@ def write_atomic(path: str, text: str) -> None:
             f.write(text.encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
+        if euid is not None:
+            tmp_st = os.stat(tmp)
+            if (tmp_st.st_uid, tmp_st.st_gid) != (st.st_uid, st.st_gid):
+                try:
+                    # root keeps the owner; a user keeps a group they belong to.
+                    os.chown(tmp, st.st_uid if euid == 0 else -1, st.st_gid)
+                except OSError:
+                    raise PermissionError(
+                        errno.EPERM, "its group could not be kept", path
+                    ) from None
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -220,6 +220,7 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
     """Lint every file; ``keep_occurrences=False`` when only the findings are wanted."""
     s = settings(cfg, paths)
     skipped: list[str] = []
+    unreadable: list[str] = []
     files = list(
         discover.discover(
             paths,
@@ -227,6 +228,7 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
             s.project,
             default_excludes=cfg.default_excludes,
             skipped=skipped,
+            errors=unreadable,
         )
     )
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
@@ -237,6 +239,11 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
     findings: list[Finding] = []
     occurrences: list[Occurrence] = []
     read_errors = 0
+    for message in unreadable:
+        from pinlint.report.escape import printable
+
+        print(printable(f"pinlint: {message}"), file=sys.stderr)
+        read_errors += 1
     for r in results:
         if r.read_error:
             from pinlint.report.escape import printable

@@ -101,6 +101,9 @@ def exact_by_scheme(
     """
     names = (canonical, familiar)
     for glob, pattern in scoped:
-        if _matches((glob,), names) and re.fullmatch(pattern, tag):
-            return True
+        if _matches((glob,), names):
+            from pinlint import patterns  # the user's: matched with a time limit
+
+            if patterns.fullmatch(pattern, tag):
+                return True
     return any(rx.fullmatch(tag) and _matches(globs, names) for globs, rx in _compiled())

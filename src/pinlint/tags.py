@@ -347,13 +347,16 @@ def classify(tag: str, exact_patterns: Sequence[str] = ()) -> TagKind:
     """What ``tag`` promises: see the module doc.
 
     ``exact_patterns`` are regular expressions (the ``exact-tags`` setting) that must
-    match the whole tag; a bad pattern raises ``re.error`` (config loading checks them).
+    match the whole tag, within a time limit (:mod:`pinlint.patterns`).
     """
     if tag == "latest":
         return TagKind.LATEST
-    for pattern in exact_patterns:
-        if re.fullmatch(pattern, tag):
-            return TagKind.EXACT
+    if exact_patterns:
+        from pinlint import patterns
+
+        for pattern in exact_patterns:
+            if patterns.fullmatch(pattern, tag):
+                return TagKind.EXACT
     return _builtin_kind(tag)
 
 
