@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from pinlint import siblings
 from pinlint import tags as tagmod
-from pinlint.registry import NotFound, RegistryError, RegistryTimeout
+from pinlint.config import ConfigError
+from pinlint.registry import InvalidResponse, NotFound, RegistryError, RegistryTimeout
 from pinlint.registry.cache import Cache, default_cache_dir
 from pinlint.registry.client import RegistryClient
 from pinlint.registry.types import ManifestInfo, Repository, TagListing
@@ -89,6 +90,13 @@ class Resolver:
             return await self._resolve_tag(ref.tag or "latest", repo, text)
         except RegistryError as e:
             return Resolution(text, tag=ref.tag, pinned_digest=ref.digest, error=e)
+        except ConfigError:
+            raise  # the user's settings (a pattern that backtracks): the run stops
+        except Exception:
+            # An answer no check above foresaw: this reference is not resolved, the
+            # others go on.  Registries are untrusted; their surprises are no crash.
+            error = InvalidResponse(ref.domain, "invalid response")
+            return Resolution(text, tag=ref.tag, pinned_digest=ref.digest, error=error)
 
     async def _resolve_pinned(self, ref: Reference, repo: Repository, text: str) -> Resolution:
         """A reference with a digest.  A ``NotFound`` for the digest propagates (PIN102)."""
@@ -282,11 +290,11 @@ class Resolver:
         if now is None or now == tag:
             return None
         cache = self.client.cache
-        seen = cache.seen_version(repo.key, tag)
+        seen = cache.seen_version(self.client.cache_key(repo), tag)
         if seen is not None and siblings.is_lower(now, seen[0]):
             return seen[0]
         if seen is None or seen[0] != now:
-            cache.put_seen_version(repo.key, tag, now)
+            cache.put_seen_version(self.client.cache_key(repo), tag, now)
         return None
 
     def _index(self, repo: Repository, listing: TagListing) -> siblings.Listing:
@@ -309,9 +317,9 @@ class Resolver:
         candidates = index.candidates(tag)
         # Digests already known cost nothing: the listing's (Docker Hub), and tags this
         # run (another reference) or a recent one asked about, from the cache.
-        cache = self.client.cache
+        cache, key = self.client.cache, self.client.cache_key(repo)
         for t in candidates:
-            if t not in known and (cached := cache.tag_digest(repo.key, t)) is not None:
+            if t not in known and (cached := cache.tag_digest(key, t)) is not None:
                 known[t] = cached[0]
         # The unknown candidates ranked before the first known match are checked: one of
         # them may be the better sibling.
@@ -402,6 +410,9 @@ async def resolve_references(
             offline=config.offline,
             transport=transport,
         ) as client:
+            # Credential helpers run in threads, which the cancellation below cannot
+            # stop: they are held to the same deadline.
+            client.credentials.deadline = time.monotonic() + run_timeout
             resolver = Resolver(client, exact_patterns=config.exact_tag_patterns)
             tasks = {
                 text: asyncio.ensure_future(resolver.resolve(ref)) for text, ref in refs.items()

@@ -60,6 +60,13 @@ class Credential:
         kind = "identity token" if self.identity_token else "password"
         return f"Credential(username={self.username!r}, {kind}=<hidden>)"
 
+    def identity(self) -> str:
+        """Which credential this is, for keys: a hash, so no secret sits in a key."""
+        import hashlib
+
+        secret = "\0".join((self.username, self.password, self.identity_token or ""))
+        return hashlib.sha256(secret.encode()).hexdigest()[:32]
+
     __str__ = __repr__
 
 
@@ -155,9 +162,9 @@ class TokenCache:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._now = clock
-        self._tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self._tokens: dict[tuple[str, ...], tuple[str, float]] = {}
 
-    def get(self, key: tuple[str, str, str]) -> str | None:
+    def get(self, key: tuple[str, ...]) -> str | None:
         entry = self._tokens.get(key)
         if entry is None:
             return None
@@ -167,11 +174,11 @@ class TokenCache:
             return None
         return token
 
-    def put(self, key: tuple[str, str, str], token: str, expires_in: float | None) -> None:
+    def put(self, key: tuple[str, ...], token: str, expires_in: float | None) -> None:
         lifetime = expires_in if expires_in and expires_in > 0 else self.DEFAULT_EXPIRES_IN
         self._tokens[key] = (token, self._now() + max(lifetime - self.MARGIN, 1.0))
 
-    def forget(self, key: tuple[str, str, str]) -> None:
+    def forget(self, key: tuple[str, ...]) -> None:
         self._tokens.pop(key, None)
 
 
@@ -282,15 +289,24 @@ def _credential_from_entry(entry: Mapping[str, object]) -> Credential | None:
     return None
 
 
-def _run_helper(helper: str, server: str) -> Credential | None:
-    """``docker-credential-<helper> get`` with the server URL on stdin."""
+def _run_helper(helper: str, server: str, deadline: float | None = None) -> Credential | None:
+    """``docker-credential-<helper> get`` with the server URL on stdin.
+
+    Killed after ``_HELPER_TIMEOUT`` seconds, or at ``deadline`` (``time.monotonic``)
+    when that comes first: a helper that hangs must not hold the run past its end.
+    """
     program = f"docker-credential-{helper}"
+    timeout = _HELPER_TIMEOUT
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+        if timeout <= 0:
+            raise CredentialError(f"credential helper {program} not run: the run is over time")
     try:
         proc = subprocess.run(
             [program, "get"],
             input=server.encode(),
             capture_output=True,
-            timeout=_HELPER_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
     except FileNotFoundError:
@@ -330,6 +346,9 @@ class CredentialStore:
         self._helped: dict[tuple[str, str], Credential | None] = {}
         # The client looks up from worker threads; a helper must run once per key.
         self._lock = threading.Lock()
+        # ``time.monotonic()`` by which helpers must have answered (the run's deadline):
+        # lookups waiting for the lock behind a slow helper must not start new ones.
+        self.deadline: float | None = None
 
     @staticmethod
     def default_files(environ: Mapping[str, str] | None = None) -> list[Path]:
@@ -368,7 +387,7 @@ class CredentialStore:
             if helper is not None:
                 # Helpers answer per host, not per repository: ask each once per run.
                 if helper not in self._helped:
-                    self._helped[helper] = _run_helper(*helper)
+                    self._helped[helper] = _run_helper(*helper, deadline=self.deadline)
                 found = self._helped[helper]
             if found is None:
                 entry = auth_file.entry_for(host, repository)

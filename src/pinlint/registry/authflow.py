@@ -2,8 +2,11 @@
 
 The ping (:mod:`pinlint.registry.hosts`) records each host's challenges, so the first
 request to a repository already carries its credentials.  Bearer tokens are fetched once
-per (realm, service, scope) and reused until they expire; concurrent requests for the
-same scope wait for one token request.  A 401 gets one retry with a fresh token (or the
+per (registry host, credential, realm, service, scope) and reused until they expire;
+concurrent requests for the same key wait for one token request.  The host and the
+credential are part of the key because a challenge is the registry's word: a second
+registry that names the first one's realm and service must not be handed the token
+minted with the first one's credentials.  A 401 gets one retry with a fresh token (or the
 Basic credential the challenge asks for); a second 401 is :class:`Unauthorized`.
 
 Where credentials come from, and the challenge parser, are in
@@ -52,7 +55,7 @@ class AuthFlow:
         self._mirrors = mirrors
         self._insecure = insecure
         self._tokens = TokenCache()
-        self._token_locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self._token_locks: dict[tuple[str, ...], asyncio.Lock] = {}
         self._credential_found: dict[tuple[str, str], Credential | None] = {}
 
     async def send(
@@ -88,7 +91,7 @@ class AuthFlow:
             if not host.challenges:
                 host.challenges = challenges
             scope = scope or (f"repository:{repo.path}:pull" if repo else "")
-            self._tokens.forget((bearer.params["realm"], bearer.params.get("service", ""), scope))
+            self._tokens.forget(await self._token_key(host, bearer, scope, repo))
             token = await self._token(host, bearer, scope, repo)
             return f"Bearer {token}"
         if any(c.scheme == "basic" for c in challenges):
@@ -131,12 +134,21 @@ class AuthFlow:
                 return basic_header(credential)
         return None
 
+    async def _token_key(
+        self, host: Host, challenge: Challenge, scope: str, repo: Repository | None
+    ) -> tuple[str, ...]:
+        """Whose token: the host asked, the credential used, and what the challenge says."""
+        credential = await self._credential(host, repo)
+        who = "" if credential is None else credential.identity()
+        realm = challenge.params["realm"]
+        return (host.name, who, realm, challenge.params.get("service", ""), scope)
+
     async def _token(
         self, host: Host, challenge: Challenge, scope: str, repo: Repository | None
     ) -> str:
         realm = challenge.params["realm"]
         service = challenge.params.get("service", "")
-        key = (realm, service, scope)
+        key = await self._token_key(host, challenge, scope, repo)
         token = self._tokens.get(key)
         if token is not None:
             return token
@@ -179,7 +191,7 @@ class AuthFlow:
                 if not isinstance(token, str) or not token:
                     raise TypeError
                 expires = data.get("expires_in")
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, RecursionError):
                 raise InvalidResponse(
                     host.name, "token endpoint answered without a token"
                 ) from None

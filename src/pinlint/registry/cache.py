@@ -52,8 +52,10 @@ def _empty() -> dict[str, dict[str, Any]]:
 class Cache:
     """An in-memory view of the cache file; :meth:`save` writes what changed.
 
-    Keys are ``<domain>/<repository>`` (the registry as the reference names it, not a
-    mirror, since a mirror serves the same content), then ``:tag`` or ``@digest``.
+    Keys are ``<domain>/<repository>`` (the registry as the reference names it), or
+    ``<domain>/<repository> via <mirror URL>`` for answers a mirror gave
+    (``RegistryClient.cache_key``: a mirror is only as trusted as the config that named
+    it), then ``:tag`` or ``@digest``.
     """
 
     def __init__(

@@ -49,6 +49,8 @@ from pinlint.registry.types import (
     TagListing,
     body_media_type,
     compute_digest,
+    valid_digest,
+    valid_tag,
 )
 
 if TYPE_CHECKING:
@@ -70,6 +72,10 @@ HUB_PAGE_SIZE = 100
 HUB_MAX_PAGES = 30  # 3,000 tags, newest first; older tags are not siblings of today's
 TAG_LIST_MAX_PAGES = 100
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # the distribution spec's limit for manifests
+# More tags than this in one repository: the listing is abandoned (the reference keeps
+# its tag and gets a digest), not the run.  The largest public repositories have tens
+# of thousands; a million would cost seconds of CPU and a large cache entry every run.
+MAX_TAGS = 50_000
 
 _T = TypeVar("_T")
 
@@ -115,9 +121,10 @@ class RegistryClient:
         self._hosts = Hosts(
             self._transport, mirrors=self.mirrors, insecure=self.insecure, offline=offline
         )
+        self.credentials = credentials if credentials is not None else CredentialStore()
         self._auth = AuthFlow(
             self._transport,
-            credentials if credentials is not None else CredentialStore(),
+            self.credentials,
             mirrors=self.mirrors,
             insecure=self.insecure,
         )
@@ -145,6 +152,20 @@ class RegistryClient:
 
     # --- public operations ---------------------------------------------------------------
 
+    def cache_key(self, repo: Repository) -> str:
+        """The cache's name for ``repo``: where its answers come from.
+
+        A mirror's answers are kept under the mirror's URL, not under the registry it
+        mirrors: a mirror named by one tree's config (untrusted) then decides nothing
+        for another checkout sharing the cache, and a real registry's answers are never
+        mixed with a mirror's.
+        """
+        mirror = self.mirrors.get(repo.domain)
+        if not mirror:
+            return repo.key
+        base = mirror if "://" in mirror else f"https://{mirror}"
+        return f"{repo.key} via {base.rstrip('/')}"
+
     async def manifest_info(self, repo: Repository, reference: str) -> ManifestInfo:
         """The digest and media type of ``repo:reference`` (a tag or a digest).
 
@@ -154,13 +175,13 @@ class RegistryClient:
         """
         is_digest = ":" in reference
         if is_digest:
-            fact = self.cache.digest_fact(repo.key, reference)
+            fact = self.cache.digest_fact(self.cache_key(repo), reference)
             if fact is not None and fact.get("exists"):
                 mt = fact.get("media_type")
                 return ManifestInfo(reference, mt if isinstance(mt, str) else None)
         else:
-            cached = self.cache.tag_digest(repo.key, reference)
-            if cached is not None:
+            cached = self.cache.tag_digest(self.cache_key(repo), reference)
+            if cached is not None and valid_digest(cached[0]):
                 return ManifestInfo(*cached)
         return await self._once(("head", repo.key, reference), self._head, repo, reference)
 
@@ -170,12 +191,12 @@ class RegistryClient:
 
     async def platforms(self, repo: Repository, digest: str) -> tuple[PlatformManifest, ...]:
         """The platform manifests an index lists (empty for a single manifest)."""
-        fact = self.cache.digest_fact(repo.key, digest)
+        fact = self.cache.digest_fact(self.cache_key(repo), digest)
         if fact is not None and isinstance(fact.get("platforms"), list):
             return tuple(
                 PlatformManifest(p[0], p[1], p[2])
                 for p in fact["platforms"]
-                if isinstance(p, list) and len(p) == 3
+                if isinstance(p, list) and len(p) == 3 and valid_digest(p[0])
             )
         info, body = await self.manifest(repo, digest)
         entries: list[PlatformManifest] = []
@@ -193,11 +214,18 @@ class RegistryClient:
                         )
                         if x
                     )
-                    entries.append(PlatformManifest(m["digest"], m.get("mediaType"), name))
-            except (ValueError, KeyError, TypeError, AttributeError):
+                    if not valid_digest(m["digest"]):
+                        raise ValueError("not a digest")
+                    media = m.get("mediaType")
+                    entries.append(
+                        PlatformManifest(
+                            m["digest"], media if isinstance(media, str) else None, str(name)
+                        )
+                    )
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 raise InvalidResponse(repo.domain, "unreadable image index") from None
         self.cache.put_digest_fact(
-            repo.key,
+            self.cache_key(repo),
             digest,
             exists=True,
             media_type=info.media_type,
@@ -207,9 +235,10 @@ class RegistryClient:
 
     async def tags(self, repo: Repository) -> TagListing:
         """Every tag of ``repo``; on Docker Hub with each tag's digest (the Hub tags API)."""
-        cached = self.cache.tag_list(repo.key)
+        cached = self.cache.tag_list(self.cache_key(repo))
         if cached is not None:
-            return TagListing(tuple(cached[0]), cached[1])
+            tags = tuple(t for t in cached[0] if valid_tag(t))
+            return TagListing(tags, {t: d for t, d in cached[1].items() if valid_digest(d)})
         return await self._once(("tags", repo.key), self._list_tags, repo)
 
     # --- operations, uncached --------------------------------------------------------------
@@ -239,6 +268,9 @@ class RegistryClient:
             info, _ = await self.manifest(repo, reference)
             return info
         info = ManifestInfo(digest.strip(), media_type(response))
+        if not valid_digest(info.digest):
+            # Neither used nor cached: a bad answer once must not become one for good.
+            raise InvalidResponse(host.name, "Docker-Content-Digest is not a digest")
         if ":" in reference and info.digest != reference:
             raise DigestMismatch(host.name, f"asked for {reference}, got {info.digest}")
         self._remember(repo, reference, info)
@@ -254,6 +286,8 @@ class RegistryClient:
         if len(body) > MAX_MANIFEST_BYTES:
             raise InvalidResponse(host.name, "manifest larger than 4 MiB")
         claimed = response.headers.get("Docker-Content-Digest", "").strip() or None
+        if claimed is not None and not valid_digest(claimed):
+            raise InvalidResponse(host.name, "Docker-Content-Digest is not a digest")
         expected = reference if ":" in reference else claimed
         algorithm = (expected or "sha256:").partition(":")[0]
         if algorithm not in ("sha256", "sha384", "sha512"):
@@ -270,11 +304,11 @@ class RegistryClient:
 
     def _remember(self, repo: Repository, reference: str, info: ManifestInfo) -> None:
         if ":" not in reference:
-            self.cache.put_tag_digest(repo.key, reference, info.digest, info.media_type)
-        fact = self.cache.digest_fact(repo.key, info.digest) or {}
+            self.cache.put_tag_digest(self.cache_key(repo), reference, info.digest, info.media_type)
+        fact = self.cache.digest_fact(self.cache_key(repo), info.digest) or {}
         if not fact.get("exists") or (info.media_type and not fact.get("media_type")):
             self.cache.put_digest_fact(
-                repo.key, info.digest, exists=True, media_type=info.media_type
+                self.cache_key(repo), info.digest, exists=True, media_type=info.media_type
             )
 
     async def _list_tags(self, repo: Repository) -> TagListing:
@@ -286,7 +320,7 @@ class RegistryClient:
                 listing = await self._hub_tags(repo)
         if listing is None:
             listing = await self._registry_tags(repo)
-        self.cache.put_tag_list(repo.key, list(listing.tags), dict(listing.digests))
+        self.cache.put_tag_list(self.cache_key(repo), list(listing.tags), dict(listing.digests))
         return listing
 
     async def _registry_tags(self, repo: Repository) -> TagListing:
@@ -307,12 +341,16 @@ class RegistryClient:
                 page = data.get("tags") or []
                 if not isinstance(page, list):
                     raise TypeError
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, RecursionError):
                 raise InvalidResponse(host.name, "unreadable tag list") from None
             for tag in page:
-                if isinstance(tag, str) and tag not in seen:
+                # A name that is no tag (control characters, a URL, 10,000 characters)
+                # is dropped: it would end up in messages.
+                if valid_tag(tag) and tag not in seen:
                     seen.add(tag)
                     tags.append(tag)
+            if len(tags) > MAX_TAGS:
+                raise InvalidResponse(host.name, f"more than {MAX_TAGS} tags; listing abandoned")
             url = _next_link(response)
         return TagListing(tuple(tags))
 
@@ -330,7 +368,7 @@ class RegistryClient:
                 data = response.json()
                 if not isinstance(data, dict) or not isinstance(data.get("results"), list):
                     raise TypeError
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):
                 raise InvalidResponse(host.name, "unreadable tags page") from None
             return data
 
@@ -346,7 +384,7 @@ class RegistryClient:
         digests: dict[str, str] = {}
         for data in pages:
             for item in data["results"]:
-                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                if not isinstance(item, dict) or not valid_tag(item.get("name")):
                     continue
                 tag = item["name"]
                 if tag in seen:
@@ -354,7 +392,7 @@ class RegistryClient:
                 seen.add(tag)
                 tags.append(tag)
                 digest = item.get("digest")
-                if isinstance(digest, str) and digest.startswith("sha256:"):
+                if isinstance(digest, str) and valid_digest(digest):
                     digests[tag] = digest
         return TagListing(tuple(tags), digests)
 

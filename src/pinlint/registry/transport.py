@@ -11,7 +11,12 @@
 - Retries: 429 (honouring ``Retry-After``, capped), 5xx and connection errors, with
   jittered exponential backoff, at most ``max_tries`` tries.
 - Redirects are followed here, not by httpx, so that ``Authorization`` is attached only
-  to requests for the origin it belongs to.
+  to requests for the origin it belongs to; a body (a refresh token POSTed to a token
+  endpoint) is never sent to another origin either.
+- Registries are untrusted: a body is read as a stream and abandoned past
+  ``max_bytes`` (an endless answer would grow memory at the speed of the network), and
+  a request, redirects and retries included, ends by ``REQUEST_DEADLINE``, however
+  slowly the bytes drip.  ``Retry-After`` is honoured only as a finite number.
 
 Every function takes the registry ``name`` as the user spells it: it keys the
 semaphore and names the registry in error messages.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import os
 import random
 import socket
@@ -49,6 +55,10 @@ if TYPE_CHECKING:
 __all__ = ["DNS_FAILED", "REFUSED", "Transport", "check_status", "status_error"]
 
 MAX_REDIRECTS = 5
+# The most a response body may hold unless the caller says otherwise (tag pages), and
+# the longest one request may take, retries and redirects included.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+REQUEST_DEADLINE = 30.0
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 POOL_SIZE = 8  # connections per pool, see _PooledTransport
 
@@ -171,6 +181,8 @@ def _retry_after(response: httpx.Response, cap: float) -> float | None:
         except (TypeError, ValueError):
             return None
         seconds = when.timestamp() - time.time()
+    if not math.isfinite(seconds):  # "nan" and "inf" parse as floats
+        return None
     return min(max(seconds, 0.0), cap)
 
 
@@ -247,13 +259,40 @@ class Transport:
         *,
         auth_header: str | None = None,
         data: Mapping[str, str] | None = None,
+        max_bytes: int = MAX_BODY_BYTES,
     ) -> httpx.Response:
-        """Send with retries and redirects; returns the final response, any status."""
+        """Send with retries and redirects; returns the final response, any status.
+
+        The body is read whole but at most ``max_bytes`` (InvalidResponse beyond), and
+        the whole call ends by ``REQUEST_DEADLINE`` (RegistryTimeout).
+        """
+        try:
+            return await asyncio.wait_for(
+                self._send(name, method, url, headers, auth_header, data, max_bytes),
+                REQUEST_DEADLINE,
+            )
+        except asyncio.TimeoutError:
+            raise RegistryTimeout(
+                name, f"no complete answer within {REQUEST_DEADLINE:g} s"
+            ) from None
+
+    async def _send(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        auth_header: str | None,
+        data: Mapping[str, str] | None,
+        max_bytes: int,
+    ) -> httpx.Response:
         error: RegistryError | None = None
         for attempt in range(1, self.max_tries + 1):
             delay: float | None = None
             try:
-                response = await self._follow(name, method, url, headers, auth_header, data)
+                response = await self._follow(
+                    name, method, url, headers, auth_header, data, max_bytes
+                )
             except _Retry as r:
                 error = r.error
             else:
@@ -281,8 +320,10 @@ class Transport:
         headers: dict[str, str],
         auth_header: str | None,
         data: Mapping[str, str] | None,
+        max_bytes: int,
     ) -> httpx.Response:
-        """Send one try, following redirects; ``Authorization`` stays on its origin."""
+        """Send one try, following redirects; ``Authorization`` and a body (which may
+        carry a refresh token) stay on their origin."""
         import httpx
 
         target = httpx.URL(url)
@@ -291,7 +332,7 @@ class Transport:
             request_headers = dict(headers)
             if auth_header is not None and _origin(target) == auth_origin:
                 request_headers["Authorization"] = auth_header
-            response = await self._send_once(name, method, target, request_headers, data)
+            response = await self._send_once(name, method, target, request_headers, data, max_bytes)
             if response.status_code not in (301, 302, 303, 307, 308):
                 return response
             location = response.headers.get("Location")
@@ -308,6 +349,9 @@ class Transport:
                 raise InsecureRegistry(name, "redirect from HTTPS to plain HTTP refused")
             if response.status_code == 303:
                 method, data = ("GET" if method != "HEAD" else "HEAD"), None
+            elif data is not None and _origin(nxt) != auth_origin:
+                # 307/308 repeat the body: a credential in it must not follow.
+                raise InvalidResponse(name, "redirect of a credential to another host refused")
             target = nxt
         raise InvalidResponse(name, "too many redirects")
 
@@ -318,6 +362,7 @@ class Transport:
         url: httpx.URL,
         headers: dict[str, str],
         data: Mapping[str, str] | None,
+        max_bytes: int,
     ) -> httpx.Response:
         """The one place where httpx errors become registry errors."""
         import httpx
@@ -326,7 +371,22 @@ class Transport:
         async with self._semaphore(name):
             self.requests_sent += 1
             try:
-                return await http.request(method, url, headers=headers, data=data)
+                request = http.build_request(method, url, headers=headers, data=data)
+                streamed = await http.send(request, stream=True)
+                try:
+                    body = await _read_capped(name, streamed, max_bytes)
+                finally:
+                    await streamed.aclose()
+                # The body as read (decoded): the headers that described its encoding
+                # on the wire no longer apply.
+                kept = [
+                    (k, v)
+                    for k, v in streamed.headers.multi_items()
+                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+                ]
+                return httpx.Response(
+                    streamed.status_code, headers=kept, content=body, request=request
+                )
             except httpx.TimeoutException as e:
                 if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout):
                     raise _Retry(Unreachable(name, "connection timed out")) from None
@@ -342,6 +402,22 @@ class Transport:
                 raise _Retry(Unreachable(name, "connection lost")) from None
             except httpx.HTTPError:
                 raise InvalidResponse(name, "HTTP error") from None
+
+
+async def _read_capped(name: str, response: httpx.Response, max_bytes: int) -> bytes:
+    """The decoded body, or InvalidResponse once it passes ``max_bytes``."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise InvalidResponse(name, f"answer larger than {max_bytes // 1024 // 1024} MiB")
+    chunks: list[bytes] = []
+    size = 0
+    # aiter_bytes decodes gzip and brotli: the cap counts what a bomb inflates to.
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise InvalidResponse(name, f"answer larger than {max_bytes // 1024 // 1024} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # --- statuses ------------------------------------------------------------------------------

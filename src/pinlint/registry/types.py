@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "TagListing",
     "body_media_type",
     "compute_digest",
+    "valid_digest",
+    "valid_tag",
 ]
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -31,6 +34,21 @@ INDEX_MEDIA_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 # All four, always: without the index types a registry answers a multi-arch tag with
 # one platform's manifest (or 404), and the digest pinned would not be the tag's.
 ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
+
+# What a registry may answer: digests of the algorithms pinlint verifies, in lower-case
+# hex of the right length, and tags of the reference grammar.  Anything else in an
+# answer (or in a cache an older run wrote) is not used, cached or printed.
+_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}")
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+def valid_digest(value: object) -> bool:
+    return isinstance(value, str) and _DIGEST_RE.fullmatch(value) is not None
+
+
+def valid_tag(value: object) -> bool:
+    return isinstance(value, str) and _TAG_RE.fullmatch(value) is not None
+
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "https://registry-1.docker.io"

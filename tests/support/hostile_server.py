@@ -1,0 +1,117 @@
+"""A small programmable HTTP server on 127.0.0.1: a registry that lies.
+
+Each test gives a function ``answer(request) -> Reply`` and gets a running server
+(``with hostile(answer) as server``).  The server records every request (method, path,
+headers, body) in ``server.requests``, so a test can check what pinlint sent where:
+a token to the wrong host, a refresh token to a redirect target.  A reply body may be an
+iterator of chunks, sent with chunked transfer encoding as they come: an endless body, a
+slow drip.
+
+A real registry cannot be made to misbehave like this; the mocks stop at the socket, so
+pinlint's own transport (httpx, streaming, redirects, timeouts) is what is attacked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import http.server
+import socketserver
+import threading
+from collections.abc import Callable, Iterable, Iterator
+
+
+@dataclasses.dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclasses.dataclass
+class Reply:
+    status: int = 200
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    body: bytes | Iterable[bytes] = b""
+
+
+class Server:
+    def __init__(self, httpd: socketserver.TCPServer) -> None:
+        self.httpd = httpd
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.httpd.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    def seen(self, method: str | None = None, prefix: str = "") -> list[Request]:
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method) and r.path.startswith(prefix)
+            ]
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@contextlib.contextmanager
+def hostile(answer: Callable[[Request], Reply]) -> Iterator[Server]:
+    """Run a server that answers each request with ``answer(request)``."""
+    holder: list[Server] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = Request(self.command, self.path, dict(self.headers.items()), body)
+            server = holder[0]
+            with server.lock:
+                server.requests.append(request)
+            reply = answer(request)
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            try:
+                if isinstance(reply.body, bytes):
+                    if "Content-Length" not in reply.headers:
+                        self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(reply.body)
+                    return
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in reply.body:
+                    if chunk:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+        do_GET = do_HEAD = do_POST = _handle
+
+    httpd = _ThreadingServer(("127.0.0.1", 0), Handler)
+    holder.append(Server(httpd))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield holder[0]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
