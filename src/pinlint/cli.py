@@ -1,7 +1,6 @@
 """The command line: ``pinlint [PATH ...]``, ``--resolve``, ``--fix``.
 
-Only what a run needs is imported: a plain lint of one Dockerfile (the pre-commit hook)
-must not pay for YAML, httpx or the reporters it does not use.
+Only what a run needs is imported (CONTRIBUTING.md, "Start-up budget").
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ from collections.abc import Sequence
 from pinlint import __version__
 from pinlint.config import PIN_STYLES, Config, ConfigError
 
-# Not typing.TYPE_CHECKING: importing typing costs the one-file run ~3 ms; type checkers
-# read a module-level TYPE_CHECKING = False the same way.
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse

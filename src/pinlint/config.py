@@ -15,8 +15,7 @@ PIN_STYLES = ("tag+digest", "digest", "tag")
 class Config(Record):
     """Every setting, with its default.
 
-    A ``Record``, not a dataclass: the one-file pre-commit run must not pay for importing
-    ``dataclasses`` (and ``inspect`` behind it).
+    A ``Record``, not a dataclass (CONTRIBUTING.md, "Start-up budget").
     """
 
     __slots__ = (

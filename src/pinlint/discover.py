@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from pinlint.formats import classify
 
-# As in ``pinlint.cli``: not typing's TYPE_CHECKING (an import the one-file run avoids).
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pinlint.formats import Project

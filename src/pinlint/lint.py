@@ -82,8 +82,7 @@ class LintResult:
 
 
 class _Settings:
-    # Plain classes here and in the other records on the lint path: importing
-    # ``dataclasses`` (and ``inspect`` behind it) costs a one-file run more than linting.
+    # A plain class, as every record on the lint path (CONTRIBUTING.md, "Start-up budget").
     __slots__ = ("allow", "enabled", "exact_patterns", "exact_schemes", "project", "scan")
 
     def __init__(

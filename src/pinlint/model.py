@@ -17,8 +17,7 @@ class Severity(str, enum.Enum):
 class Record:
     """Value semantics from ``__slots__``: ``==``, ``hash`` and ``repr`` over the fields.
 
-    What a dataclass gives, for the records on the lint path: importing ``dataclasses``
-    (and ``inspect`` behind it) would cost a one-file pre-commit run more than the lint.
+    What a dataclass gives, for the records on the lint path (CONTRIBUTING.md, "Start-up budget").
     A mutable subclass sets ``__hash__ = None``.
     """
 

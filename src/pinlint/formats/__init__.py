@@ -38,8 +38,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-# As in ``pinlint.cli``: a module-level TYPE_CHECKING, since importing typing would cost
-# the one-file run more than it lints.
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
@@ -75,7 +74,7 @@ Claim = Callable[[str, str, str], bool]
 
 
 class ScanOptions:
-    """What a scan needs besides the text (a plain class: no ``dataclasses`` import)."""
+    """What a scan needs besides the text (a plain class: CONTRIBUTING.md, "Start-up budget")."""
 
     __slots__ = ("build_args",)
 

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from pinlint.formats import ScanOptions
 from pinlint.model import Occurrence, ParseError
 
-# As in ``pinlint.cli``: not typing's TYPE_CHECKING, which would cost this path an import.
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pinlint.formats import Project
@@ -112,8 +112,7 @@ _VALUE_FLAGS = {
 }
 
 
-# Plain slotted classes rather than typing.NamedTuple: importing typing alone would
-# cost more than the rest of this module in a one-file pre-commit run.
+# Plain slotted classes, not typing.NamedTuple (CONTRIBUTING.md, "Start-up budget").
 class _Val:
     """A value after expansion and where it came from."""
 
