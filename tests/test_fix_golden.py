@@ -15,7 +15,11 @@ registry's port):
   ``docker.io/library/nginx``) is checked end to end;
 - ``{{registry}}``: the registry's own ``127.0.0.1:PORT``, for references that name it;
 - ``{{nginx@1.27.3}}``: the digest of what was pushed under that tag, as the harness
-  computed it from the bytes it pushed (not as pinlint resolved it).
+  computed it from the bytes it pushed (not as pinlint resolved it); ``{{nginx@1.27.3!hex}}``
+  the same without ``sha256:``.
+
+A case with a ``<case>.files`` folder gets its files beside the one fixed (a chart's
+``Chart.yaml`` next to its values).
 """
 
 from __future__ import annotations
@@ -80,14 +84,16 @@ def seeded(registry_session: Registry) -> Seeded:
     return seed(registry_session)
 
 
-_PLACEHOLDER = re.compile(r"\{\{([a-z0-9/._-]+)(?:@([A-Za-z0-9._-]+))?\}\}")
+_PLACEHOLDER = re.compile(r"\{\{([a-z0-9/._-]+)(?:@([A-Za-z0-9._-]+))?(!hex)?\}\}")
 
 
 def expand(text: str, seeded: Seeded) -> str:
     def sub(m: re.Match[str]) -> str:
         name, tag = m.group(1), m.group(2)
         if tag is not None:
-            return seeded.digests[name, tag]
+            digest = seeded.digests[name, tag]
+            # "!hex": without "sha256:", as charts that take a `sha` value write it.
+            return digest.split(":", 1)[1] if m.group(3) else digest
         return seeded.host if name == "registry" else seeded.names[name]
 
     return _PLACEHOLDER.sub(sub, text)
@@ -103,9 +109,15 @@ def golden(path: Path, seeded: Seeded) -> bytes:
 pytestmark = pytest.mark.usefixtures("isolated")
 
 
-def project(root: Path, seeded: Seeded, name: str, content: bytes, config: str = "") -> Path:
+def project(
+    root: Path, seeded: Seeded, name: str, content: bytes, config: str = "", case: str = ""
+) -> Path:
     """A project folder with ``content`` as ``name``; Docker Hub is the local registry."""
     root.mkdir(parents=True, exist_ok=True)
+    files = DATA / f"{case}.files"
+    if case and files.is_dir():
+        for extra in files.iterdir():
+            (root / extra.name).write_bytes(golden(extra, seeded))
     (root / ".pinlint.toml").write_text(
         f'registry-mirrors = {{"docker.io" = "http://{seeded.host}"}}\n{config}'
     )
@@ -148,6 +160,8 @@ CASES = [
     pytest.param("circleci/config", ".circleci/config.yml", id="circleci-config"),
     pytest.param("bitbucket/pipelines", "bitbucket-pipelines.yml", id="bitbucket-pipelines"),
     pytest.param("azure/pipeline", "azure-pipelines.yml", id="azure-pipeline"),
+    pytest.param("helm/chart", "values.yaml", id="helm-values"),
+    pytest.param("kustomize/overlay", "kustomization.yaml", id="kustomize-images"),
 ]
 
 
@@ -167,7 +181,7 @@ def test_golden(
     # --fix --diff: nothing written; the diff, applied by git and by patch, is the fix.
     for tool in (["git", "apply", "-"], ["patch", "-p1", "--quiet"]):
         root = tmp_path / f"diff-{tool[0]}"
-        path = project(root, seeded, name, before)
+        path = project(root, seeded, name, before, case=case)
         code, out, err = run(capsys, monkeypatch, root, "--fix", "--diff", name)
         assert (code, err) == (1, "")
         assert out.startswith(f"--- a/{name}\n+++ b/{name}\n@@ ")
@@ -177,7 +191,7 @@ def test_golden(
 
     # --fix: the file is rewritten in place, only where the goldens say.
     root = tmp_path / "fix"
-    path = project(root, seeded, name, before)
+    path = project(root, seeded, name, before, case=case)
     code, out, err = run(capsys, monkeypatch, root, "--fix", name)
     assert (code, err) == (1, f"Rewriting {name}\n")
     assert out == "No findings.\n"

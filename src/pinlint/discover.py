@@ -186,6 +186,8 @@ def discover(
                         skipped.append(path)
                     continue
                 seen.add(path)
+                if project is not None:
+                    project.saw(path, kind)
                 yield path, kind
         else:
             path = os.path.normpath(arg)
@@ -193,4 +195,6 @@ def discover(
             if kind is None or path in seen or is_excluded(path, exclude):
                 continue
             seen.add(path)
+            if project is not None:
+                project.saw(path, kind)
             yield path, kind

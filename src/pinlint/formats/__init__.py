@@ -101,16 +101,34 @@ class ScanOptions:
 # than this class.
 
 
+# Kinds of files whose paths discovery records for the other sources: a kustomization
+# rewrites the images of manifests elsewhere in the tree, a skaffold config builds the
+# images its manifests name.  Only these few, so that the project stays small when it
+# travels to the worker processes.
+TREE_KINDS = frozenset(("kustomize", "skaffold"))
+
+
 class Project:
     """Per-run facts about the scanned tree, read on first use and cached."""
 
-    __slots__ = ("_facts", "_real_roots", "roots")
+    __slots__ = ("_facts", "_real_roots", "discovered", "roots")
 
     def __init__(self, roots: Sequence[str] = ()) -> None:
         # The paths given to the run (files or directories).
         self.roots = tuple(roots)
         self._real_roots: tuple[str, ...] | None = None
         self._facts: dict[object, object] = {}
+        # kind -> paths found by discovery, for the kinds of ``TREE_KINDS``.
+        self.discovered: dict[str, list[str]] = {}
+
+    def saw(self, path: str, kind: str) -> None:
+        """Discovery found ``path`` of ``kind`` (kept when other sources need it)."""
+        if kind in TREE_KINDS:
+            self.discovered.setdefault(kind, []).append(path)
+
+    def files(self, kind: str) -> list[str]:
+        """The paths of ``kind`` (one of ``TREE_KINDS``) discovery found in this run."""
+        return self.discovered.get(kind, [])
 
     def fact(self, key: object, compute: Callable[[], _T]) -> _T:
         """``compute()``, once per run for ``key`` (a tuple naming the source first)."""
@@ -339,6 +357,36 @@ def _bake(name: str, lower: str, path: str) -> bool:
     return lower.endswith(".hcl") or (lower.startswith("docker-bake") and lower.endswith(".json"))
 
 
+def _kustomization(name: str, lower: str, path: str) -> bool:
+    """``kustomization.yaml``, ``kustomization.yml``, ``Kustomization`` (as kustomize
+    looks them up)."""
+    return name in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _skaffold(name: str, lower: str, path: str) -> bool:
+    """``skaffold.yaml`` and its variants (``skaffold-gradle.yaml``)."""
+    return lower.startswith("skaffold") and lower.endswith((".yaml", ".yml"))
+
+
+def _helm_values(name: str, lower: str, path: str) -> bool:
+    """``values.yaml``, ``values-*.yaml``, ``values.*.yaml``, ``values/*.yaml``; a chart's
+    only when a ``Chart.yaml`` is beside (the module's ``confirm``)."""
+    if not lower.endswith((".yaml", ".yml")):
+        return False
+    if lower in ("values.yaml", "values.yml") or lower.startswith(
+        ("values-", "values.", "values_")
+    ):
+        return True
+    return path.rsplit("/", 2)[-2:-1] == ["values"]
+
+
+def _helm_template(name: str, lower: str, path: str) -> bool:
+    """A YAML file below a ``templates/`` folder; a chart's only beside a ``Chart.yaml``."""
+    return lower.endswith((".yaml", ".yml")) and (
+        "/templates/" in path or path.startswith("templates/")
+    )
+
+
 # The registry.  Order matters twice: the first claim wins (specific names before the
 # generic ``yaml``), and YAML documents go to the first source whose sniff accepts them.
 SOURCES: tuple[Source, ...] = (
@@ -348,6 +396,40 @@ SOURCES: tuple[Source, ...] = (
     Source("tekton", "pinlint.formats.tekton", reader=YAML, sniff=True, needs=("image",)),
     Source("argo", "pinlint.formats.argo", reader=YAML, sniff=True, needs=("image",)),
     Source("olm", "pinlint.formats.olm", reader=YAML, sniff=True, needs=("image",)),
+    Source(
+        "kustomize",
+        "pinlint.formats.kustomize",
+        reader=YAML,
+        claim=_kustomization,
+        sniff=True,
+        needs=("images",),
+    ),
+    Source(
+        "skaffold",
+        "pinlint.formats.skaffold",
+        reader=YAML,
+        claim=_skaffold,
+        sniff=True,
+        needs=("image", "Image", "builder"),
+    ),
+    Source(
+        "helm",
+        "pinlint.formats.helm",
+        reader=YAML,
+        claim=_helm_values,
+        confirm=True,
+        needs=("image", "Image", "repository"),
+    ),
+    # Chart templates are Go templates, never manifests: a line scan finds the images
+    # written in them as text.
+    Source("helm-template", "pinlint.formats.helmtemplates", claim=_helm_template, confirm=True),
+    Source(
+        "gitops",
+        "pinlint.formats.gitops",
+        reader=YAML,
+        sniff=True,
+        needs=("values", "images"),
+    ),
     Source(
         "kubernetes",
         "pinlint.formats.kubernetes",

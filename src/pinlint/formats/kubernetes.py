@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pinlint.formats.owned import drop_owned
 from pinlint.formats.yamltree import is_null, merged
 from pinlint.model import Occurrence
 
@@ -94,4 +95,5 @@ def scan_document(doc: Document) -> list[Occurrence]:
         # Reversed, so that nodes are visited in document order and a node named by
         # an alias gets the context of its first use.
         stack.extend(reversed(children))
-    return found
+    # What skaffold builds or kustomize rewrites here is not this manifest's to pin.
+    return drop_owned(doc.project, doc.path, found)

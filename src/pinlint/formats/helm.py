@@ -1,0 +1,255 @@
+"""Helm values: image maps and image strings at any depth of a chart's values.
+
+Files: ``values.yaml``, ``values-*.yaml``, ``values.*.yaml`` and ``values/*.yaml`` of a
+chart (a ``Chart.yaml`` beside them, or above ``values/``).  The same shapes held inline
+by Flux ``HelmRelease`` and Argo CD ``Application`` documents are read by
+:mod:`pinlint.formats.gitops` with :func:`values_occurrences`.
+
+Shapes, under any key and at any depth (``image``, ``initImage``, ``filtron.image``,
+``sidecar.image``)::
+
+    image:                       # a map: registry (or global.imageRegistry /
+      registry: docker.io        #   global.image.registry), repository, tag, digest
+      repository: bitnami/redis  #   (or sha, without "sha256:")
+      tag: ""                    # empty or null: the chart's appVersion
+      digest: ""
+    image: {name: quay.io/x/exporter, tag: v0.11}   # name + tag
+    image: grafana/logstash-output-loki             # a string, maybe with imageTag
+    imageTag: 1.0.1
+    image: auto                                     # a bare word: a setting, no image
+    image: {repository: null}                       # a hook another value fills: none
+
+A map is a reference written in parts: the finding is at its ``tag`` (where the chart
+reads it), and ``--fix`` writes the exact tag there and the digest into an empty
+``digest``/``sha`` beside it (or after the tag when there is none), never a new map.
+A string that is no valid reference (``image: auto``, ``image: true``) is no image.
+Images that skaffold builds for the chart are the project's own (``owned``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from pinlint import reference
+from pinlint.formats import parts
+from pinlint.formats.owned import drop_owned
+from pinlint.formats.yamltree import is_null, locate, merged
+from pinlint.model import Occurrence, Split
+
+if TYPE_CHECKING:
+    from yaml.events import ScalarEvent
+
+    from pinlint.formats import Project
+    from pinlint.formats.yamltree import Document, Node
+
+__all__ = ["app_version", "claim", "confirm", "scan_document", "values_occurrences"]
+
+_VALUES_NAME = re.compile(r"values(?:[-._][^/\\]*)?\.ya?ml")
+_APP_VERSION = re.compile(r"""^appVersion:[ \t]*["']?([^"'\s#]+)""", re.M)
+# A repository as values write it: a name with an optional host and port, no scheme.
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:-]*\Z")
+
+
+def claim(name: str, lower: str, path: str) -> bool:
+    if _VALUES_NAME.fullmatch(lower):
+        return True
+    parent = path.rsplit("/", 2)
+    return len(parent) >= 2 and parent[-2] == "values" and lower.endswith((".yaml", ".yml"))
+
+
+def _chart_dir(path: str) -> str:
+    directory = os.path.dirname(path)
+    if os.path.basename(directory) == "values":
+        return os.path.dirname(directory)
+    return directory
+
+
+def chart_text(project: Project, path: str) -> str | None:
+    """The ``Chart.yaml`` of the chart ``path`` belongs to, if it is in the tree."""
+    directory = _chart_dir(path)
+    for name in ("Chart.yaml", "Chart.yml"):
+        text = project.read_beside(os.path.join(directory, name), name)
+        if text is not None:
+            return text
+    return None
+
+
+def confirm(path: str, project: Project) -> bool:
+    """A values file is Helm's only inside a chart."""
+    return chart_text(project, path) is not None
+
+
+def app_version(chart: str | None) -> str | None:
+    if chart is None:
+        return None
+    match = _APP_VERSION.search(chart)
+    return match.group(1) if match else None
+
+
+def scan_document(doc: Document) -> list[Occurrence]:
+    """The images of one values document of a chart."""
+    version = app_version(chart_text(doc.project, doc.path))
+    found = values_occurrences(doc.path, doc.text, doc.bom, doc.root, version)
+    return drop_owned(doc.project, doc.path, found)
+
+
+def _scalar(node: Node | None) -> ScalarEvent | None:
+    if node is None or isinstance(node, (dict, list)) or is_null(node):
+        return None
+    return node
+
+
+def _text(node: Node | None) -> str | None:
+    scalar = _scalar(node)
+    return scalar.value if scalar is not None and scalar.value != "" else None
+
+
+def _global_registry(root: dict[str, Node]) -> str | None:
+    glob = root.get("global")
+    if not isinstance(glob, dict):
+        return None
+    glob = merged(glob)
+    registry = _text(glob.get("imageRegistry"))
+    if registry is None:
+        image = glob.get("image")
+        if isinstance(image, dict):
+            registry = _text(merged(image).get("registry"))
+    return registry
+
+
+def values_occurrences(
+    path: str, text: str, bom: int, root: dict[str, Node], app_version: str | None
+) -> list[Occurrence]:
+    """The image references of a tree of Helm values."""
+    glob = _global_registry(root)
+    found: list[Occurrence] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, str, str]] = [(root, "", "")]
+    while stack:
+        node, context, key = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, (dict, list)):
+                    stack.append((item, f"{context}[{index}]", key))
+            continue
+        if not isinstance(node, dict):
+            continue
+        mapping = merged(node)
+        if key != "global":
+            occ = _image_map(path, text, bom, mapping, key, context, glob, app_version)
+            if occ is not None:
+                found.append(occ)
+        prefix = context + "." if context else ""
+        for child_key, value in mapping.items():
+            if isinstance(value, (dict, list)):
+                stack.append((value, prefix + child_key, child_key))
+            elif (child_key == "image" or child_key.endswith("Image")) and id(value) not in seen:
+                seen.add(id(value))
+                occ = _image_string(path, text, bom, mapping, child_key, prefix + child_key)
+                if occ is not None:
+                    found.append(occ)
+    found.sort(key=lambda o: o.start)
+    return found
+
+
+def _image_string(
+    path: str, text: str, bom: int, mapping: dict[str, Node], key: str, context: str
+) -> Occurrence | None:
+    node = _scalar(mapping.get(key))
+    tag = _scalar(mapping.get(key + "Tag"))
+    # A bare word is an image only with its tag beside it (``image: redis``,
+    # ``imageTag: 7``); alone it is a setting (``image: auto``).
+    if node is None or "repository" in mapping or not _is_reference(node.value, tag is not None):
+        return None
+    if tag is not None and node.value[parts.name_end(node.value) :] == "" and tag.value:
+        pieces = [parts.Piece(node.value, node), parts.literal(":"), parts.Piece(tag.value, tag)]
+        return parts.compose(path, text, bom, pieces, context, anchor=tag)
+    return parts.whole(path, text, bom, node, context)
+
+
+def _is_reference(value: str, bare: bool = False) -> bool:
+    """A string value that is meant as an image: a valid reference with a repository
+    path, tag or digest.  A bare word (``auto``, Istio's gateway injection; ``true``)
+    is a setting, not an image."""
+    if not value or "{{" in value or "://" in value or value != value.strip():
+        return False
+    if not bare and not any(c in value for c in "/:@"):
+        return False
+    try:
+        reference.parse(value)
+    except reference.InvalidReference:
+        return False
+    return True
+
+
+def _image_map(
+    path: str,
+    text: str,
+    bom: int,
+    mapping: dict[str, Node],
+    key: str,
+    context: str,
+    glob: str | None,
+    app_version: str | None,
+) -> Occurrence | None:
+    repository = _scalar(mapping.get("repository"))
+    if repository is None and "image" in key.lower():
+        repository = _scalar(mapping.get("name"))
+    if repository is None or not _REPOSITORY.match(repository.value) or "://" in repository.value:
+        return None
+    if "image" not in key.lower() and "tag" not in mapping and "registry" not in mapping:
+        return None
+    registry = _text(mapping.get("registry")) or glob
+    name = f"{registry}/{repository.value}" if registry else repository.value
+    tag_node = mapping.get("tag")
+    tag = _text(tag_node)
+    if tag is None:
+        tag = app_version
+    digest_key = "digest" if "digest" in mapping else "sha" if "sha" in mapping else None
+    digest_node = mapping.get(digest_key) if digest_key else None
+    digest = _text(digest_node)
+    image = name + (f":{tag}" if tag else "")
+    if digest:
+        image += "@" + (digest if ":" in digest else f"sha256:{digest}")
+    try:
+        reference.parse(image)
+    except reference.InvalidReference:
+        return None
+    where = tag_node if isinstance(tag_node, type(repository)) else None
+    if where is None or (not where.style and where.value == "" and where.tag is None):
+        # No tag field to write to (or an empty plain one): report at the repository.
+        span = locate(text, bom, repository)
+        return Occurrence(
+            path=path,
+            start=span.start,
+            end=span.end,
+            line=span.line,
+            column=span.column,
+            written=text[span.start : span.end],
+            image=image,
+            context=context + (".repository" if context else "repository"),
+        )
+    span = locate(text, bom, where)
+    slot: tuple[int, int] | None = None
+    if digest_node is not None and not digest and isinstance(digest_node, type(repository)):
+        dspan = locate(text, bom, digest_node)
+        if digest_node.style or dspan.end > dspan.start:
+            slot = (dspan.start, dspan.end)
+    return Occurrence(
+        path=path,
+        start=span.start,
+        end=span.end,
+        line=span.line,
+        column=span.column,
+        written=text[span.start : span.end],
+        image=image,
+        context=context + (".tag" if context else "tag"),
+        split=Split(name, slot, "{hex}" if digest_key == "sha" else "{digest}")
+        if span.verbatim and tag
+        else None,
+    )

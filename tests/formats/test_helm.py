@@ -1,0 +1,250 @@
+"""Helm: chart values, chart templates, and values inline in Flux HelmRelease and Argo CD
+Application documents (shapes from searxng/searxng-helm-chart, prometheus-community and
+grafana helm-charts, bitnami/charts, argocd-example-apps, fluxcd examples; see
+tests/data/real/SOURCES.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import rule_of, scan_rows
+from pinlint.config import Config
+from pinlint.lint import lint_paths
+
+CHART = "apiVersion: v2\nname: demo\nversion: 1.0.0\nappVersion: {app}\n"
+
+VALUES = """\
+global:
+  imageRegistry: ""
+image:
+  registry: docker.io
+  repository: searxng/searxng
+  tag: latest
+  pullPolicy: Always
+exporter:
+  image:
+    name: quay.io/opstree/druid-exporter
+    tag: v0.11
+couchdb:
+  image:
+    repository: gesellix/couchdb-prometheus-exporter
+    tag: 16
+    sha: ""
+fromApp:
+  image:
+    repository: quay.io/prometheus/node-exporter
+    tag: ""
+hook:
+  image:
+    repository: null
+    tag: null
+logstash:
+  image: grafana/logstash-output-loki
+  imageTag: 1.0.1
+kubectlImage: bitnami/kubectl:1.31
+gateway:
+  image: auto
+pinned:
+  image:
+    repository: bitnami/redis
+    tag: 7.4.1-debian-12-r0
+    digest: "sha256:AAAA"
+""".replace("AAAA", "a" * 64)
+
+ROWS: list[Any] = [
+    (6, 8, "latest", "docker.io/searxng/searxng:latest", "docker.io/searxng/searxng"),
+    (11, 10, "v0.11", "quay.io/opstree/druid-exporter:v0.11", "quay.io/opstree/druid-exporter"),
+    (
+        15,
+        10,
+        "16",
+        "gesellix/couchdb-prometheus-exporter:16",
+        "gesellix/couchdb-prometheus-exporter",
+    ),
+    (20, 11, "", "quay.io/prometheus/node-exporter:2.0", "quay.io/prometheus/node-exporter"),
+    (27, 13, "1.0.1", "grafana/logstash-output-loki:1.0.1", "grafana/logstash-output-loki"),
+    (28, 15, "bitnami/kubectl:1.31", "bitnami/kubectl:1.31", None),
+    (
+        34,
+        10,
+        "7.4.1-debian-12-r0",
+        "bitnami/redis:7.4.1-debian-12-r0@sha256:" + "a" * 64,
+        "bitnami/redis",
+    ),
+]
+
+
+def _chart(root: Path, app: str, values: str, name: str = "values.yaml") -> Path:
+    (root / "templates").mkdir(parents=True, exist_ok=True)
+    (root / "Chart.yaml").write_text(CHART.format(app=app))
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(values)
+    return path
+
+
+def _rows(path: Path) -> list[tuple[Any, ...]]:
+    from pinlint import formats
+    from pinlint.formats import Project
+
+    kind = formats.classify(str(path), Project([str(path.parent)]))
+    assert kind == "helm"
+    return scan_rows(path.read_text(), str(path), kind)
+
+
+def test_values(tmp_path: Path) -> None:
+    path = _chart(tmp_path, "2.0", VALUES)
+    assert _rows(path) == ROWS
+
+
+def test_exact_app_version_is_no_finding(tmp_path: Path) -> None:
+    text = (
+        'image:\n  repository: registry.k8s.io/kube-state-metrics/kube-state-metrics\n  tag: ""\n'
+    )
+    assert [
+        f.rule for f in lint_paths([str(_chart(tmp_path, "2.13.0", text))], Config()).findings
+    ] == []
+    other = tmp_path / "other"
+    assert [
+        f.rule for f in lint_paths([str(_chart(other, "latest", text))], Config()).findings
+    ] == ["PIN001"]
+
+
+@pytest.mark.parametrize("name", ["values.yaml", "values-prod.yaml", "values/extra.yaml"])
+def test_names(tmp_path: Path, name: str) -> None:
+    _chart(tmp_path, "1.0.0", "image:\n  repository: nginx\n  tag: latest\n", name)
+    assert [f.rule for f in lint_paths([str(tmp_path)], Config()).findings] == ["PIN001"]
+
+
+def test_values_without_a_chart_are_not_helm(tmp_path: Path) -> None:
+    from pinlint import formats
+    from pinlint.formats import Project
+
+    path = tmp_path / "values.yaml"
+    path.write_text("image:\n  repository: nginx\n  tag: latest\n")
+    assert formats.classify(str(path), Project([str(tmp_path)])) == "yaml"
+    assert lint_paths([str(tmp_path)], Config()).findings == []
+
+
+def test_chart_yaml_outside_the_tree_is_not_read(tmp_path: Path) -> None:
+    # A Chart.yaml that is a symlink out of the scanned tree does not make a chart.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Chart.yaml").write_text(CHART.format(app="1.0.0"))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "Chart.yaml").symlink_to(outside / "Chart.yaml")
+    (tree / "values.yaml").write_text("image:\n  repository: nginx\n  tag: latest\n")
+    assert lint_paths([str(tree)], Config()).findings == []
+
+
+TEMPLATE = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: "{{ .Release.Name }}-test"
+spec:
+  containers:
+    - name: wget
+      image: busybox
+    - name: db
+      image: "mysql:8.3"   # hard-coded
+    - name: app
+      image: {{ .Values.image.repository }}:{{ .Values.image.tag }}
+    - name: app2
+      image: "{{ .Values.repo }}:1.0"
+"""
+
+PARSEABLE_TEMPLATE = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: x}
+spec:
+  containers:
+  - name: db
+    image: mongo:4
+    env:
+    - {name: A, value: "{{ .Values.a }}"}
+"""
+
+
+def test_templates_are_line_scanned_never_manifests(tmp_path: Path) -> None:
+    _chart(tmp_path, "1.0.0", "replicas: 1\n")
+    (tmp_path / "templates" / "tests").mkdir()
+    (tmp_path / "templates" / "tests" / "pod.yaml").write_text(TEMPLATE)
+    (tmp_path / "templates" / "db.yaml").write_text(PARSEABLE_TEMPLATE)
+    findings = lint_paths([str(tmp_path)], Config()).findings
+    assert sorted((Path(f.path).name, f.line, f.column, f.image) for f in findings) == [
+        ("db.yaml", 7, 12, "mongo:4"),
+        ("pod.yaml", 8, 14, "busybox"),
+        ("pod.yaml", 10, 15, "mysql:8.3"),
+    ]
+
+
+HELMRELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+spec:
+  chart:
+    spec: {chart: podinfo}
+  values:
+    redis:
+      enabled: true
+      repository: public.ecr.aws/docker/library/redis
+      tag: "7.2"
+"""
+
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app
+spec:
+  source:
+    repoURL: https://example.com/charts
+    chart: app
+    helm:
+      valuesObject:
+        image:
+          repository: ghcr.io/acme/app
+          tag: main
+      values: |
+        sidecar:
+          image:
+            repository: envoyproxy/envoy
+            tag: v1.31
+  sources:
+  - repoURL: https://example.com/repo.git
+    path: overlays/prod
+    kustomize:
+      images:
+      - app=ghcr.io/acme/app:0.1
+      - ghcr.io/acme/worker:latest
+"""
+
+
+def test_helmrelease() -> None:
+    assert scan_rows(HELMRELEASE) == [
+        (
+            12,
+            13,
+            "7.2",
+            "public.ecr.aws/docker/library/redis:7.2",
+            "public.ecr.aws/docker/library/redis",
+        )
+    ]
+
+
+def test_application() -> None:
+    assert scan_rows(APPLICATION) == [
+        (13, 16, "main", "ghcr.io/acme/app:main", "ghcr.io/acme/app"),
+        (18, 18, "v1.31", "envoyproxy/envoy:v1.31", "envoyproxy/envoy"),
+        (24, 13, "ghcr.io/acme/app:0.1", "ghcr.io/acme/app:0.1", None),
+        (25, 9, "ghcr.io/acme/worker:latest", "ghcr.io/acme/worker:latest", None),
+    ]
+    assert rule_of(APPLICATION) == ["PIN003 error", "PIN004 error", "PIN004 error", "PIN001 error"]
