@@ -16,6 +16,8 @@ import pytest
 from pinlint.cli import main
 
 REAL = Path(__file__).parent.parent / "data" / "real"
+# The Kubernetes-ecosystem sources; the CI sources' folders share the corpus.
+SOURCES = ("argo", "helm", "kustomize", "olm", "skaffold", "tekton")
 
 
 def _expected() -> set[tuple[str, int]]:
@@ -24,13 +26,14 @@ def _expected() -> set[tuple[str, int]]:
         if raw.strip() and not raw.startswith("#"):
             location, _image = raw.split(": ", 1)
             path, line = location.rsplit(":", 1)
-            found.add((path, int(line)))
+            if path.split("/", 1)[0] in SOURCES:
+                found.add((path, int(line)))
     return found
 
 
 def test_tuning_corpus(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(REAL)
-    main(["--format", "json", "--fail-on", "never", "."])
+    main(["--format", "json", "--fail-on", "never", *SOURCES])
     findings = json.loads(capsys.readouterr().out)
     reported = {(f["path"], f["line"]) for f in findings}
     assert sorted(_expected() - reported) == []  # recall: all found
