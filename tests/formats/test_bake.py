@@ -221,3 +221,20 @@ EOT
         (2, 41, "golang:1.22.8", "golang:1.22.8"),
         (5, 6, "alpine:3.20", "alpine:3.20"),
     ]
+
+
+def test_deep_json_is_a_parse_error(tmp_path: Path) -> None:
+    text = '{"target": {"a": {"args": ' + '{"x": ' * 100 + "1" + "}" * 100 + "}}}\n"
+    with pytest.raises(ParseError, match="nesting too deep"):
+        _scan(tmp_path, text, "docker-bake.json")
+
+
+def test_inherits_cycle_ends(tmp_path: Path) -> None:
+    text = """\
+target "a" {
+  inherits = ["b"]
+  contexts = { x = "docker-image://alpine:3" }
+}
+target "b" { inherits = ["a"] }
+"""
+    assert _scan(tmp_path, text) == [(3, 36, "alpine:3", "alpine:3")]

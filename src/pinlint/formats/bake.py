@@ -147,6 +147,8 @@ class _Bake:
         self.variables = variables
         self.targets = targets
         self.found: list[Occurrence] = []
+        # A context or arg that several targets inherit is one reference.
+        self.spans: set[tuple[int, int]] = set()
 
     def run(self) -> list[Occurrence]:
         for name in self.targets:
@@ -221,6 +223,9 @@ class _Bake:
     def occurrence(
         self, start: int, end: int, image: str | None, context: str, unresolved: str | None = None
     ) -> None:
+        if (start, end) in self.spans:
+            return
+        self.spans.add((start, end))
         line = self.text.count("\n", 0, start) + 1
         column = start - self.text.rfind("\n", 0, start)
         if self.text.startswith("\ufeff") and line == 1:
