@@ -51,6 +51,7 @@ def _findings(*paths: str) -> list[tuple[str, int, str, str]]:
         pytest.param("istio-gateway.yaml", [], id="istio-image-auto"),
         pytest.param("kubeflow-image-patch.yaml", [], id="documentation-placeholder"),
         pytest.param("kyverno-policy.yaml", [], id="policy-patterns"),
+        pytest.param("Dockerfile-alpine.template", [], id="script-template-placeholders"),
     ],
 )
 def test_real_shapes(name: str, expected: list[tuple[str, int, str, str]]) -> None:
@@ -199,3 +200,34 @@ def test_compose_file_outside_the_tree_or_broken(tmp_path: Path) -> None:
         ("Dockerfile", "PIN006"),
         ("compose.yaml", "PIN900"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("image", "rule"),
+    [
+        pytest.param("auto", None, id="istio-auto"),
+        pytest.param("ko://github.com/tektoncd/pipeline/cmd/controller", None, id="ko"),
+        pytest.param("*:*", None, id="policy-any"),
+        pytest.param("!*:latest", None, id="policy-negated"),
+        pytest.param("registry.example.com/*", None, id="policy-registry-glob"),
+        pytest.param("IMAGE_URL", None, id="upper-case-placeholder"),
+        pytest.param("REGISTRY/IMAGE:TAG", None, id="upper-case-reference-placeholder"),
+        pytest.param("<your-registry>/app:1.0.0", None, id="angle-brackets"),
+        pytest.param("php:%%PHP_VERSION%%-%%VARIANT%%", None, id="percent-template"),
+        pytest.param("app:@VERSION@", None, id="configure-template"),
+        pytest.param("app:{tag}", None, id="format-template"),
+        pytest.param("$(params.image)", "PIN006", id="tekton-param"),
+        pytest.param("Nginx:latest", "PIN007", id="upper-case-name"),
+        pytest.param("nginx::1", "PIN007", id="double-colon"),
+        pytest.param("NGINX:latest", "PIN007", id="upper-case-name-lower-tag"),
+        pytest.param("nginx:1.27.3@sha256:abc", "PIN007", id="short-digest"),
+        pytest.param("autoscaler", "PIN002", id="auto-prefix-is-an-image"),
+    ],
+)
+def test_what_is_an_invalid_reference(image: str, rule: str | None) -> None:
+    from pinlint import rules
+    from pinlint.model import Occurrence
+
+    occ = Occurrence("x.yaml", 0, len(image), 1, 1, image, image, "image")
+    finding = rules.check(occ, frozenset(rules.RULES))
+    assert (finding.rule if finding is not None else None) == rule

@@ -332,7 +332,9 @@ def _not_a_reference(image: str) -> bool:
     - a policy or search pattern (``*:*``, ``!*:latest``, ``registry.io/*``,
       ``nginx:1.2[0-9]``), as Kyverno and admission policies write them;
     - a documentation placeholder: text with no lower-case letter (``IMAGE_URL``,
-      ``REGISTRY/IMAGE:TAG``) or in angle brackets (``<your-image>``).
+      ``REGISTRY/IMAGE:TAG``) or in angle brackets (``<your-image>``);
+    - a template a script fills in: ``php:%%PHP_VERSION%%-%%VARIANT%%`` (nextcloud/docker's
+      ``Dockerfile-*.template``), ``@VERSION@``, ``{tag}``.
     """
     import re  # loaded already by the reference grammar; re caches the compiled pattern
 
@@ -345,6 +347,10 @@ _NOT_A_REFERENCE = r"""
     | [A-Za-z0-9._/:@\[\]-]*[*?][A-Za-z0-9._/:@*?\[\]-]*  # *:*, registry.io/*
     | [A-Z0-9_./:@-]*[A-Z][A-Z0-9_./:@-]*            # IMAGE_URL, REGISTRY/IMAGE:TAG
     | .*<[A-Za-z0-9_ .:/-]+>.*                      # <your-image>, <registry>/app:1
+    | .*(?:%%[A-Za-z_][A-Za-z0-9_]*%%                # php:%%PHP_VERSION%%-%%VARIANT%%
+       |@[A-Z_][A-Z0-9_]*@                          # app:@VERSION@ (configure)
+       |\{[A-Za-z_][A-Za-z0-9_.]*\}                  # app:{tag} (str.format)
+      ).*
 """
 
 
