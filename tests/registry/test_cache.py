@@ -163,5 +163,9 @@ def test_seen_versions_never_expire_and_bad_entries_are_dropped(tmp_path: Path) 
     )
     data = json.loads((tmp_path / "registry.json").read_text())
     data["versions"]["h/r:bad"] = {"version": 3, "at": 1}
+    # Hostile values never reach PIN104's message: not a tag, or too long.
+    data["versions"]["h/r:esc"] = {"version": "1.2.3\x1b[2J", "at": 1}
+    data["versions"]["h/r:long"] = {"version": "1" * 129, "at": 1}
     (tmp_path / "registry.json").write_text(json.dumps(data))
-    assert Cache(tmp_path).seen_version("h/r", "bad") is None
+    for tag in ("bad", "esc", "long"):
+        assert Cache(tmp_path).seen_version("h/r", tag) is None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ __all__ = ["CACHE_ENV", "Cache", "default_cache_dir"]
 CACHE_ENV = "PINLINT_CACHE_DIR"
 _FILE = "registry.json"
 _VERSION = 1
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _SECTIONS = ("tags", "tag_lists", "digests", "versions")
 
 
@@ -194,7 +196,13 @@ def _valid(section: str, entry: dict[str, Any]) -> bool:
     if section == "tags":
         return isinstance(entry.get("digest"), str) and isinstance(entry.get("at"), int | float)
     if section == "versions":
-        return isinstance(entry.get("version"), str) and isinstance(entry.get("at"), int | float)
+        # A tag as the reference grammar allows it: the value reaches PIN104's message.
+        version = entry.get("version")
+        return (
+            isinstance(version, str)
+            and _TAG_RE.fullmatch(version) is not None
+            and isinstance(entry.get("at"), int | float)
+        )
     if section == "tag_lists":
         tags = entry.get("tags")
         digests = entry.get("digests", {})
