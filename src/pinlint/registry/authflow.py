@@ -158,7 +158,7 @@ class AuthFlow:
             if token is not None:
                 return token
             credential = await self._credential(host, repo)
-            import httpx
+            import httpx  # lazy: httpx
 
             realm_url = httpx.URL(realm)
             realm_netloc = realm_url.netloc.decode("ascii")

@@ -324,7 +324,7 @@ class RegistryClient:
         return listing
 
     async def _registry_tags(self, repo: Repository) -> TagListing:
-        import httpx
+        import httpx  # lazy: httpx
 
         host = await self._hosts.get(repo.domain)
         assert host.base is not None

@@ -72,14 +72,14 @@ def plain_http_allowed(host: str, insecure: Sequence[str]) -> bool:
 
 def netloc(url: str) -> str:
     """``host[:port]`` of a URL."""
-    import httpx
+    import httpx  # lazy: httpx
 
     return httpx.URL(url).netloc.decode("ascii")
 
 
 def _explicit_port(base: str) -> int | None:
     """The explicit port of a base URL, if any."""
-    import httpx
+    import httpx  # lazy: httpx
 
     return httpx.URL(base).port
 
@@ -147,7 +147,7 @@ class Hosts:
 
     def _candidate_bases(self, domain: str) -> list[str]:
         """Base URLs to try, in order; the ping picks the first that answers."""
-        import httpx
+        import httpx  # lazy: httpx
 
         mirror = self._mirrors.get(domain)
         if mirror:

@@ -82,9 +82,7 @@ def _proxy_from_env() -> bool:
 
 
 def _pooled_transport(shards: int) -> httpx.AsyncBaseTransport:
-    # httpx is imported here, not at module level: a run answered from the cache never
-    # needs it (CONTRIBUTING.md, "Start-up budget").
-    import httpx
+    import httpx  # lazy: httpx (a run answered from the cache never sends a request)
 
     class _PooledTransport(httpx.AsyncBaseTransport):
         """Several small connection pools behind one client, used in turn.
@@ -221,7 +219,7 @@ class Transport:
         self._closed = False
 
     def _client(self) -> httpx.AsyncClient:
-        import httpx
+        import httpx  # lazy: httpx
 
         if self._http is None:
             if self.offline or self._closed:
@@ -324,7 +322,7 @@ class Transport:
     ) -> httpx.Response:
         """Send one try, following redirects; ``Authorization`` and a body (which may
         carry a refresh token) stay on their origin."""
-        import httpx
+        import httpx  # lazy: httpx
 
         target = httpx.URL(url)
         auth_origin = _origin(target)
@@ -365,7 +363,7 @@ class Transport:
         max_bytes: int,
     ) -> httpx.Response:
         """The one place where httpx errors become registry errors."""
-        import httpx
+        import httpx  # lazy: httpx
 
         http = self._client()
         async with self._semaphore(name):
