@@ -199,13 +199,17 @@ def _config(args: argparse.Namespace) -> Config:
 
     unknown = rules.unknown_rule_ids([*(cfg.select or []), *cfg.ignore])
     if unknown:
-        raise ConfigError(f"unknown rule {unknown[0]!r} (see pinlint --list-rules)")
+        raise ConfigError(_unknown_rule(unknown[0]))
     if cfg.exact_tag_patterns or cfg.exact_tag_schemes:
         from pinlint import patterns
 
         for pattern in [*cfg.exact_tag_patterns, *cfg.exact_tag_schemes.values()]:
             patterns.check(pattern)
     return cfg
+
+
+def _unknown_rule(rule_id: str) -> str:
+    return f"unknown rule {rule_id!r} (see pinlint --list-rules)"
 
 
 def _list_rules() -> str:
@@ -224,7 +228,7 @@ def _explain(rule_id: str) -> str:
 
     rule = RULES.get(rule_id.upper())
     if rule is None:
-        raise UsageError(f"unknown rule {rule_id!r} (see pinlint --list-rules)")
+        raise UsageError(_unknown_rule(rule_id))
     default = rule.severity.value if rule.enabled else "off by default"
     online = "\nNeeds --resolve: it asks the registry." if rule.online else ""
     return f"{rule.id} {rule.name} ({default})\n\n{rule.summary}\n\n{rule.explanation}{online}\n"
