@@ -1,0 +1,80 @@
+"""The fixer's edits for references written in parts (``Occurrence.split``): spans only,
+whatever the format."""
+
+from __future__ import annotations
+
+import pytest
+
+from pinlint.fix import Edit, _planned, apply_edits
+from pinlint.model import Occurrence, Split
+
+D = "sha256:" + "ab" * 32
+
+
+def _occ(text: str, tag: str, image: str, split: Split) -> Occurrence:
+    start = text.index(tag)
+    return Occurrence("v.yaml", start, start + len(tag), 1, start + 1, tag, image, "c", split=split)
+
+
+TEXT = 'repository: nginx\ntag: latest\ndigest: ""\n'
+SLOT = (TEXT.index('""') + 1,) * 2
+
+
+@pytest.mark.parametrize(
+    ("split", "suggestion", "after", "image"),
+    [
+        pytest.param(
+            Split("nginx", SLOT),
+            f"nginx:1.27.3@{D}",
+            f'repository: nginx\ntag: 1.27.3\ndigest: "{D}"\n',
+            f"nginx:1.27.3@{D}",
+            id="digest-slot",
+        ),
+        pytest.param(
+            Split("nginx", SLOT, "{hex}"),
+            f"nginx:1.27.3@{D}",
+            f'repository: nginx\ntag: 1.27.3\ndigest: "{D[7:]}"\n',
+            f"nginx:1.27.3@{D}",
+            id="hex-slot",
+        ),
+        pytest.param(
+            Split("nginx"),
+            f"nginx:1.27.3@{D}",
+            f'repository: nginx\ntag: 1.27.3@{D}\ndigest: ""\n',
+            f"nginx:1.27.3@{D}",
+            id="after-the-tag",
+        ),
+        pytest.param(
+            Split("nginx", SLOT),
+            f"nginx@{D}",
+            f'repository: nginx\ntag: latest\ndigest: "{D}"\n',
+            f"nginx:latest@{D}",
+            id="pin-style-digest-keeps-the-tag",
+        ),
+        pytest.param(
+            Split("nginx", SLOT),
+            "nginx:1.27.3",
+            'repository: nginx\ntag: 1.27.3\ndigest: ""\n',
+            "nginx:1.27.3",
+            id="pin-style-tag",
+        ),
+    ],
+)
+def test_split_edits(split: Split, suggestion: str, after: str, image: str) -> None:
+    planned = _planned(_occ(TEXT, "latest", "nginx:latest", split), suggestion)
+    assert not isinstance(planned, str)
+    edits, expected = planned
+    assert expected == image
+    assert apply_edits(TEXT, edits) == after
+
+
+def test_whole_reference_is_one_edit() -> None:
+    text = "image: nginx:latest\n"
+    occ = Occurrence("p.yaml", 7, 19, 1, 8, "nginx:latest", "nginx:latest", "c")
+    assert _planned(occ, "nginx:1.27.3") == ([Edit(7, 19, "nginx:1.27.3")], "nginx:1.27.3")
+    assert text[7:19] == "nginx:latest"
+
+
+def test_a_suggestion_for_another_repository_is_refused() -> None:
+    occ = _occ(TEXT, "latest", "nginx:latest", Split("nginx", SLOT))
+    assert isinstance(_planned(occ, f"evil.example/nginx:1.0.0@{D}"), str)
