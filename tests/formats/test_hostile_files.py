@@ -182,3 +182,66 @@ def test_large_dockerfile_scans_in_linear_time(tmp_path: Path, name: str) -> Non
     proc = _limited([sys.executable, "-m", "pinlint", str(path)], tmp_path, 60)
     assert proc.returncode in (0, 1), proc.stderr
     assert b"Traceback" not in proc.stderr
+
+
+def test_bake_variable_chain_is_value_too_long(tmp_path: Path) -> None:
+    # Twenty ${A<n-1>} in each of eight chained defaults: 20**8 expansions, and a value
+    # of 20**8 characters, if each use is expanded on its own (the code before: a hang).
+    lines = ['variable "A0" { default = "x" }']
+    for i in range(1, 9):
+        lines.append(f'variable "A{i}" {{ default = "' + f"${{A{i - 1}}}" * 20 + '" }')
+    lines.append('target "app" {\n  contexts = { base = "docker-image://alpine:${A8}" }\n}')
+    (tmp_path / "docker-bake.hcl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = _limited([sys.executable, "-m", "pinlint", "docker-bake.hcl"], tmp_path, 60)
+    assert proc.returncode == 1, proc.stderr
+    assert b"PIN900" in proc.stdout
+    assert b"value too long" in proc.stdout
+
+
+def test_cloud_build_substitution_too_long(tmp_path: Path) -> None:
+    # The substitution machinery is compose's, and so is its limit.
+    (tmp_path / "cloudbuild.yaml").write_text(
+        f"substitutions:\n  _A: {'a' * 70_000}\nsteps:\n  - name: gcr.io/p/${{_A}}:1\n",
+        encoding="utf-8",
+    )
+    proc = _limited([sys.executable, "-m", "pinlint", "cloudbuild.yaml"], tmp_path, 60)
+    assert proc.returncode == 1, proc.stderr
+    assert b"value too long" in proc.stdout
+
+
+def test_argo_parameter_chain_is_value_too_long(tmp_path: Path) -> None:
+    # Twenty uses of the previous parameter in each of six: 20**6 pieces, expanded one
+    # use at a time (the code before: a hang).
+    params = ['      - name: A0\n        value: "x"']
+    for i in range(1, 7):
+        uses = f"{{{{workflow.parameters.A{i - 1}}}}}" * 20
+        params.append(f'      - name: A{i}\n        value: "{uses}"')
+    (tmp_path / "wf.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: x-\n"
+        "spec:\n  entrypoint: main\n  arguments:\n    parameters:\n"
+        + "\n".join(params)
+        + "\n  templates:\n    - name: main\n      container:\n"
+        '        image: "alpine:{{workflow.parameters.A6}}"\n',
+        encoding="utf-8",
+    )
+    proc = _limited([sys.executable, "-m", "pinlint", "wf.yaml"], tmp_path, 60)
+    assert proc.returncode == 1, proc.stderr
+    assert b"PIN900 value too long after substituting placeholders" in proc.stdout
+
+
+def test_tekton_param_chain_is_value_too_long(tmp_path: Path) -> None:
+    # PipelineRun -> Pipeline -> task -> Task, each value using the outer one 200 times:
+    # 200**3 pieces expanded one use at a time (about a second now; the bound is generous).
+    many = "$(params.a)" * 200
+    (tmp_path / "run.yaml").write_text(
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: r}\nspec:\n"
+        "  params:\n  - {name: a, value: x}\n  pipelineSpec:\n"
+        f"    params:\n    - {{name: a, default: '{many}'}}\n    tasks:\n    - name: t\n"
+        f"      params:\n      - {{name: a, value: '{many}'}}\n      taskSpec:\n"
+        f"        params:\n        - {{name: a, default: '{many}'}}\n"
+        f"        steps:\n        - image: 'alpine:{many}'\n",
+        encoding="utf-8",
+    )
+    proc = _limited([sys.executable, "-m", "pinlint", "run.yaml"], tmp_path, 20)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert b"Traceback" not in proc.stderr

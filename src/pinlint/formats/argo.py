@@ -252,6 +252,7 @@ def _expand(workflow: _Workflow, node: ScalarEvent, frame: _Frame, depth: int) -
             pieces.append(parts.literal(value[pos : match.start()]))
         pos = match.end()
         pieces += _placeholder(workflow, match.group(1), frame, depth)
+        parts.check_size(pieces, node)
     if pos < len(value):
         pieces.append(parts.literal(value[pos:]))
     return pieces

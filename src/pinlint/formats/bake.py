@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["scan"]
 
 _DOCKER_IMAGE = "docker-image://"
+# The longest string a template may expand to (as for compose and Dockerfile variables).
+MAX_VALUE = 64 * 1024
 _WHOLE_VARIABLE = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\}")
 _TARGET_BLOCK = re.compile(r'^[ \t]*target[ \t]+"', re.M)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -149,6 +151,9 @@ class _Bake:
         self.found: list[Occurrence] = []
         # A context or arg that several targets inherit is one reference.
         self.spans: set[tuple[int, int]] = set()
+        # Each variable is expanded once per depth: without this, twenty ``${A}`` in each
+        # of eight chained defaults are 20**8 expansions (a hang).
+        self._expanded: dict[tuple[str, int], tuple[str | None, str | None]] = {}
 
     def run(self) -> list[Occurrence]:
         for name in self.targets:
@@ -205,15 +210,26 @@ class _Bake:
         if names is None or depth > 8:
             return None, "expression", None
         result = value.raw
-        for name in names:
+        for name in dict.fromkeys(names):  # each once: re.sub replaces every use
             default = self.variables.get(name)
             if default is None:
                 return None, name, None
-            text, missing, _ = self.resolve(default, depth + 1)
+            key = (name, depth)
+            if key not in self._expanded:
+                self._expanded[key] = self.resolve(default, depth + 1)[:2]
+            text, missing = self._expanded[key]
             if text is None:
                 return None, missing, None
             pattern = r"\$\{\s*" + re.escape(name) + r"\s*\}"
+            # Literal replacement text: a backslash in a default is no regex escape.
             result = re.sub(pattern, text.replace("\\", "\\\\"), result)
+            if len(result) > MAX_VALUE:
+                line = self.text.count("\n", 0, value.start) + 1
+                raise ParseError(
+                    f"${{{name}}}: value too long after substituting variables"
+                    f" (more than {MAX_VALUE} characters)",
+                    line,
+                )
         whole = re.fullmatch(r"\$\{\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\}", value.raw)
         fed = self.variables.get(whole.group(1)) if whole else None
         if fed is not None and fed.interpolations:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinlint.formats.yamltree import locate
-from pinlint.model import Occurrence, Split
+from pinlint.model import Occurrence, ParseError, Split
 
 if TYPE_CHECKING:
     from yaml.events import ScalarEvent
@@ -41,6 +41,30 @@ class Piece(NamedTuple):
 
 def literal(text: str) -> Piece:
     return Piece(text, None)
+
+
+# How much a value with placeholders may expand to.  Each placeholder may stand for a
+# value with more placeholders: twenty in each of six chained parameters are 20**6
+# pieces if every use is expanded on its own.  A reference is a few hundred characters.
+MAX_PIECES = 4096
+MAX_CHARS = 64 * 1024
+
+
+class TooLong(ParseError):
+    """A value whose placeholders expand past the limits: an error of the file, even in
+    a file with ``{{`` (which the YAML sources otherwise take for a Go template)."""
+
+
+def check_size(pieces: list[Piece], node: ScalarEvent) -> None:
+    """ParseError ("value too long", at ``node``) once ``pieces`` pass the limits."""
+    if len(pieces) > MAX_PIECES or sum(len(p.text) for p in pieces) > MAX_CHARS:
+        mark = node.start_mark
+        raise TooLong(
+            f"value too long after substituting placeholders (more than {MAX_CHARS}"
+            f" characters or {MAX_PIECES} parts)",
+            mark.line + 1 if mark is not None else 1,
+            mark.column + 1 if mark is not None else 1,
+        )
 
 
 def name_end(image: str) -> int:

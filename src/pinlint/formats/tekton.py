@@ -222,6 +222,7 @@ def _expand(node: ScalarEvent, scope: Scope | None, depth: int) -> list[parts.Pi
             raise _Unresolved(f"params.{name}")
         source, outer = found
         pieces.extend(_expand(source, outer, depth + 1))
+        parts.check_size(pieces, node)
     if pos < len(value):
         pieces.append(parts.literal(value[pos:]))
     return pieces

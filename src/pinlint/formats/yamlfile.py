@@ -106,12 +106,14 @@ def _scan_documents(
                 module = next((m for m in modules if m.sniff(root)), None)
             if module is not None:
                 found += module.scan_document(Document(path, text, bom, root, options, project))
-    except ParseError:
+    except ParseError as e:
         # Helm chart templates (and other Go templates) are not YAML until rendered: a
         # file that uses ``{{`` and does not parse is one of them, not a broken file.
         # One that does parse (Argo Workflows write ``{{inputs.parameters.x}}`` in
         # plain YAML) is scanned, and the Kubernetes rules skip values with ``{{``.
-        if "{{" in text:
+        from pinlint.formats.parts import TooLong
+
+        if "{{" in text and not isinstance(e, TooLong):
             return []
         raise
     found.sort(key=lambda o: o.start)
