@@ -111,13 +111,16 @@ TREE_KINDS = frozenset(("kustomize", "skaffold"))
 class Project:
     """Per-run facts about the scanned tree, read on first use and cached."""
 
-    __slots__ = ("_facts", "_real_roots", "discovered", "roots")
+    __slots__ = ("_facts", "_real", "_real_roots", "discovered", "roots")
 
     def __init__(self, roots: Sequence[str] = ()) -> None:
         # The paths given to the run (files or directories).
         self.roots = tuple(roots)
         self._real_roots: tuple[str, ...] | None = None
         self._facts: dict[object, object] = {}
+        # os.path.realpath of each path asked about: sources walk up the same directories
+        # for file after file, and each answer costs a system call per path component.
+        self._real: dict[str, str] = {}
         # kind -> paths found by discovery, for the kinds of ``TREE_KINDS``.
         self.discovered: dict[str, list[str]] = {}
 
@@ -148,7 +151,14 @@ class Project:
         if self._real_roots:
             return self._real_roots
         # No roots given (a format scanned on its own): the file's own directory.
-        return (os.path.realpath(os.path.dirname(path) or "."),)
+        return (self.realpath(os.path.dirname(path) or "."),)
+
+    def realpath(self, path: str) -> str:
+        """``os.path.realpath(path)``, once per run for each path."""
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = os.path.realpath(path)
+        return real
 
     def inside(self, path: str, other: str) -> str | None:
         """The real path of ``other`` when it lies inside the tree ``path`` was found in.
@@ -157,7 +167,7 @@ class Project:
         actions/checkout persists (``extraheader``), and a pull request can link a
         ``.env`` to it.
         """
-        real = os.path.realpath(other)
+        real = self.realpath(other)
         for tree in self._trees(path):
             top = tree.rstrip(os.sep) + os.sep
             if real == tree or real.startswith(top):
