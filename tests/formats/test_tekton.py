@@ -202,3 +202,22 @@ def test_params_referring_to_themselves_end() -> None:
         "        steps:\n        - image: $(params.a)\n"
     )
     assert rule_of(text) == ["PIN006 warning"]
+
+
+def test_pipelines_in_pipelines() -> None:
+    # tektoncd/pipeline@3ee1745ae5b2d9175b11917d7c1935eaad44910c
+    # examples/v1/pipelineruns/alpha/pipelines-in-pipelines.yaml: a task that is a whole
+    # Pipeline (pipelineSpec).
+    text = (
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: pip\nspec:\n"
+        "  tasks:\n    - name: child\n      pipelineSpec:\n        tasks:\n"
+        "          - name: hello\n            taskSpec:\n              steps:\n"
+        "                - name: echo\n                  image: mirror.gcr.io/busybox\n"
+    )
+    assert rule_of(text) == ["PIN002 error"]
+    # nested in itself through an alias: bounded, no hang
+    looped = (
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec: &p\n"
+        "  tasks:\n  - name: a\n    pipelineSpec: *p\n"
+    )
+    assert rule_of(looped) == []

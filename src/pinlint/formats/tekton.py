@@ -145,6 +145,11 @@ def scan_document(doc: Document) -> list[Occurrence]:
     return scanner.found
 
 
+# Pipelines nested in Pipelines: deeper than any real one, and a bound for a hostile file
+# whose aliases would nest a pipeline in itself.
+_MAX_PIPELINE_DEPTH = 8
+
+
 class _Scanner:
     def __init__(self, path: str, text: str, bom: int) -> None:
         self.path = path
@@ -153,7 +158,7 @@ class _Scanner:
         self.found: list[Occurrence] = []
         self.seen: set[tuple[int, int, str | None]] = set()
 
-    def pipeline(self, spec: dict[str, Node], prefix: str, scope: Scope) -> None:
+    def pipeline(self, spec: dict[str, Node], prefix: str, scope: Scope, depth: int = 0) -> None:
         for section in ("tasks", "finally"):
             tasks = spec.get(section)
             if not isinstance(tasks, list):
@@ -162,6 +167,13 @@ class _Scanner:
                 if not isinstance(task, dict):
                     continue
                 task = merged(task)
+                child = task.get("pipelineSpec")
+                if isinstance(child, dict) and depth < _MAX_PIPELINE_DEPTH:
+                    # Pipelines in Pipelines (alpha): a task that is a whole Pipeline.
+                    child = merged(child)
+                    inner = Scope(_declared(child), _params(task.get("params"), "value"), scope)
+                    where = f"{prefix}.{section}[{index}].pipelineSpec"
+                    self.pipeline(child, where, inner, depth + 1)
                 task_spec = task.get("taskSpec")
                 if not isinstance(task_spec, dict):
                     continue
