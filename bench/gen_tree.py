@@ -585,6 +585,27 @@ def generate(
     }
 
 
+def big_manifest(path: str, size: int = 6_000_000, seed: int = 1, floating: bool = True) -> int:
+    """Write one multi-document Kubernetes manifest of about ``size`` bytes (the
+    manifests of the tree, one app after another, ``---`` between them); returns the
+    number of documents."""
+    gen = Gen(seed, FLOATING_WEIGHTS if floating else None)
+    parts: list[str] = []
+    total = documents = 0
+    app = 0
+    while total < size:
+        text = gen.manifests(f"app{app:05d}")
+        if text.startswith("---\n"):
+            text = text[4:]
+        parts.append(text)
+        documents += text.count("\n---\n") + 1
+        total += len(text) + 4
+        app += 1
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("---\n".join(parts))
+    return documents
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", help="directory to write (created; must be empty or absent)")
