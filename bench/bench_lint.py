@@ -1,13 +1,18 @@
 """Offline lint: a generated tree against grep, and one Dockerfile against ``python -c pass``.
 
     python bench/bench_lint.py [--files 10000] [--seed 1] [--runs 5] [--single-runs 20]
-                               [--tree DIR] [--keep] [--git] [--only {tree,single}]
+                               [--tree DIR] [--keep] [--git] [--floating] [--scale 4]
+                               [--only {tree,single,manifest}]
 
-Targets (DESIGN.md, "Performance"):
+Targets (DESIGN.md, "Performance", and issue 16):
 
-- tree: ``pinlint .`` at most 1.5 s wall and at most 10x ``grep -rnE`` over the same tree
-  (medians of interleaved runs), peak RSS under 150 MB;
-- single: ``pinlint Dockerfile`` at most 2x ``python -c pass`` (medians, interleaved).
+- tree: ``pinlint .`` at most 1.5 s wall and at most 8x ``grep -rnE`` over the same tree
+  (medians of interleaved runs), peak RSS under 150 MB; ``--format json`` at most 1.15x
+  the text output's time (same run); with ``--scale N`` a tree N times larger takes at
+  most 1.1 N times as long (linear), and its peak memory grows by no more than its
+  findings' JSON;
+- manifest: one 6 MB multi-document manifest at most 15x grep over it;
+- single: ``pinlint Dockerfile`` at most 1.8x ``python -c pass`` (medians, interleaved).
 
 Prints a table and one PASS/FAIL line per target; exits 0 either way (a measurement, not
 a test), 2 only for bad arguments.
@@ -44,9 +49,13 @@ from _common import (
 
 GREP = ["grep", "-rnE", r"^\s*(FROM|from)\s|image:|--from=", "."]
 TREE_WALL = 1.5
-TREE_RATIO = 10.0
+TREE_RATIO = 8.0
 TREE_RSS_MB = 150.0
-SINGLE_RATIO = 2.0
+JSON_RATIO = 1.15
+SCALE_SLACK = 1.1
+MANIFEST_RATIO = 15.0
+MANIFEST_BYTES = 6_000_000
+SINGLE_RATIO = 1.8
 
 # The pre-commit case: one realistic multi-stage Dockerfile with one finding (PIN003).
 _D1 = "sha256:865e5dd094beca432e8c0a1d5e1c465db5f998dca4e439981029b3b81fb39ed5"
@@ -148,10 +157,10 @@ def bench_tree(args: argparse.Namespace, pinlint: list[str]) -> list[tuple[str, 
     if args.tree:
         tree = os.path.abspath(args.tree)
         if not os.path.isdir(tree) or not os.listdir(tree):
-            stats = gen_tree.generate(tree, args.files, args.seed)
+            stats = gen_tree.generate(tree, args.files, args.seed, args.floating)
     else:
         made_tmp = tree = tempfile.mkdtemp(prefix="pinlint-bench-tree-")
-        stats = gen_tree.generate(tree, args.files, args.seed)
+        stats = gen_tree.generate(tree, args.files, args.seed, args.floating)
     try:
         if args.git and not os.path.isdir(os.path.join(tree, ".git")):
             subprocess.run(["git", "init", "-q", tree], check=True)
@@ -180,18 +189,26 @@ def bench_tree(args: argparse.Namespace, pinlint: list[str]) -> list[tuple[str, 
 
         greps: list[Run] = []
         lints: list[Run] = []
+        jsons: list[Run] = []
+        json_cmd = [*pinlint, "--format", "json", "."]
+        run(json_cmd, tree, env)
         for _ in range(args.runs):
             greps.append(run(GREP, tree, env))
             lints.append(run([*pinlint, "."], tree, env))
+            jsons.append(run(json_cmd, tree, env))
         g = median([r.wall for r in greps])
         p = median([r.wall for r in lints])
+        j = median([r.wall for r in jsons])
+        j_cpu = median([r.cpu for r in jsons]) / max(median([r.cpu for r in lints]), 1e-6)
         mem = measure_memory([*pinlint, "."], tree, env)
         rows = [
             _row("grep -rnE", greps, f"{len(greps[0].output.splitlines())} lines"),
             _row("pinlint .", lints, f"exit {lints[0].returncode}"),
+            _row("pinlint --format json .", jsons, f"{len(jsons[0].output)} bytes"),
         ]
         table(rows, [f"tree ({args.runs} runs)", "median", "min", "cpu", ""])
         _memory_table("pinlint .", mem)
+        scaled = _bench_scaled(args, pinlint, env, p, mem) if args.scale > 1 else []
 
         # Not timed: what pinlint found, against what the generator put in the tree.
         js = run([*pinlint, "--format", "json", "."], tree, env)
@@ -218,13 +235,92 @@ def bench_tree(args: argparse.Namespace, pinlint: list[str]) -> list[tuple[str, 
                 p <= TREE_RATIO * g,
                 f"{p / g:.1f}x grep (target <= {TREE_RATIO:.0f}x)",
             ),
+            (
+                "json vs text",
+                j <= JSON_RATIO * p,
+                f"{j / p:.2f}x the text output (target <= {JSON_RATIO}x); cpu time {j_cpu:.2f}x",
+            ),
             _memory_verdict(mem),
+            *scaled,
         ]
     finally:
         if made_tmp and not args.keep:
             shutil.rmtree(made_tmp, ignore_errors=True)
         elif made_tmp:
             print(f"kept {made_tmp}\n")
+
+
+def _bench_scaled(
+    args: argparse.Namespace, pinlint: list[str], env: dict[str, str], p: float, mem: Memory
+) -> list[tuple[str, bool | None, str]]:
+    """The same tree ``--scale`` times larger (the generator's next files, same seed):
+    time and peak memory against the tree's, measured right after it."""
+    n = args.scale
+    with tempfile.TemporaryDirectory(prefix="pinlint-bench-scaled-") as big:
+        gen_tree.generate(big, args.files * n, args.seed, args.floating)
+        run([*pinlint, "."], big, env)
+        bigs = [run([*pinlint, "."], big, env) for _ in range(args.runs)]
+        b = median([r.wall for r in bigs])
+        big_mem = measure_memory([*pinlint, "."], big, env)
+        js = run([*pinlint, "--format", "json", "."], big, env)
+        table(
+            [_row(f"pinlint . ({n}x tree)", bigs, f"exit {bigs[0].returncode}")],
+            [f"{n}x tree ({args.runs} runs)", "median", "min", "cpu", ""],
+        )
+        _memory_table(f"pinlint . ({n}x tree)", big_mem)
+    small_peak = max(mem.max_process_mb or 0.0, mem.tree_pss_mb)
+    big_peak = max(big_mem.max_process_mb or 0.0, big_mem.tree_pss_mb)
+    # The findings themselves: their JSON, as an upper bound of what holding them costs.
+    findings_mib = len(js.output) / 2**20 * (n - 1) / n
+    return [
+        (
+            f"{n}x tree",
+            b <= SCALE_SLACK * n * p,
+            f"{b / p:.2f}x the time of the tree (target <= {SCALE_SLACK * n:.1f}x)",
+        ),
+        (
+            f"{n}x tree memory",
+            big_peak - small_peak <= findings_mib,
+            f"peak {_mib(small_peak)} -> {_mib(big_peak)}: +{_mib(big_peak - small_peak)}, "
+            f"the extra findings' JSON {_mib(findings_mib)}",
+        ),
+    ]
+
+
+def bench_manifest(
+    args: argparse.Namespace, pinlint: list[str]
+) -> list[tuple[str, bool | None, str]]:
+    """One 6 MB multi-document manifest (``gen_tree.big_manifest``) against grep over it."""
+    env = bench_env()
+    with tempfile.TemporaryDirectory(prefix="pinlint-bench-manifest-") as d:
+        docs = gen_tree.big_manifest(
+            os.path.join(d, "all.yaml"), MANIFEST_BYTES, args.seed, floating=True
+        )
+        print(f"manifest: all.yaml, {MANIFEST_BYTES / 1e6:.0f} MB, {docs} documents\n")
+        run(GREP, d, env)
+        run([*pinlint, "."], d, env)
+        greps = []
+        lints = []
+        for _ in range(args.runs):
+            greps.append(run(GREP, d, env))
+            lints.append(run([*pinlint, "."], d, env))
+        g = median([r.wall for r in greps])
+        p = median([r.wall for r in lints])
+        rows = [
+            _row("grep -rnE", greps, f"{len(greps[0].output.splitlines())} lines"),
+            _row("pinlint .", lints, f"exit {lints[0].returncode}"),
+        ]
+        table(rows, [f"manifest ({args.runs} runs)", "median", "min", "cpu", ""])
+        _memory_table("pinlint .", measure_memory([*pinlint, "."], d, env))
+    cpu = median([r.cpu for r in lints])
+    return [
+        (
+            "6 MB manifest vs grep",
+            p <= MANIFEST_RATIO * g,
+            f"{p / g:.1f}x grep (target <= {MANIFEST_RATIO:.0f}x); "
+            f"cpu {cpu:.2f} s over {p:.2f} s wall",
+        )
+    ]
 
 
 def bench_single(
@@ -300,7 +396,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary tree")
     parser.add_argument("--git", action="store_true", help="make the tree a git work tree first")
-    parser.add_argument("--only", choices=["tree", "single"])
+    parser.add_argument("--only", choices=["tree", "single", "manifest"])
+    parser.add_argument(
+        "--floating", action="store_true", help="a tree whose references mostly float"
+    )
+    parser.add_argument(
+        "--scale", type=int, default=0, help="also lint a tree N times larger (linearity)"
+    )
     parser.add_argument(
         "--importtime", action="store_true", help="show the slowest imports (single)"
     )
@@ -313,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[tuple[str, bool | None, str]] = []
     if args.only in (None, "tree"):
         results += bench_tree(args, pinlint)
+    if args.only in (None, "manifest"):
+        results += bench_manifest(args, pinlint)
     if args.only in (None, "single"):
         results += bench_single(args, pinlint)
     verdict(results)

@@ -93,6 +93,17 @@ IMAGES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...
 SYNTAX_IMAGE = ("docker/dockerfile", ("1.10.0", "1.9.0"), ("1", "1.10"), ("labs",))
 
 # kind -> weight in percent, and the offline rule a reference of that kind triggers.
+# KIND_WEIGHTS: a repository that already uses pinlint; FLOATING_WEIGHTS (``--floating``):
+# one that has not started (most references float, about three findings a file).
+FLOATING_WEIGHTS = {
+    "pinned": 8,
+    "digest-only": 2,
+    "exact": 15,
+    "latest": 20,
+    "no-tag": 15,
+    "moving": 15,
+    "partial": 25,
+}
 KIND_WEIGHTS = {
     "pinned": 65,
     "digest-only": 5,
@@ -129,8 +140,9 @@ class Ref:
 
 
 class Gen:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, weights: dict[str, int] | None = None) -> None:
         self.rng = random.Random(seed)
+        self.weights = weights or KIND_WEIGHTS
         self.expected: collections.Counter[str] = collections.Counter()
         self.kinds: collections.Counter[str] = collections.Counter()
 
@@ -143,7 +155,7 @@ class Gen:
         self, image: tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
     ) -> Ref:
         rng = self.rng
-        kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
+        kind = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
         pool = [image] if image else list(IMAGES)
         name, exact, partial, moving = rng.choice(pool)
         if kind == "exact" and not exact:
@@ -499,9 +511,12 @@ _WORDS = (
 _SERVICES = ("web", "api", "worker", "db", "cache", "queue", "proxy", "search", "metrics", "mail")
 
 
-def generate(out_dir: str, files: int = 10_000, seed: int = 1) -> dict[str, object]:
-    """Write ``files`` files under ``out_dir`` and return statistics about them."""
-    gen = Gen(seed)
+def generate(
+    out_dir: str, files: int = 10_000, seed: int = 1, floating: bool = False
+) -> dict[str, object]:
+    """Write ``files`` files under ``out_dir`` and return statistics about them
+    (``floating``: most references float, ``FLOATING_WEIGHTS``)."""
+    gen = Gen(seed, FLOATING_WEIGHTS if floating else None)
     rng = gen.rng
     n_docker = round(files * SHARE["dockerfile"] / 100)
     n_compose = round(files * SHARE["compose"] / 100)
@@ -566,7 +581,29 @@ def generate(out_dir: str, files: int = 10_000, seed: int = 1) -> dict[str, obje
         "references": dict(sorted(gen.kinds.items())),
         "expected": dict(sorted(gen.expected.items())),
         "seed": seed,
+        "floating": floating,
     }
+
+
+def big_manifest(path: str, size: int = 6_000_000, seed: int = 1, floating: bool = True) -> int:
+    """Write one multi-document Kubernetes manifest of about ``size`` bytes (the
+    manifests of the tree, one app after another, ``---`` between them); returns the
+    number of documents."""
+    gen = Gen(seed, FLOATING_WEIGHTS if floating else None)
+    parts: list[str] = []
+    total = documents = 0
+    app = 0
+    while total < size:
+        text = gen.manifests(f"app{app:05d}")
+        if text.startswith("---\n"):
+            text = text[4:]
+        parts.append(text)
+        documents += text.count("\n---\n") + 1
+        total += len(text) + 4
+        app += 1
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("---\n".join(parts))
+    return documents
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -574,12 +611,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out_dir", help="directory to write (created; must be empty or absent)")
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--floating", action="store_true", help="mostly floating references")
     parser.add_argument("--stats", help="also write the statistics as JSON to this file")
     args = parser.parse_args(argv)
     if os.path.isdir(args.out_dir) and os.listdir(args.out_dir):
         print(f"{args.out_dir}: not empty", file=sys.stderr)
         return 2
-    stats = generate(args.out_dir, args.files, args.seed)
+    stats = generate(args.out_dir, args.files, args.seed, args.floating)
     print(json.dumps(stats, indent=2))
     if args.stats:
         with open(args.stats, "w") as f:

@@ -54,6 +54,29 @@ def test_record_of_a_parallel_run_is_the_same(
     ]
 
 
+def test_findings_of_a_parallel_offline_run_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # keep_occurrences=False: the workers send plain tuples, not the records.
+    for i in range(8):
+        (tmp_path / str(i)).mkdir()
+        (tmp_path / str(i) / "compose.yaml").write_text(COMPOSE)
+        (tmp_path / str(i) / "Dockerfile").write_text(
+            "FROM alpine\nFROM node:20 # pinlint: ignore\n"
+        )
+    (tmp_path / "bad.yaml").write_text("services: [\n")
+    serial = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    monkeypatch.setattr(lint, "_PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    parallel = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    assert len(parallel.findings) == 8 * 3 + 1
+    assert [f.as_dict() for f in parallel.findings] == [f.as_dict() for f in serial.findings]
+    assert all(f.occurrence is None for f in parallel.findings)
+    assert [(r.path, r.kind, r.suppressions) for r in parallel.files] == [
+        (r.path, r.kind, r.suppressions) for r in serial.files
+    ]
+
+
 def test_online_rules_use_the_stamp_and_read_no_file(tmp_path: Path) -> None:
     # The file does not exist: the directives come from the occurrences alone.
     path = str(tmp_path / "gone" / "Dockerfile")

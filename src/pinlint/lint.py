@@ -17,6 +17,9 @@ from pinlint.config import Config
 from pinlint.formats import MAX_FILE_SIZE, Project, ScanOptions
 from pinlint.model import Finding, Occurrence, ParseError
 
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+
 __all__ = [
     "MAX_FILE_SIZE",
     "FileResult",
@@ -190,33 +193,114 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
     )
 
 
+# What a worker sends back for one file when only the findings are wanted: plain tuples,
+# which pickle and unpickle several times faster than the records (each Finding would
+# carry its Occurrence): (path, kind, read_error, suppressions or None, findings), each
+# finding as the fields of Finding without its occurrence, the severity as its value.
+if TYPE_CHECKING:
+    _SentFinding = tuple[str, int, int, str, str, str, str, str | None, int | None, int | None]
+    _Sent = tuple[str, str, str | None, Mapping[int, frozenset[str]] | None, list[_SentFinding]]
+
+
 def _lint_chunk(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[FileResult]:
-    files, s, keep_occurrences = args
-    results = [lint_file(path, kind, s) for path, kind in files]
-    if not keep_occurrences:
-        # Sending every occurrence back to the parent costs more than scanning some
-        # formats; an offline run needs only the findings (which carry their own).
-        for r in results:
-            r.occurrences = []
+    files, s, _ = args
+    return [lint_file(path, kind, s) for path, kind in files]
+
+
+def _lint_chunk_findings(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[_Sent]:
+    files, s, _ = args
+    sent: list[_Sent] = []
+    for path, kind in files:
+        r = lint_file(path, kind, s)
+        findings = [
+            (
+                f.path,
+                f.line,
+                f.column,
+                f.rule,
+                f.severity.value,
+                f.message,
+                f.as_written,
+                f.suggestion,
+                f.end_line,
+                f.end_column,
+            )
+            for f in r.findings
+        ]
+        sent.append((r.path, r.kind, r.read_error, r.suppressions or None, findings))
+    return sent
+
+
+def _received(sent: list[_Sent]) -> list[FileResult]:
+    """The records of a worker's tuples (findings without their occurrence)."""
+    from pinlint.model import Severity
+
+    severity = {s.value: s for s in Severity}
+    results = []
+    new = Finding.__new__
+    for path, kind, read_error, suppressions, sent_findings in sent:
+        findings = []
+        for t in sent_findings:
+            f = new(Finding)
+            (
+                f.path,
+                f.line,
+                f.column,
+                f.rule,
+                sev,
+                f.message,
+                f.as_written,
+                f.suggestion,
+                f.end_line,
+                f.end_column,
+            ) = t
+            f.severity = severity[sev]
+            f.occurrence = None
+            findings.append(f)
+        results.append(
+            FileResult(
+                findings,
+                [],
+                read_error,
+                path=path,
+                kind=kind,
+                suppressions=suppressions or directives.NO_LINES,
+            )
+        )
     return results
 
 
 def _lint_parallel(
     files: list[tuple[str, str]], s: _Settings, workers: int, keep_occurrences: bool
 ) -> list[FileResult]:
+    import gc
     import multiprocessing
 
     # fork: the children inherit the imported modules, so they start in a millisecond.
     ctx = multiprocessing.get_context("fork")
     size = max(1, len(files) // (workers * 8))
     chunks = [(files[i : i + size], s, keep_occurrences) for i in range(0, len(files), size)]
-    with ctx.Pool(workers) as pool:
-        results = pool.map(_lint_chunk, chunks)
-    return [r for chunk in results for r in chunk]
+    # The parent's heap moves out of the collector's sight (the children do not touch its
+    # pages to scan them), and the collector stays off while results arrive: every
+    # unpickled record is a new object, and collections would walk them again and again.
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        with ctx.Pool(workers) as pool:
+            if keep_occurrences:
+                return [r for chunk in pool.map(_lint_chunk, chunks) for r in chunk]
+            sent = pool.map(_lint_chunk_findings, chunks)
+        return [r for chunk in sent for r in _received(chunk)]
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = True) -> LintResult:
-    """Lint every file; ``keep_occurrences=False`` when only the findings are wanted."""
+    """Lint every file; ``keep_occurrences=False`` when only the findings are wanted
+    (then the findings of a run in worker processes come without their occurrence)."""
     s = settings(cfg, paths)
     skipped: list[str] = []
     unreadable: list[str] = []
