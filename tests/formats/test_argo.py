@@ -112,3 +112,72 @@ def test_items_times_callers_are_bounded() -> None:
         "    container:\n      image: '{{inputs.parameters.image}}'\n"
     )
     assert 1 <= len(scan_rows(text)) <= 256
+
+
+WITH_PARAM = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: loops-param-
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+    - name: os-list
+      value: |
+        [
+          { "image": "debian", "tag": "12.7" },
+          { "image": "alpine", "tag": "3.20" }
+        ]
+  templates:
+  - name: main
+    inputs:
+      parameters:
+      - name: os-list
+    steps:
+    - - name: test
+        template: cat
+        arguments:
+          parameters:
+          - {name: image, value: "{{item.image}}"}
+          - {name: tag, value: "{{item.tag}}"}
+        withParam: "{{inputs.parameters.os-list}}"
+  - name: cat
+    inputs:
+      parameters:
+      - name: image
+      - name: tag
+    container:
+      image: "{{inputs.parameters.image}}:{{inputs.parameters.tag}}"
+"""
+
+
+def test_with_param_json_list() -> None:
+    # The entrypoint's input is the workflow's argument, a JSON list in a block: each
+    # item's tag is found (and would be fixed) inside the JSON text.
+    assert scan_rows(WITH_PARAM) == [
+        (12, 40, "12.7", "debian:12.7", "debian"),
+        (13, 40, "3.20", "alpine:3.20", "alpine"),
+    ]
+    assert rule_of(WITH_PARAM) == ["PIN004 error", "PIN004 error"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param('"not json"', id="not-json"),
+        pytest.param("'{\"image\": \"a\"}'", id="not-a-list"),
+        pytest.param('|\n        [{"image": "de\\\\u0062ian", "tag": "1"}]', id="escapes"),
+        pytest.param("", id="no-value"),
+    ],
+)
+def test_with_param_that_cannot_be_read_is_unresolved(value: str) -> None:
+    text = WITH_PARAM.replace(
+        """value: |
+        [
+          { "image": "debian", "tag": "12.7" },
+          { "image": "alpine", "tag": "3.20" }
+        ]""",
+        f"value: {value}",
+    )
+    assert rule_of(text) == ["PIN006 warning"]

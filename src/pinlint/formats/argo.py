@@ -10,7 +10,9 @@ takes the values from:
   ``arguments.parameters`` of each step or DAG task that calls the template (one
   reference per caller, and per item of its ``withItems``);
 - ``{{workflow.parameters.x}}``: ``spec.arguments.parameters``;
-- ``{{item}}``, ``{{item.key}}``: the items of the calling step's ``withItems``.
+- ``{{item}}``, ``{{item.key}}``: the items of the calling step's ``withItems``, or of
+  its ``withParam`` when that names a parameter whose value in the file is a JSON list
+  (each item's strings placed where they are written in the JSON text).
 
 Each resolved reference is reported where its value is written (the item's ``tag``, the
 parameter's ``value``).  A placeholder with no value in the file (``withParam`` from an
@@ -84,6 +86,8 @@ def _parameters(node: Node | None) -> dict[str, dict[str, Node]]:
 class _Workflow:
     def __init__(self, spec: dict[str, Node]) -> None:
         self.arguments = _parameters(spec.get("arguments"))
+        entrypoint = _scalar(spec.get("entrypoint"))
+        self.entrypoint = entrypoint.value if entrypoint is not None else None
         self.templates: dict[str, dict[str, Node]] = {}
         # template name -> (calling template, the step or task that calls it)
         self.callers: dict[str, list[tuple[dict[str, Node], dict[str, Node]]]] = {}
@@ -187,7 +191,9 @@ class _Frame:
         self.caller = caller
 
 
-def _frames(workflow: _Workflow, template: dict[str, Node], depth: int) -> list[_Frame]:
+def _frames(
+    workflow: _Workflow, template: dict[str, Node], depth: int, text: str, bom: int
+) -> list[_Frame]:
     """One frame per way the template is called (caller, item), or itself if never."""
     name = _scalar(template.get("name"))
     callers = workflow.callers.get(name.value if name is not None else "", [])
@@ -196,9 +202,13 @@ def _frames(workflow: _Workflow, template: dict[str, Node], depth: int) -> list[
     frames: list[_Frame] = []
     for caller, step in callers:
         items = step.get("withItems")
-        bindings: list[Node | None] = list(items) if isinstance(items, list) else [None]
         arguments = _parameters(step.get("arguments"))
-        for outer in _frames(workflow, caller, depth + 1):
+        for outer in _frames(workflow, caller, depth + 1, text, bom):
+            bindings: list[Node | None] = list(items) if isinstance(items, list) else [None]
+            param = _scalar(step.get("withParam"))
+            if param is not None and not isinstance(items, list):
+                here = _Frame(caller, None, outer.arguments, outer.caller)
+                bindings = list(_json_items(workflow, param, here, text, bom)) or [None]
             for binding in bindings:
                 frames.append(
                     _Frame(
@@ -213,6 +223,79 @@ def _frames(workflow: _Workflow, template: dict[str, Node], depth: int) -> list[
     return frames
 
 
+# A JSON string, and a key/value pair of strings, inside a withParam list.
+_JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+_JSON_PAIR = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*:\s*"((?:[^"\\\n]|\\.)*)"')
+_JSON_OBJECT = re.compile(r"\{[^{}]*\}")
+
+
+def _json_items(
+    workflow: _Workflow, param: ScalarEvent, frame: _Frame, text: str, bom: int
+) -> list[Node]:
+    """The items of ``withParam: "{{...parameters.x}}"`` when that parameter's value,
+    written in this file, is a JSON list (of objects of strings, or of strings): each
+    string as a scalar placed where it is written, so a finding points at it."""
+    match = _PLACEHOLDER.fullmatch(param.value.strip())
+    if match is None:
+        return []
+    source = _source(workflow, match.group(1), frame)
+    if source is None or source.style not in ("|", '"', "'", "", None):
+        return []
+    import json
+
+    try:
+        items = json.loads(source.value)
+    except ValueError:
+        return []
+    if not isinstance(items, list):
+        return []
+    where = parts.value_offsets(text, bom, source)
+    if where is None:
+        return []
+    value = source.value
+    found: list[Node] = []
+    if all(isinstance(item, dict) for item in items):
+        for obj in _JSON_OBJECT.finditer(value):
+            entry: dict[str, Node] = {}
+            for pair in _JSON_PAIR.finditer(value, obj.start(), obj.end()):
+                event = parts.event_at(text, bom, where, pair.start(2) - 1, pair.end(2) + 1)
+                if event is not None:
+                    entry[pair.group(1)] = event
+            found.append(entry)
+    elif all(isinstance(item, str) for item in items):
+        for string in _JSON_STRING.finditer(value):
+            event = parts.event_at(text, bom, where, string.start(), string.end())
+            if event is not None:
+                found.append(event)
+    return found[:_MAX_EXPANSIONS]
+
+
+def _source(workflow: _Workflow, name: str, frame: _Frame) -> ScalarEvent | None:
+    """The scalar a ``{{inputs.parameters.x}}``/``{{workflow.parameters.x}}`` names."""
+    if name.startswith("workflow.parameters."):
+        parameter = workflow.arguments.get(name[len("workflow.parameters.") :])
+        return _scalar(parameter.get("value")) if parameter is not None else None
+    if not name.startswith("inputs.parameters."):
+        return None
+    key = name[len("inputs.parameters.") :]
+    parameter = _parameters(frame.template.get("inputs")).get(key)
+    if parameter is not None:
+        scalar = _scalar(parameter.get("value")) or _scalar(parameter.get("default"))
+        if scalar is not None:
+            return scalar
+    argument = frame.arguments.get(key) if frame.arguments is not None else None
+    if argument is not None:
+        return _scalar(argument.get("value"))
+    if _is_entrypoint(workflow, frame.template):
+        return _source(workflow, "workflow.parameters." + key, frame)
+    return None
+
+
+def _is_entrypoint(workflow: _Workflow, template: dict[str, Node]) -> bool:
+    name = _scalar(template.get("name"))
+    return name is not None and name.value == workflow.entrypoint
+
+
 def _resolve(
     path: str,
     text: str,
@@ -224,7 +307,7 @@ def _resolve(
 ) -> list[Occurrence]:
     found: list[Occurrence] = []
     unresolved: str | None = None
-    for frame in _frames(workflow, template, 0):
+    for frame in _frames(workflow, template, 0, text, bom):
         try:
             pieces = _expand(workflow, node, frame, 0)
         except _Unresolved as e:
@@ -284,4 +367,7 @@ def _placeholder(workflow: _Workflow, name: str, frame: _Frame, depth: int) -> P
         scalar = _scalar(argument.get("value")) if argument is not None else None
         if scalar is not None and frame.caller is not None:
             return _expand(workflow, scalar, frame.caller, depth + 1)
+        if frame.arguments is None and _is_entrypoint(workflow, frame.template):
+            # The entrypoint's inputs are the workflow's arguments.
+            return _placeholder(workflow, "workflow.parameters." + key, frame, depth + 1)
     raise _Unresolved(name)

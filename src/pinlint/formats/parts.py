@@ -29,7 +29,7 @@ from pinlint.model import Occurrence, ParseError, Split
 if TYPE_CHECKING:
     from yaml.events import ScalarEvent
 
-__all__ = ["Piece", "compose", "literal", "name_end", "whole"]
+__all__ = ["Piece", "compose", "event_at", "literal", "name_end", "value_offsets", "whole"]
 
 
 class Piece(NamedTuple):
@@ -177,3 +177,57 @@ def compose(
         context=context,
         use_line=use_line if use_line != span.line else None,
     )
+
+
+def value_offsets(text: str, bom: int, node: ScalarEvent) -> list[int] | None:
+    """For each character of a scalar's value, its offset in ``text``; None when the
+    value is not written line for line (escapes, folding).
+
+    A ``|`` block holds its lines one indentation further in; a quoted or plain scalar
+    on one line is its own text.
+    """
+    span = locate(text, bom, node)
+    value = node.value
+    if span.verbatim:
+        return list(range(span.start, span.start + len(value)))
+    if node.style != "|":
+        return None
+    line_start = text.rfind("\n", 0, span.start) + 1
+    indent = span.start - line_start
+    offsets: list[int] = []
+    pos = line_start
+    for index, line in enumerate(value.split("\n")):
+        if index:
+            newline = text.find("\n", pos)
+            if newline == -1:
+                return None
+            pos = newline + 1
+        if line and text[pos + indent : pos + indent + len(line)] != line:
+            return None
+        offsets.extend(range(pos + indent, pos + indent + len(line)))
+        offsets.append(pos + indent + len(line))  # the line break
+    return offsets[: len(value)]
+
+
+def event_at(text: str, bom: int, offsets: list[int], start: int, end: int) -> ScalarEvent | None:
+    """A double-quoted scalar for ``value[start:end]`` (quotes included) of a scalar whose
+    characters lie at ``offsets``: a JSON string inside a YAML value, located like any
+    other scalar so that a finding points at it and a fix can rewrite it."""
+    from yaml.error import Mark
+    from yaml.events import ScalarEvent
+
+    if end > len(offsets) or start >= end:
+        return None
+    first, last = offsets[start], offsets[end - 1] + 1
+    if last - first != end - start:  # spans a line break
+        return None
+    content = text[first + 1 : last - 1]
+    if "\\" in content:
+        return None
+
+    def mark(offset: int) -> Mark:
+        line = text.count("\n", 0, offset)
+        column = offset - (text.rfind("\n", 0, offset) + 1) - (bom if line == 0 else 0)
+        return Mark("", offset - bom, line, column, None, 0)
+
+    return ScalarEvent(None, None, (True, False), content, mark(first), mark(last), style='"')
