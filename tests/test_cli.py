@@ -201,8 +201,18 @@ def test_build_arg(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
 def test_baseline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
     baseline = tmp_path / "baseline.json"
-    assert run(capsys, "--write-baseline", str(baseline), "--quiet", str(path))[0] == 1
-    assert run(capsys, "--baseline", str(baseline), str(path)) == (0, "No findings.\n", "")
+    # Writes the file, says so, exits 0: `pinlint --write-baseline b.json && git add b.json`.
+    assert run(capsys, "--write-baseline", str(baseline), str(path)) == (
+        0,
+        f"Wrote 1 finding to {baseline}\n",
+        "",
+    )
+    assert json.loads(baseline.read_text())["findings"][0]["image"] == "nginx:latest"
+    assert run(capsys, "--baseline", str(baseline), str(path)) == (
+        0,
+        f"No findings.\n1 finding hidden by the baseline {baseline}.\n",
+        "",
+    )
     path.write_text("# a new line moves the old finding\nFROM nginx:latest\nFROM redis\n")
     code, out, _ = run(capsys, "--baseline", str(baseline), "--quiet", str(path))
     assert code == 1
@@ -523,3 +533,127 @@ def test_excluded_file_is_not_reported(capsys: pytest.CaptureFixture[str], tmp_p
     notes = tmp_path / "notes.txt"
     notes.write_text("x\n")
     assert run(capsys, "--exclude", "*.txt", str(notes)) == (0, "No findings.\n", "")
+
+
+# --- the command line as users expect it (exit codes, lists, config, messages) ----------
+
+
+def test_explain_takes_rule_names_and_says_how_to_silence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "--explain", "partial-version")
+    assert code == 0
+    assert out.startswith("PIN004 partial-version (error)\n")
+    assert "# pinlint: ignore[PIN004]" in out
+    assert 'ignore = ["PIN004"]' in out
+    assert "exact-tags = [" in out  # how to declare your own exact tags
+    assert "--ignore partial-version works too" in out
+    # Rules that are not about tags say nothing of exact-tags.
+    assert "exact-tags" not in run(capsys, "--explain", "latest-tag")[1]
+
+
+def test_list_options_take_comma_lists_and_repeat(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path, "a/Dockerfile", "FROM nginx:latest\nFROM redis\nFROM python:3\n")
+    write(tmp_path, "b/Dockerfile", "FROM nginx:latest\n")
+    write(tmp_path, "c/Dockerfile", "FROM nginx:latest\n")
+    root = str(tmp_path)
+
+    def rules_and_paths(*argv: str) -> set[tuple[str, str]]:
+        code, out, _ = run(capsys, "--format", "json", *argv, root)
+        assert code in (0, 1)
+        return {(os.path.relpath(f["path"], root), f["rule"]) for f in json.loads(out)}
+
+    a = os.path.join("a", "Dockerfile")
+    # --exclude a,b is two globs, not one that matches nothing.
+    assert rules_and_paths("--exclude", "a/*,b/*") == {(os.path.join("c", "Dockerfile"), "PIN001")}
+    # Repeated --select/--ignore add up; rule names work like ids.
+    only_a = ("--exclude", "b/*", "--exclude", "c/*")
+    assert rules_and_paths(*only_a, "--select", "PIN001", "--select", "missing-tag") == {
+        (a, "PIN001"),
+        (a, "PIN002"),
+    }
+    assert rules_and_paths(*only_a, "--ignore", "PIN001,PIN002", "--ignore", "PIN004") == set()
+
+
+def test_select_on_the_command_line_wins_over_require_digest_in_config(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path, ".pinlint.toml", "require-digest = true\n")
+    path = write(tmp_path, "Dockerfile", "FROM nginx:latest\nFROM redis:7.4.1\n")
+    _, out, _ = run(capsys, "--quiet", str(path))
+    assert "PIN005" in out  # the config turns it on
+    _, out, _ = run(capsys, "--quiet", "--select", "PIN001", str(path))
+    assert out == f'{path}:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
+    _, out, _ = run(capsys, "--quiet", "--select", "PIN001", "--require-digest", str(path))
+    assert "PIN005" in out
+
+
+def test_pin_style_tag_with_require_digest_warns_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "Dockerfile", "FROM redis:7.4.1\n")
+    code, _, err = run(capsys, "--require-digest", "--pin-style", "tag", str(path))
+    assert code == 1
+    assert err == (
+        "pinlint: warning: pin-style 'tag' writes no digest, so --fix leaves every "
+        "PIN005 (require-digest) finding in place\n"
+    )
+    assert run(capsys, "--require-digest", str(path))[2] == ""
+
+
+def test_pinlint_toml_with_the_pyproject_header(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The README's block pasted as it is into .pinlint.toml.
+    write(tmp_path, ".pinlint.toml", '[tool.pinlint]\nignore = ["PIN001"]\n')
+    path = write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    assert run(capsys, str(path)) == (0, "No findings.\n", "")
+    # Anything else beside it is still an error, with the file named.
+    write(tmp_path, ".pinlint.toml", '[tool.pinlint]\nignore = ["PIN001"]\n[tool.other]\n')
+    code, _, err = run(capsys, str(path))
+    assert (code, err) == (2, f"pinlint: {tmp_path / '.pinlint.toml'}: unknown setting 'tool'\n")
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        pytest.param(
+            "missing/report.json", "--output directory {d}/missing does not exist", id="no-dir"
+        ),
+        pytest.param(".", "--output is a directory", id="directory"),
+        pytest.param(
+            "Dockerfile/report.json",
+            "--output directory {d}/Dockerfile does not exist",
+            id="parent-is-a-file",
+        ),
+    ],
+)
+def test_unwritable_output_is_refused_before_any_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, output: str, message: str
+) -> None:
+    path = write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    target = str(tmp_path / output) if output != "." else str(tmp_path)
+    code, out, err = run(capsys, "--output", target, str(path))
+    assert (code, out) == (2, "")
+    assert err == f"pinlint: {target}: {message.format(d=tmp_path)}\n"
+
+
+def test_fail_on_unresolved(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import isolate
+
+    isolate(monkeypatch, tmp_path)
+    # A pinned reference on a registry nobody listens to: nothing can be verified.
+    pinned = "127.0.0.1:9/team/app:1.2.3@sha256:" + "a" * 64
+    path = write(tmp_path, "Dockerfile", f"FROM {pinned}\n")
+    code, out, err = run(capsys, "--resolve", str(path))
+    assert (code, out) == (0, "No findings.\n")  # the default: a note, not a failure
+    assert "1 pinned reference not checked" in err
+    code, out, err = run(capsys, "--resolve", "--fail-on-unresolved", str(path))
+    assert code == 1
+    assert out == "No findings.\n1 reference could not be checked (--fail-on-unresolved).\n"
+    write(tmp_path, ".pinlint.toml", "fail-on-unresolved = true\n")
+    assert run(capsys, "--resolve", str(path))[0] == 1

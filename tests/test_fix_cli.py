@@ -17,6 +17,7 @@ import stat
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,7 +135,8 @@ def test_each_changed_file_is_named_on_stderr(project: Project) -> None:
     project.write("deploy/exact.yaml", "services:\n  web:\n    image: {{redis}}:7.4.1\n")
     project.write("k8s/pod.yaml", "kind: Pod\napiVersion: v1\nspec:\n  containers: []\n")
     code, out, err = project.run("--fix", ".")
-    assert (code, out) == (1, "No findings.\n")
+    # What happened, not "No findings.": two fixed, in two files.
+    assert (code, out) == (1, "Fixed 2 findings in 2 files; nothing remains.\n")
     # Only the files that changed, in the order they were linted, and nothing else.
     assert err == (f"Rewriting Dockerfile\nRewriting {os.path.join('deploy', 'compose.yaml')}\n")
     assert project.read("Dockerfile") == project.expand("FROM {{nginx}}:1.27.3@{{nginx@1.27.3}}\n")
@@ -165,8 +167,20 @@ def test_a_finding_left_exits_1_even_when_nothing_changed(project: Project) -> N
         "{{node}}:20.18.1-alpine@{{node@20.18.1-alpine}}"
     )
     assert project.read("Dockerfile") == before
-    # --diff: no diff, so exit 0, whatever is left.
-    assert project.run("--fix", "--diff", ".") == (0, "", "")
+    # --diff: no diff, but a finding is left: listed on stderr (stdout stays the diff, for
+    # `git apply`) and exit 1, or a "check pins" job built on it would always pass.
+    assert project.run("--fix", "--diff", ".") == (
+        1,
+        "",
+        project.expand(
+            'Dockerfile:2:6: PIN004 {{node}}:20-alpine uses the partial version "20-alpine"; '
+            "not rewritten: the reference is built from variables and other text"
+            " -> {{node}}:20.18.1-alpine@{{node@20.18.1-alpine}}\n"
+            "Would fix 0 findings in 0 files; 1 remains.\n"
+        ),
+    )
+    # Below --fail-on, what is left does not fail it.
+    assert project.run("--fix", "--diff", "--fail-on", "never", ".")[0] == 0
 
 
 def test_a_changed_file_exits_1_even_when_only_warnings_are_left(project: Project) -> None:
@@ -311,7 +325,9 @@ def test_symlink_to_outside_the_tree_is_not_written(project: Project, tmp_path: 
     ]
     assert outside.read_text() == project.expand("FROM {{nginx}}:latest\n")
     assert (project.root / "tree" / "Dockerfile").is_symlink()
-    assert project.run("--fix", "--diff", "tree") == (0, "", "")
+    code, out, err = project.run("--fix", "--diff", "tree")
+    assert (code, out) == (1, "")
+    assert "not rewritten: a symlink to outside the scanned tree" in err
 
 
 def test_symlink_inside_the_tree_is_written_through_once(project: Project) -> None:
@@ -332,7 +348,7 @@ def test_symlink_inside_the_tree_is_written_through_once(project: Project) -> No
     code, out, err = project.run("--fix", ".")
     assert (code, out, err) == (
         1,
-        "No findings.\n",
+        "Fixed 1 finding in 1 file; nothing remains.\n",
         f"Rewriting {os.path.join('base', 'Dockerfile')}\n",
     )
     assert link.is_symlink()
@@ -443,7 +459,9 @@ def test_rewrite_refused_when_the_rescan_sees_other_references_change(project: P
         ),
     ]
     assert project.read("Dockerfile") == project.expand(dockerfile)
-    assert project.run("--fix", "--diff", ".") == (0, "", "")
+    code, out, err = project.run("--fix", "--diff", ".")
+    assert (code, out) == (1, "")
+    assert err.endswith("Would fix 0 findings in 0 files; 2 remain.\n")
 
 
 @pytest.mark.parametrize(
@@ -514,7 +532,7 @@ def test_a_file_edited_while_pinlint_ran_is_left_alone(
     real = drift.resolve_findings
 
     def resolve_then_edit(
-        occurrences: Sequence[Occurrence], findings: list[Finding], config: Config, **kw: bool
+        occurrences: Sequence[Occurrence], findings: list[Finding], config: Config, **kw: Any
     ) -> list[Finding]:
         out = real(occurrences, findings, config, **kw)
         path.write_text("# edited meanwhile\n" + path.read_text())

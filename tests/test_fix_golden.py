@@ -25,6 +25,7 @@ A case with a ``<case>.files`` folder gets its files beside the one fixed (a cha
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -198,9 +199,13 @@ def test_golden(
     # --fix: the file is rewritten in place, only where the goldens say.
     root = tmp_path / "fix"
     path = project(root, seeded, name, before, case=case)
+    code, out, _ = run(capsys, monkeypatch, root, "--format", "json", name)
+    floating = len(json.loads(out))
     code, out, err = run(capsys, monkeypatch, root, "--fix", name)
     assert (code, err) == (1, f"Rewriting {name}\n")
-    assert out == "No findings.\n"
+    # Every offline finding fixed, in the one file.
+    plural = "s" if floating != 1 else ""
+    assert out == f"Fixed {floating} finding{plural} in 1 file; nothing remains.\n"
     assert path.read_bytes() == after
 
     # Idempotent: a second run finds nothing to do and says so with exit 0.
@@ -231,6 +236,8 @@ def test_pin_styles(
     path = project(tmp_path, seeded, "Dockerfile", before)
     code, out, err = run(capsys, monkeypatch, tmp_path, "--fix", "--pin-style", style, "Dockerfile")
     assert (code, err) == (1, "Rewriting Dockerfile\n")
+    assert out.startswith(left)
+    assert out.endswith("remains.\n")
     assert path.read_bytes() == after
     code, out, err = run(capsys, monkeypatch, tmp_path, "--fix", "--pin-style", style, "Dockerfile")
     assert path.read_bytes() == after

@@ -17,6 +17,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
+    from pinlint import fix
+    from pinlint.model import Finding
+
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = ("error", "warning", "never")
 
@@ -42,6 +45,7 @@ _DEFAULTS: dict[str, object] = {
     "fail_on": "error",
     "select": None,
     "ignore": None,
+    "fail_on_unresolved": None,
     "require_digest": None,
     "pin_style": None,
     "config": None,
@@ -110,8 +114,18 @@ def _parser() -> argparse.ArgumentParser:
         help="lowest severity that makes the exit code 1 (default: error)",
     )
     rules = p.add_argument_group("rules")
-    rules.add_argument("--select", metavar="RULES", help="comma-separated rule ids or prefixes")
-    rules.add_argument("--ignore", metavar="RULES", help="comma-separated rule ids or prefixes")
+    rules.add_argument(
+        "--select",
+        metavar="RULES",
+        action="append",
+        help="rule ids, names or prefixes (comma list; repeats add up)",
+    )
+    rules.add_argument(
+        "--ignore",
+        metavar="RULES",
+        action="append",
+        help="rule ids, names or prefixes (comma list; repeats add up)",
+    )
     rules.add_argument(
         "--require-digest",
         action="store_true",
@@ -121,7 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--pin-style", choices=PIN_STYLES, help="how --fix writes a pin")
     rules.add_argument("--config", metavar="FILE", help="pyproject.toml or .pinlint.toml to use")
     rules.add_argument(
-        "--exclude", metavar="GLOB", action="append", default=[], help="skip matching paths"
+        "--exclude",
+        metavar="GLOB",
+        action="append",
+        default=[],
+        help="skip matching paths (comma list; repeats add up)",
     )
     rules.add_argument(
         "--no-default-excludes",
@@ -139,6 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     net.add_argument(
         "--offline", action="store_true", help="answer from the cache only; never use the network"
+    )
+    net.add_argument(
+        "--fail-on-unresolved",
+        action="store_true",
+        default=None,
+        help="exit 1 when a reference could not be checked (registry down, not in the cache)",
     )
     base = p.add_argument_group("baseline")
     base.add_argument("--write-baseline", metavar="FILE", help="record today's findings")
@@ -167,25 +191,32 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return _parser().parse_args(argv)
 
 
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+def _split(values: Sequence[str] | None) -> list[str]:
+    """A list option's values: each occurrence of the flag a comma list, all added up."""
+    return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
 
 
 def _config(args: argparse.Namespace) -> Config:
     from pinlint import config as configmod
+    from pinlint import rules
 
     paths = args.paths or ["."]
     path = args.config or configmod.find_config(paths[0])
     cfg = configmod.load(path) if path else Config()
     if args.select is not None:
         cfg.select = _split(args.select)
+        # The command line's selection wins over the config's require-digest: PIN005
+        # only when selected there or asked for with --require-digest.
+        cfg.require_digest = False
     if args.ignore is not None:
         cfg.ignore = _split(args.ignore)
     if args.require_digest:
         cfg.require_digest = True
+    if args.fail_on_unresolved:
+        cfg.fail_on_unresolved = True
     if args.pin_style:
         cfg.pin_style = args.pin_style
-    cfg.exclude = [*cfg.exclude, *args.exclude]
+    cfg.exclude = [*cfg.exclude, *_split(args.exclude)]
     if args.no_default_excludes:
         cfg.default_excludes = False
     cfg.no_cache = args.no_cache
@@ -195,8 +226,6 @@ def _config(args: argparse.Namespace) -> Config:
         if not sep or not key:
             raise UsageError(f"--build-arg takes KEY=VALUE, got {item!r}")
         cfg.build_args[key] = value
-    from pinlint import rules
-
     unknown = rules.unknown_rule_ids([*(cfg.select or []), *cfg.ignore])
     if unknown:
         raise ConfigError(_unknown_rule(unknown[0]))
@@ -224,14 +253,36 @@ def _list_rules() -> str:
 
 
 def _explain(rule_id: str) -> str:
-    from pinlint.rules import RULES
+    from pinlint import rules
 
-    rule = RULES.get(rule_id.upper())
+    rule = rules.lookup(rule_id)
     if rule is None:
         raise UsageError(_unknown_rule(rule_id))
     default = rule.severity.value if rule.enabled else "off by default"
-    online = "\nNeeds --resolve: it asks the registry." if rule.online else ""
-    return f"{rule.id} {rule.name} ({default})\n\n{rule.summary}\n\n{rule.explanation}{online}\n"
+    parts = [f"{rule.id} {rule.name} ({default})", rule.summary, rule.explanation]
+    if rule.online:
+        parts.append("Needs --resolve: it asks the registry.")
+    if rule.id in (rules.MOVING_TAG.id, rules.PARTIAL_VERSION.id, rules.MISSING_DIGEST.id):
+        parts.append(_EXACT_TAGS)
+    parts.append(_SILENCE.format(id=rule.id, name=rule.name))
+    return "\n\n".join(parts) + "\n"
+
+
+_EXACT_TAGS = """\
+Which tags count as exact: a version of three or more numeric parts (1.27.3,
+v2.53.0, 3.12.7-slim-bookworm), a version with a numeric build suffix, a date stamp
+(20240101), and the version schemes of well-known images with fewer parts (postgres 16.4,
+NVIDIA NGC 24.05-py3, ...). Add your own in the configuration:
+    exact-tags = ["^build-[0-9]+$"]                     # patterns for every image
+    exact-tags = {"mycorp/*" = "^[0-9]+\\.[0-9]+$"}      # per repository glob"""
+
+_SILENCE = """\
+Silence it:
+  one line     # pinlint: ignore[{id}]  at the end of the line (YAML), or alone on the
+               line above (YAML and Dockerfiles: Dockerfiles have no end-of-line comments)
+  everywhere   ignore = ["{id}"] in [tool.pinlint] or .pinlint.toml, or --ignore {id}
+  one image    allow = ["mycorp/*:dev"] in the configuration
+Rules are named by id or name: --ignore {name} works too."""
 
 
 def _use_color(choice: str, stream: object) -> bool:
@@ -260,6 +311,14 @@ def _run(argv: Sequence[str] | None) -> int:
         if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or directory")
     cfg = _config(args)
+    if args.output:
+        _check_writable(args.output)
+    if cfg.pin_style == "tag" and cfg.require_digest:
+        print(
+            "pinlint: warning: pin-style 'tag' writes no digest, so --fix leaves every "
+            "PIN005 (require-digest) finding in place",
+            file=sys.stderr,
+        )
 
     from pinlint import lint
 
@@ -272,13 +331,19 @@ def _run(argv: Sequence[str] | None) -> int:
         from pinlint.report.escape import printable
 
         print(printable(f"pinlint: {path}: not a file pinlint reads"), file=sys.stderr)
+    threshold = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
+    notes: list[str] = []  # lines after the summary (stderr for machine formats)
+    fix_line: str | None = None  # with --fix, the summary line: what was fixed, what remains
 
     changed = False
+    unchecked: list[str] = []
     if args.resolve or args.fix:
         from pinlint import drift
 
         progress = args.format in (None, "text") and sys.stderr.isatty() and not args.quiet
-        findings = drift.resolve_findings(result.occurrences, findings, cfg, progress=progress)
+        findings = drift.resolve_findings(
+            result.occurrences, findings, cfg, progress=progress, unchecked=unchecked
+        )
         if args.fix:
             from pinlint import fix
 
@@ -293,23 +358,54 @@ def _run(argv: Sequence[str] | None) -> int:
                 kinds=result.kinds(),
                 options=result.settings.scan if result.settings is not None else None,
             )
-            if args.diff:
-                # The diff is the whole output, so it can be piped to `git apply`.
-                sys.stdout.write(outcome.diff)
-                return 1 if outcome.changed else 0
             findings = outcome.remaining
             changed = outcome.changed
+            if args.diff:
+                # The diff is the whole of stdout, so that it can be piped to `git apply`;
+                # what it could not fix goes to stderr, and fails the run as it would
+                # fail a lint: a "check pins" job built on --diff must not pass silently.
+                from pinlint.report import render
+
+                sys.stdout.write(outcome.diff)
+                if findings:
+                    sys.stderr.write(render("text", findings, quiet=True))
+                    if not args.quiet:
+                        print(_fix_summary(outcome, findings, would=True), file=sys.stderr)
+                code = 1 if changed else 0
+                if any(f.severity.value in threshold for f in findings):
+                    code = 1
+                if cfg.fail_on_unresolved and unchecked:
+                    code = 1
+                return max(code, 2 if result.read_errors else 0)
+            if outcome.fixed or findings:
+                fix_line = _fix_summary(outcome, findings, would=False)
 
     if args.baseline:
         # After resolving, so that online findings (PIN102, drift) are baselined too.
         from pinlint import baseline
 
+        before = len(findings)
         findings = baseline.filter_new(findings, baseline.read(args.baseline))
+        hidden = before - len(findings)
+        if hidden:
+            notes.append(
+                f"{hidden} finding{'s' if hidden != 1 else ''} hidden by the baseline "
+                f"{args.baseline}."
+            )
 
     if args.write_baseline:
         from pinlint import baseline
 
         baseline.write(args.write_baseline, findings)
+        n = len(findings)
+        print(f"Wrote {n} finding{'s' if n != 1 else ''} to {args.write_baseline}")
+        return 2 if result.read_errors else 0
+
+    if cfg.fail_on_unresolved and unchecked:
+        n = len(unchecked)
+        notes.append(
+            f"{n} reference{'s' if n != 1 else ''} could not be checked (--fail-on-unresolved)."
+        )
 
     fmt = args.format
     if fmt is None:
@@ -326,12 +422,22 @@ def _run(argv: Sequence[str] | None) -> int:
         color=stream_color,
         quiet=args.quiet,
         skipped=result.default_excluded,
+        summary=fix_line,
+        notes=notes,
     )
     if fmt == "text" and unread and len(unread) == len(paths) and not findings:
         report = ""  # nothing was read: there is nothing to sum up
+    if fmt != "text" and not args.quiet:
+        # Machine formats stay parseable: what a person should know goes to stderr (what
+        # --fix rewrote is there already, as `Rewriting <path>` lines).
+        for note in notes:
+            print(note, file=sys.stderr)
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as f:
-            f.write(report)
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as f:
+                f.write(report)
+        except OSError as e:
+            raise UsageError(f"{args.output}: cannot write: {e.strerror}") from e
     else:
         sys.stdout.write(report)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -342,8 +448,9 @@ def _run(argv: Sequence[str] | None) -> int:
     code = 2 if result.read_errors else 0
     if changed:
         code = max(code, 1)
-    threshold = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
     if any(f.severity.value in threshold for f in findings):
+        code = max(code, 1)
+    if cfg.fail_on_unresolved and unchecked:
         code = max(code, 1)
     return code
 
@@ -373,6 +480,26 @@ def _unread_files(paths: Sequence[str], exclude: Sequence[str]) -> list[str]:
         and not discover.is_excluded(os.path.normpath(path), exclude)
         and classify(os.path.normpath(path)) is None
     ]
+
+
+def _check_writable(path: str) -> None:
+    """Refuse an ``--output`` that cannot be written, before any work (or any --fix)."""
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: --output is a directory")
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        raise UsageError(f"{path}: --output directory {parent} does not exist")
+    target = path if os.path.exists(path) else parent
+    if not os.access(target, os.W_OK):
+        raise UsageError(f"{path}: --output is not writable")
+
+
+def _fix_summary(outcome: fix.Outcome, remaining: Sequence[Finding], *, would: bool) -> str:
+    """``Fixed 3 findings in 2 files; 1 remains.``"""
+    n, m, k = outcome.fixed, outcome.files, len(remaining)
+    verb = "Would fix" if would else "Fixed"
+    rest = "nothing remains" if k == 0 else f"{k} remain{'s' if k == 1 else ''}"
+    return f"{verb} {n} finding{'s' if n != 1 else ''} in {m} file{'s' if m != 1 else ''}; {rest}."
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,7 @@ class Config(Record):
         "exact_tag_patterns",
         "exact_tag_schemes",
         "exclude",
+        "fail_on_unresolved",
         "ignore",
         "insecure_registries",
         "no_cache",
@@ -53,6 +54,7 @@ class Config(Record):
         cache_ttl: float = 3600.0,
         concurrency: int = 64,
         default_excludes: bool = True,
+        fail_on_unresolved: bool = False,
         no_cache: bool = False,
         offline: bool = False,
         build_args: dict[str, str] | None = None,
@@ -82,6 +84,8 @@ class Config(Record):
         self.concurrency = concurrency
         # Skip third-party trees (pinlint.discover.DEFAULT_EXCLUDES) in directory walks.
         self.default_excludes = default_excludes
+        # Exit 1 when --resolve could not check a reference (a registry down, not cached).
+        self.fail_on_unresolved = fail_on_unresolved
         self.no_cache = no_cache
         self.offline = offline
         self.build_args = build_args if build_args is not None else {}
@@ -104,6 +108,7 @@ _KEYS = {
     "cache-ttl": "cache_ttl",
     "concurrency": "concurrency",
     "default-excludes": "default_excludes",
+    "fail-on-unresolved": "fail_on_unresolved",
     "build-args": "build_args",
 }
 
@@ -224,13 +229,23 @@ def load(path: str) -> Config:
         raise ConfigError(f"{path}: invalid TOML: {e}") from e
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    tool = data.get("tool")
     if os.path.basename(path) == "pyproject.toml":
-        tool = data.get("tool", {})
+        if tool is None:
+            tool = {}
         if not isinstance(tool, dict):
             raise ConfigError(f"{path}: tool must be a table")
         table = tool.get("pinlint", {})
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [tool.pinlint] must be a table")
+    elif (
+        set(data) == {"tool"}
+        and isinstance(tool, dict)
+        and set(tool) == {"pinlint"}
+        and isinstance(tool["pinlint"], dict)
+    ):
+        # The pyproject.toml block pasted as it is: ``[tool.pinlint]`` in .pinlint.toml.
+        table = tool["pinlint"]
     else:
         table = data
     config = Config()

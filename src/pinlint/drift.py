@@ -126,13 +126,22 @@ def resolve_findings(
     config: Config,
     *,
     progress: bool = False,
+    unchecked: list[str] | None = None,
 ) -> list[Finding]:
     """The findings with suggestions, and the online findings (PIN101 to PIN104), after
-    asking the registries about every distinct reference of ``occurrences``."""
+    asking the registries about every distinct reference of ``occurrences``.
+
+    ``unchecked`` collects the references no registry answer could check (a registry
+    down or refusing, not in the cache with ``--offline``), for ``--fail-on-unresolved``.
+    """
     refs = distinct_references(occurrences, config)
     results = asyncio.run(
         resolve.resolve_references(refs, config, progress=sys.stderr if progress else None)
     )
+    if unchecked is not None:
+        unchecked.extend(
+            image for image, res in results.items() if res.error is not None and not res.missing
+        )
     _report_unchecked_pins(findings, results)
     return apply_resolutions(occurrences, findings, results, config)
 

@@ -33,6 +33,8 @@ class Outcome:
     remaining: list[Finding]
     changed: bool
     diff: str
+    fixed: int = 0  # findings whose edit is in the diff (written unless --diff)
+    files: int = 0  # files that change
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -342,6 +344,7 @@ def fix_findings(
         names.setdefault(os.path.realpath(path), []).append(path)
     remaining: list[Finding] = []
     diffs: list[str] = []
+    fixed_count = files_changed = 0
     for paths in names.values():
         paths.sort(key=os.path.islink)  # stable: the first name that is not a link
         path = paths[0]
@@ -352,6 +355,8 @@ def fix_findings(
         remaining.extend(result.left)
         if result.diff:
             diffs.append(result.diff)
+            fixed_count += len(result.fixed)
+            files_changed += 1
         fixed = {_key(f) for f in result.fixed}
         notes = {_key(f): f.message for f in result.left}
         for alias in paths[1:]:
@@ -362,4 +367,10 @@ def fix_findings(
                 if key is not None and key in notes:
                     f = f.replace(message=notes[key])
                 remaining.append(f)
-    return Outcome(remaining=remaining, changed=bool(diffs), diff="".join(diffs))
+    return Outcome(
+        remaining=remaining,
+        changed=bool(diffs),
+        diff="".join(diffs),
+        fixed=fixed_count,
+        files=files_changed,
+    )

@@ -206,11 +206,27 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
 ONLINE: frozenset[str] = frozenset(rule.id for rule in _RULES if rule.online)
 
 
+def lookup(text: str) -> Rule | None:
+    """The rule named by its id (``PIN001``, any case) or its name (``latest-tag``)."""
+    rule = RULES.get(text.upper())
+    if rule is not None:
+        return rule
+    lower = text.lower()
+    return next((r for r in _RULES if r.name == lower), None)
+
+
+def _pattern(text: str) -> str:
+    """A selection pattern as an id prefix: a rule name stands for its id."""
+    rule = lookup(text)
+    return rule.id if rule is not None else text.upper()
+
+
 def selected_rules(select: Sequence[str] | None, ignore: Sequence[str]) -> frozenset[str]:
-    """The ids of the rules that run: ruff's prefix semantics (``PIN0`` selects PIN001…)."""
+    """The ids of the rules that run: ruff's prefix semantics (``PIN0`` selects PIN001…);
+    a rule's name (``latest-tag``) selects that rule."""
 
     def matches(rule_id: str, patterns: Iterable[str]) -> bool:
-        return any(rule_id.startswith(p.upper()) for p in patterns)
+        return any(rule_id.startswith(_pattern(p)) for p in patterns)
 
     on = {
         r.id
@@ -222,8 +238,8 @@ def selected_rules(select: Sequence[str] | None, ignore: Sequence[str]) -> froze
 
 
 def unknown_rule_ids(ids: Iterable[str]) -> list[str]:
-    """Ids or prefixes that name no rule, for a config error."""
-    return [i for i in ids if not any(r.id.startswith(i.upper()) for r in _RULES)]
+    """Ids, names or prefixes that name no rule, for a config error."""
+    return [i for i in ids if not any(r.id.startswith(_pattern(i)) for r in _RULES)]
 
 
 def finding(occ: Occurrence, rule_id: str, message: str) -> Finding:

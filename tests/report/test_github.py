@@ -212,3 +212,16 @@ def test_cli_defaults_to_github_in_actions(
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert cli.main(["Dockerfile"]) == 1
     assert not capsys.readouterr().out.startswith("::")
+
+
+def test_annotations_sorted_like_text_and_json() -> None:
+    later = _finding("b/Dockerfile", "FROM nginx:latest\n", "nginx:latest")
+    second = _finding("a/Dockerfile", "FROM x\nFROM redis\n", "redis")
+    first = _finding("a/Dockerfile", "FROM nginx:latest\n", "nginx:latest")
+    lines = github.render([later, second, first]).splitlines()
+    assert [parse_command(line)[1]["file"] for line in lines] == [
+        "a/Dockerfile",
+        "a/Dockerfile",
+        "b/Dockerfile",
+    ]
+    assert [parse_command(line)[1]["line"] for line in lines] == ["1", "2", "1"]

@@ -21,12 +21,15 @@ def render(
     color: bool = False,
     quiet: bool = False,
     skipped: int = 0,
+    summary: str | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
     """``findings`` in the output format ``fmt`` (``text`` for an unknown one).
 
     ``root`` is the directory SARIF's file URIs are relative to; ``color``, ``quiet``
-    (no summary line) and ``skipped`` (files in third-party trees left out, for the
-    summary) apply to ``text`` only.
+    (no summary line), ``skipped`` (files in third-party trees left out, for the
+    summary), ``summary`` (a closing line instead of the count, as ``--fix`` says what it
+    did) and ``notes`` (lines after it) apply to ``text`` only.
     """
     if fmt == "json":
         from pinlint.report import json
@@ -42,4 +45,6 @@ def render(
         return github.render(findings)
     from pinlint.report import text
 
-    return text.render(findings, color=color, quiet=quiet, skipped=skipped)
+    return text.render(
+        findings, color=color, quiet=quiet, skipped=skipped, summary=summary, notes=notes
+    )

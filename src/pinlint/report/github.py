@@ -58,8 +58,10 @@ def annotation(finding: Finding) -> str:
 
 
 def render(findings: Sequence[Finding]) -> str:
-    """One annotation line per finding (empty text when there are none)."""
-    return "".join(annotation(f) + "\n" for f in findings)
+    """One annotation line per finding, in the order of the text and JSON formats (empty
+    text when there are none)."""
+    ordered = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule))
+    return "".join(annotation(f) + "\n" for f in ordered)
 
 
 # Characters that Markdown (GFM) would read as formatting, a link, HTML or a table cell

@@ -30,7 +30,7 @@ def _line(f: Finding, color: bool) -> str:
     )
 
 
-def summary(findings: Sequence[Finding]) -> str:
+def count(findings: Sequence[Finding]) -> str:
     if not findings:
         return "No findings."
     files = len({f.path for f in findings})
@@ -57,14 +57,22 @@ def skipped_note(skipped: int) -> str:
 
 
 def render(
-    findings: Sequence[Finding], *, color: bool = False, quiet: bool = False, skipped: int = 0
+    findings: Sequence[Finding],
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    skipped: int = 0,
+    summary: str | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
-    """The findings, then the count (and the files the default excludes skipped)."""
+    """The findings, then the count (or ``summary``), the files the default excludes
+    skipped, and ``notes``."""
     lines = [_line(f, color) for f in sorted(findings, key=_order)]
     if not quiet:
-        lines.append(summary(findings))
+        lines.append(summary if summary is not None else count(findings))
         if skipped:
             lines.append(skipped_note(skipped))
+        lines.extend(printable(n) for n in notes)
     return "".join(line + "\n" for line in lines)
 
 
