@@ -494,3 +494,32 @@ def test_third_party_trees_config_and_named_paths(
     code, _, err = run(capsys, str(tmp_path))
     assert code == 2
     assert "default-excludes must be true or false" in err
+
+
+def test_file_no_source_reads_is_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("FROM nginx:latest\n")
+    code, out, err = run(capsys, str(notes))
+    assert (code, out) == (0, "")
+    assert err == f"pinlint: {notes}: not a file pinlint reads\n"
+
+
+def test_unread_file_beside_a_read_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x\n")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM nginx:1.27.3\n")
+    code, out, err = run(capsys, str(notes), str(dockerfile))
+    assert (code, out, err) == (
+        0,
+        "No findings.\n",
+        f"pinlint: {notes}: not a file pinlint reads\n",
+    )
+
+
+def test_excluded_file_is_not_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x\n")
+    assert run(capsys, "--exclude", "*.txt", str(notes)) == (0, "No findings.\n", "")

@@ -102,7 +102,8 @@ def expand(text: str, seeded: Seeded) -> str:
 def golden(path: Path, seeded: Seeded) -> bytes:
     # Bytes in, bytes out: the BOM, CRLF and a missing final newline pass untouched.
     text = expand(path.read_bytes().decode("utf-8"), seeded)
-    assert "{{" not in text, path
+    # Workflow expressions (``${{ matrix.image }}``) are the file's own text.
+    assert "{{" not in text.replace("${{", ""), path
     return text.encode("utf-8")
 
 
@@ -151,6 +152,11 @@ CASES = [
     pytest.param("compose/crlf-bom", "docker-compose.yml", id="compose-crlf-bom"),
     pytest.param("kubernetes/workloads", "workloads.yaml", id="kubernetes-workloads"),
     pytest.param("kubernetes/crlf-bom", "pod.yaml", id="kubernetes-crlf-bom"),
+    pytest.param("compose/build-extras", "compose.yaml", id="compose-build-extras"),
+    pytest.param("workflows/jobs", ".github/workflows/ci.yml", id="workflows-jobs"),
+    pytest.param("actions/docker", "action.yml", id="actions-docker"),
+    pytest.param("gitlab/pipeline", ".gitlab-ci.yml", id="gitlab-pipeline"),
+    pytest.param("devcontainer/image", ".devcontainer/devcontainer.json", id="devcontainer"),
     pytest.param("tekton/task", "task.yaml", id="tekton-task"),
     pytest.param("bake/targets", "docker-bake.hcl", id="bake-targets"),
     pytest.param("cloudbuild/steps", "cloudbuild.yaml", id="cloudbuild-steps"),

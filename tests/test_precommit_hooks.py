@@ -196,6 +196,19 @@ NAMES = [
     "Dockerfile.dockerignore",
     "api.Dockerfile.dockerignore",
     "build.containerfile",
+    "Dockerfile-dev",
+    "sub/Dockerfile-windows",
+    "dockerfile-notes",
+    ".github/workflows/ci.yml",
+    "action.yml",
+    ".gitlab-ci.yml",
+    "ci/jobs.gitlab-ci.yml",
+    ".devcontainer/devcontainer.json",
+    ".devcontainer/python/devcontainer.json",
+    "app/.devcontainer.json",
+    "devcontainer.json",
+    "docs/devcontainer.json",
+    "package.json",
 ]
 
 

@@ -265,6 +265,13 @@ def _run(argv: Sequence[str] | None) -> int:
 
     result = lint.lint_paths(paths, cfg, keep_occurrences=args.resolve or args.fix)
     findings = result.findings
+    # A file named on the command line that no source reads: say so rather than let
+    # "No findings." suggest it was checked.
+    unread = _unread_files(paths, cfg.exclude)
+    for path in unread:
+        from pinlint.report.escape import printable
+
+        print(printable(f"pinlint: {path}: not a file pinlint reads"), file=sys.stderr)
 
     changed = False
     if args.resolve or args.fix:
@@ -320,6 +327,8 @@ def _run(argv: Sequence[str] | None) -> int:
         quiet=args.quiet,
         skipped=result.default_excluded,
     )
+    if fmt == "text" and unread and len(unread) == len(paths) and not findings:
+        report = ""  # nothing was read: there is nothing to sum up
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as f:
             f.write(report)
@@ -350,6 +359,20 @@ def _terminate_like_interrupt() -> None:
 
     with contextlib.suppress(ValueError, OSError):  # not the main thread: the default
         signal.signal(signal.SIGTERM, interrupt)
+
+
+def _unread_files(paths: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """The files among ``paths`` (not directories) that no source claims."""
+    from pinlint import discover
+    from pinlint.formats import classify
+
+    return [
+        path
+        for path in paths
+        if not os.path.isdir(path)
+        and not discover.is_excluded(os.path.normpath(path), exclude)
+        and classify(os.path.normpath(path)) is None
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

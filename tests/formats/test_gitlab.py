@@ -56,6 +56,11 @@ CASES = [
         id="variable-part",
     ),
     pytest.param(
+        "variables:\n  TAG: '16'\nx:\n  image: postgres:$TAG\n  script: [x]\n",
+        [(2, 9, "16", "postgres:16")],
+        id="variable-tag",
+    ),
+    pytest.param(
         ".t:\n  image: python:3.12\nx:\n  image: !reference [.t, image]\n  script: [x]\n",
         [(2, 10, "python:3.12", "python:3.12")],
         id="reference-tag",

@@ -453,7 +453,9 @@ SOURCES: tuple[Source, ...] = (
         reader=YAML,
         sniff=True,
         hint=_compose_name,
-        needs=("image",),
+        # A service that only builds still pulls what its inline Dockerfile and named
+        # contexts name.
+        needs=("image", "dockerfile_inline", "docker-image://"),
     ),
     Source(
         "workflows",

@@ -12,8 +12,9 @@ written reference is reported once, where it is written.
 Variables: ``image: $X``, ``${X}`` or ``"registry/x:$TAG"`` take ``X`` from the job's
 ``variables``, then those of the templates it ``extends``, then the top-level
 ``variables`` (a value or a mapping with ``value``).  When one variable is the whole
-reference, the finding is its value and ``--fix`` rewrites it; built from several parts,
-the reference is reported on the image and not rewritten.  A variable defined nowhere in
+reference, the finding is its value and ``--fix`` rewrites it; one that is exactly the
+tag (``"$REG/app:$TAG"``) is rewritten there too; otherwise the reference is reported on
+its last variable and not rewritten.  A variable defined nowhere in
 the file (``$CI_REGISTRY_IMAGE``, a project setting) is known only to the pipeline and
 is not reported.  ``!reference`` tags parse like any other tag.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from pinlint.formats import parts
 from pinlint.formats.yamltree import is_null, merged
 from pinlint.model import Occurrence
 
@@ -166,6 +168,8 @@ def _interpolated(
 ) -> Occurrence | None:
     """The reference of a value with variables, or None when one has no value here."""
     value = node.value
+    if "$$" in value:  # an escaped dollar: not worth a guess
+        return None
     whole = _VARIABLE.fullmatch(value)
     if whole is not None:
         target = variables.get(whole.group(1) or whole.group(2))
@@ -174,27 +178,32 @@ def _interpolated(
         if "$" not in target.value:
             return doc.occurrence(target, context)
         node, value = target, target.value  # a variable made of variables
-    missing = False
-
-    def substitute(match: re.Match[str]) -> str:
-        nonlocal missing
+    # The value as pieces: its literal text and the variables' values, so that a
+    # variable that is exactly the tag (``"$REG/app:$TAG"``) is rewritten in place.
+    pieces: list[parts.Piece] = []
+    position = 0
+    for match in _VARIABLE.finditer(value):
         target = variables.get(match.group(1) or match.group(2))
         if target is None or "$" in target.value:
-            missing = True
-            return ""
-        return target.value
-
-    image = _VARIABLE.sub(substitute, value.replace("$$", "\0")).replace("\0", "$")
-    if missing:
-        return None
-    span = doc.locate(node)
-    return Occurrence(
-        path=doc.path,
-        start=span.start,
-        end=span.end,
-        line=span.line,
-        column=span.column,
-        written=doc.text[span.start : span.end],
-        image=image,
-        context=context,
-    )
+            return None
+        if match.start() > position:
+            pieces.append(parts.literal(value[position : match.start()]))
+        pieces.append(parts.Piece(target.value, target))
+        position = match.end()
+    if position < len(value):
+        pieces.append(parts.literal(value[position:]))
+    last = pieces[-1]
+    if last.node is None and ("@" in last.text or ":" in last.text.rsplit("/", 1)[-1]):
+        # The tag is written in the field itself: reported there, not rewritten.
+        span = doc.locate(node)
+        return Occurrence(
+            path=doc.path,
+            start=span.start,
+            end=span.end,
+            line=span.line,
+            column=span.column,
+            written=doc.text[span.start : span.end],
+            image="".join(piece.text for piece in pieces),
+            context=context,
+        )
+    return parts.compose(doc.path, doc.text, doc.bom, pieces, context, anchor=node)

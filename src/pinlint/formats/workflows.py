@@ -12,11 +12,11 @@ list of mappings) stands for each literal value of ``x`` in the job's
 ``strategy.matrix``, its list and its ``include`` entries; ``${{ env.X }}`` for the
 literal ``env`` of the job or of the workflow; a string literal written as a reference
 for itself (``${{ matrix.pg || 'postgres:14' }}``).  Each such value is a reference of its
-own, reported where it is written: when the value is the whole reference
-(``image: ${{ matrix.image }}``) the finding is the matrix entry and ``--fix`` rewrites
-it; when it is part of one, the finding is where the tag is written (the entry of
-``postgres:${{ matrix.pg }}``, the field of ``org/${{ matrix.os }}:latest``) and says it
-cannot be rewritten alone.  Names known only when the workflow runs (``needs``,
+own, reported where it is written, and ``--fix`` rewrites it there when it is the whole
+reference (``image: ${{ matrix.image }}``: the matrix entry) or exactly its tag
+(``postgres:${{ matrix.pg }}``: the entry takes the new tag and digest).  A tag written
+in the field itself (``org/${{ matrix.os }}:latest``) is one finding on the field, not
+rewritten.  Names known only when the workflow runs (``needs``,
 ``inputs``, ``fromJSON``) are not reported.  Runner labels (``runs-on``, and matrix keys
 that only feed it) are not images.  Each written scalar is reported once, however many
 jobs use it.
@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from pinlint.formats import parts
 from pinlint.formats.yamltree import is_null, merged, position, scheme_occurrence
 from pinlint.model import Occurrence
 
@@ -234,7 +235,6 @@ def _image_at(
     if resolved is None:
         return
     before, after, scalars, literals = resolved
-    use_line = node.start_mark.line + 1 if node.start_mark is not None else None
     field = doc.locate(node)
     if ":" in after or "@" in after:
         # The tag is written in the field: one finding there, for the first value.
@@ -256,18 +256,11 @@ def _image_at(
         if id(scalar) in seen:
             continue
         seen.add(id(scalar))
-        span = doc.locate(scalar)
-        yield Occurrence(
-            path=path,
-            start=span.start,
-            end=span.end,
-            line=span.line,
-            column=span.column,
-            written=text[span.start : span.end],
-            image=before + scalar.value + after,
-            context=context,
-            use_line=use_line,
-        )
+        pieces = [parts.literal(before), parts.Piece(scalar.value, scalar), parts.literal(after)]
+        pieces = [piece for piece in pieces if piece.text]
+        # A value that is the whole reference, or exactly its tag, is rewritten where it
+        # is written (``postgres:${{ matrix.pg }}``: the tag, with the name kept).
+        yield parts.compose(path, text, doc.bom, pieces, context, anchor=node)
     for literal in literals:
         if field.verbatim:
             start, end = field.start + literal.start, field.start + literal.end
