@@ -209,6 +209,11 @@ NAMES = [
     "devcontainer.json",
     "docs/devcontainer.json",
     "package.json",
+    "cloudbuild.json",
+    "deploy/cloudbuild-release.json",
+    "mycloudbuild.json",
+    ".drone.yml",
+    ".circleci/config.yml",
 ]
 
 

@@ -113,3 +113,24 @@ def test_broken_json_is_a_parse_error() -> None:
 )
 def test_claims(path: str, claimed: bool) -> None:
     assert (classify(path) == "devcontainer") is claimed
+
+
+def test_deep_nesting_is_one_parse_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pinlint import cli
+
+    folder = tmp_path / ".devcontainer"
+    folder.mkdir()
+    path = folder / "devcontainer.json"
+    path.write_text('{"image": "redis", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    code = cli.main([str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "PIN900" in out
+    assert "Traceback" not in out
+
+
+def test_comment_markers_inside_strings_are_text() -> None:
+    text = '{"image": "ghcr.io/o/a:1.2.3", "postCreateCommand": "echo // /* , ]"}'
+    assert _scan(text) == [(1, 12, "ghcr.io/o/a:1.2.3", "ghcr.io/o/a:1.2.3")]

@@ -88,3 +88,20 @@ def test_gitlab_noop(text: str) -> None:
 def test_gitlab_recognised_by_content() -> None:
     text = "stages: [t]\nunit:\n  stage: t\n  image: node:20\n  script: [npm test]\n"
     assert [r[2] for r in _scan(text, "ci/jobs.yml")] == ["node:20"]
+
+
+def test_extends_cycle_ends() -> None:
+    # Templates that extend each other: the variables are looked up once per template.
+    text = (
+        ".a:\n  extends: .b\n  variables: {X: alpine:3.20}\n"
+        ".b:\n  extends: [.a, .b]\n"
+        "job:\n  extends: .a\n  image: $X\n  script: [x]\n"
+    )
+    assert [r[2] for r in _scan(text)] == ["alpine:3.20"]
+
+
+def test_alias_bomb_in_variables_is_cheap() -> None:
+    lines = ["a0: &a0 {X: redis}"]
+    lines += [f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}]}}" for i in range(1, 40)]
+    lines += ["variables: *a39", "job:", "  image: $X", "  script: [x]"]
+    assert [r[2] for r in _scan("\n".join(lines) + "\n")] == ["redis"]
