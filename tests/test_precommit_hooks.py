@@ -214,6 +214,11 @@ NAMES = [
     "mycloudbuild.json",
     ".drone.yml",
     ".circleci/config.yml",
+    "docker-bake.hcl",
+    "ci/release.HCL",
+    "docker-bake.override.json",
+    "bake.json",
+    "main.tf",
 ]
 
 
