@@ -166,7 +166,7 @@ def test_with_param_json_list() -> None:
     "value",
     [
         pytest.param('"not json"', id="not-json"),
-        pytest.param("'{\"image\": \"a\"}'", id="not-a-list"),
+        pytest.param('\'{"image": "a"}\'', id="not-a-list"),
         pytest.param('|\n        [{"image": "de\\\\u0062ian", "tag": "1"}]', id="escapes"),
         pytest.param("", id="no-value"),
     ],
