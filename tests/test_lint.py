@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import itertools
 import os
 from pathlib import Path
 
@@ -75,6 +77,57 @@ def test_findings_of_a_parallel_offline_run_are_the_same(
     assert [(r.path, r.kind, r.suppressions) for r in parallel.files] == [
         (r.path, r.kind, r.suppressions) for r in serial.files
     ]
+
+
+def _manifest(docs: int, bad: int | None = None) -> str:
+    out = []
+    for i in range(docs):
+        image = f'"registry.example/app{i}:{i % 3 or "latest"}"'
+        if i == bad:
+            image = '"unterminated'
+        out.append(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n"
+            f"spec:\n  containers:\n    - name: c\n      image: {image}\n"
+        )
+        if i % 7 == 0:
+            out.append("# pinlint: ignore\n---\nkind: ConfigMap\ndata: {a: 'image: x:latest'}\n")
+    return "---\n".join(out)
+
+
+@pytest.mark.parametrize("bad", [None, 0, 37, 59])
+def test_a_large_manifest_scanned_in_parts_reports_as_a_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: int | None
+) -> None:
+    # Parts cut where documents start, scanned by the workers, findings shifted back to
+    # their lines; a part that does not parse makes the whole file report its error.
+    path = tmp_path / "all.yaml"
+    path.write_text(_manifest(60, bad))
+    (tmp_path / "Dockerfile").write_text("FROM alpine\n")
+    serial = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    monkeypatch.setattr(lint, "_SPLIT_MIN_BYTES", 1000)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert len(lint._parts(path.read_text(), 8)) == 8
+    assert list(lint._splittable([(str(path), "yaml")], 2)) == [str(path)]
+    parallel = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    assert [f.as_dict() for f in parallel.findings] == [f.as_dict() for f in serial.findings]
+    rules = collections.Counter(f.rule for f in parallel.findings)
+    if bad is None:  # tags latest, 1, 2 in turn; the Dockerfile's alpine
+        assert rules == {"PIN001": 20, "PIN004": 40, "PIN002": 1}
+    else:  # the error hides the file's other findings, as in a serial run
+        assert rules == {"PIN900": 1, "PIN002": 1}
+    assert [(r.path, r.kind) for r in parallel.files] == [(r.path, r.kind) for r in serial.files]
+
+
+def test_parts_are_cut_only_where_documents_start() -> None:
+    text = _manifest(40)
+    parts = lint._parts(text, 4)
+    assert parts[0][0] == 0
+    assert parts[-1][1] == len(text)
+    assert all(text.startswith("---\n", start) for start, _ in parts[1:])
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
+    # Not cut: YAML directives, other line breaks.
+    assert lint._parts("%YAML 1.1\n" + text, 4) == [(0, len(text) + 10)]
+    assert len(lint._parts(text.replace("\n", "\r\n"), 4)) == 1
 
 
 def test_online_rules_use_the_stamp_and_read_no_file(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ before it writes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pinlint import directives, discover, formats, rules
 from pinlint.config import Config
 from pinlint.formats import MAX_FILE_SIZE, Project, ScanOptions
-from pinlint.model import Finding, Occurrence, ParseError
+from pinlint.model import Finding, Occurrence, ParseError, Split
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
@@ -160,6 +161,13 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
         )
     except RecursionError:
         return FileResult([rules.parse_error(path, "nesting too deep")], [], path=path, kind=kind)
+    return _checked(path, kind, text, occurrences, s)
+
+
+def _checked(
+    path: str, kind: str, text: str, occurrences: list[Occurrence], s: _Settings
+) -> FileResult:
+    """The record of a scanned file: directives stamped, rules applied."""
     suppressions = directives.suppressions(text)
     if suppressions:
         stamped = []
@@ -209,26 +217,103 @@ def _lint_chunk(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[Fil
 
 def _lint_chunk_findings(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[_Sent]:
     files, s, _ = args
-    sent: list[_Sent] = []
-    for path, kind in files:
-        r = lint_file(path, kind, s)
-        findings = [
-            (
-                f.path,
-                f.line,
-                f.column,
-                f.rule,
-                f.severity.value,
-                f.message,
-                f.as_written,
-                f.suggestion,
-                f.end_line,
-                f.end_column,
-            )
-            for f in r.findings
-        ]
-        sent.append((r.path, r.kind, r.read_error, r.suppressions or None, findings))
-    return sent
+    return [_sent(lint_file(path, kind, s)) for path, kind in files]
+
+
+def _sent(r: FileResult) -> _Sent:
+    findings: list[_SentFinding] = [
+        (
+            f.path,
+            f.line,
+            f.column,
+            f.rule,
+            f.severity.value,
+            f.message,
+            f.as_written,
+            f.suggestion,
+            f.end_line,
+            f.end_column,
+        )
+        for f in r.findings
+    ]
+    return (r.path, r.kind, r.read_error, r.suppressions or None, findings)
+
+
+# A file this large, of the generic YAML kind, is scanned in parts (whole documents) by
+# every worker when only the findings are wanted.
+_SPLIT_MIN_BYTES = 1 << 20
+# Texts of the files to split, read before the workers fork (they inherit them).
+_SPLIT_TEXTS: dict[str, str] = {}
+
+
+def _document_starts(text: str) -> list[int] | None:
+    """Offsets of the lines that start a document (``---``), where a file can be cut
+    into parts that parse as they do in the whole; None when the file is not that plain
+    (directives, line breaks other than ``\\n``, a BOM)."""
+    if text.startswith("\ufeff") or "\n%" in text or text.startswith("%"):
+        return None
+    if any(c in text for c in ("\r", "\x85", "\u2028", "\u2029")):
+        return None
+    import re
+
+    return [m.start() for m in re.finditer(r"^---(?=[ \t\n]|\Z)", text, re.MULTILINE)]
+
+
+def _parts(text: str, count: int) -> list[tuple[int, int]]:
+    """About ``count`` spans of ``text`` of about the same size, each cut where a
+    document starts."""
+    starts = _document_starts(text)
+    if not starts:
+        return [(0, len(text))]
+    cuts = [0]
+    step = len(text) / count
+    import bisect
+
+    for k in range(1, count):
+        i = bisect.bisect_left(starts, int(k * step))
+        if i < len(starts) and starts[i] > cuts[-1]:
+            cuts.append(starts[i])
+    cuts.append(len(text))
+    return list(itertools.pairwise(cuts))
+
+
+def _lint_part(args: tuple[str, str, int, int, _Settings]) -> list[_Sent] | None:
+    """The findings of one part of a split file, at their places in the whole file;
+    None when the part does not parse (the parent scans the whole file)."""
+    path, kind, start, end, s = args
+    text = _SPLIT_TEXTS[path]
+    reader = formats.load(formats.source(kind))
+    try:
+        found = reader.scan_part(path, text, start, end, s.scan, s.project)
+    except (ParseError, RecursionError):
+        return None
+    if start:
+        lines = text.count("\n", 0, start)
+        found = [_shifted(o, start, lines) for o in found]
+    r = _checked(path, kind, text, found, s)
+    return [_sent(r)]
+
+
+def _shifted(o: Occurrence, offset: int, lines: int) -> Occurrence:
+    """An occurrence of a part at its place in the whole file (the part starts a line)."""
+    split = o.split
+    if split is not None and split.digest is not None:
+        d0, d1 = split.digest
+        split = Split(split.name, (d0 + offset, d1 + offset), split.digest_text)
+    return Occurrence(
+        o.path,
+        o.start + offset,
+        o.end + offset,
+        o.line + lines,
+        o.column,
+        o.written,
+        o.image,
+        o.context,
+        None if o.use_line is None else o.use_line + lines,
+        o.unresolved,
+        o.ignored,
+        split,
+    )
 
 
 def _received(sent: list[_Sent]) -> list[FileResult]:
@@ -271,31 +356,105 @@ def _received(sent: list[_Sent]) -> list[FileResult]:
 
 
 def _lint_parallel(
-    files: list[tuple[str, str]], s: _Settings, workers: int, keep_occurrences: bool
+    files: list[tuple[str, str]],
+    s: _Settings,
+    workers: int,
+    keep_occurrences: bool,
+    split: Mapping[str, str] | None = None,
 ) -> list[FileResult]:
+    """``split``: the texts of the files to scan in parts, by path (offline runs)."""
     import gc
     import multiprocessing
 
     # fork: the children inherit the imported modules, so they start in a millisecond.
     ctx = multiprocessing.get_context("fork")
-    size = max(1, len(files) // (workers * 8))
-    chunks = [(files[i : i + size], s, keep_occurrences) for i in range(0, len(files), size)]
+    split = split or {}
+    whole = [f for f in files if f[0] not in split]
+    size = max(1, len(whole) // (workers * 8))
+    # Tasks in the order of the files: runs of whole files, and the parts of a split file.
+    tasks: list[tuple[object, ...]] = []
+    # For each task, the part of a split file it scans (path, kind, start, end), or None.
+    where: list[tuple[str, str, int, int] | None] = []
+    run: list[tuple[str, str]] = []
+    for path, kind in files:
+        if path not in split:
+            run.append((path, kind))
+            if len(run) >= size:
+                tasks.append((run, s, keep_occurrences))
+                where.append(None)
+                run = []
+            continue
+        if run:
+            tasks.append((run, s, keep_occurrences))
+            where.append(None)
+            run = []
+        for start, end in _parts(split[path], workers * 4):
+            tasks.append((path, kind, start, end, s))
+            where.append((path, kind, start, end))
+    if run:
+        tasks.append((run, s, keep_occurrences))
+        where.append(None)
     # The parent's heap moves out of the collector's sight (the children do not touch its
     # pages to scan them), and the collector stays off while results arrive: every
     # unpickled record is a new object, and collections would walk them again and again.
     enabled = gc.isenabled()
+    _SPLIT_TEXTS.update(split)
     gc.freeze()
     gc.disable()
     try:
         with ctx.Pool(workers) as pool:
             if keep_occurrences:
-                return [r for chunk in pool.map(_lint_chunk, chunks) for r in chunk]
-            sent = pool.map(_lint_chunk_findings, chunks)
-        return [r for chunk in sent for r in _received(chunk)]
+                return [r for chunk in pool.map(_lint_chunk, tasks, 1) for r in chunk]  # type: ignore[arg-type]
+            sent = pool.map(_task, tasks, 1)
+        results: list[FileResult] = []
+        parts: list[_Sent] | None = []
+        for part, got in zip(where, sent, strict=True):
+            if part is None:
+                assert got is not None
+                results += _received(got)
+                continue
+            path, kind, start, end = part
+            if start == 0:
+                parts = []
+            if parts is not None:
+                parts = None if got is None else parts + got
+            if end == len(split[path]):
+                if parts is None:  # a part that does not parse: the whole file reports it
+                    results.append(lint_file(path, kind, s))
+                else:
+                    findings = [f for p in parts for f in p[4]]
+                    results += _received([(*parts[0][:4], findings)])
+        return results
     finally:
+        _SPLIT_TEXTS.clear()
         gc.unfreeze()
         if enabled:
             gc.enable()
+
+
+def _task(args: tuple[object, ...]) -> list[_Sent] | None:
+    if len(args) == 3:
+        return _lint_chunk_findings(args)  # type: ignore[arg-type]
+    return _lint_part(args)  # type: ignore[arg-type]
+
+
+def _splittable(files: list[tuple[str, str]], workers: int) -> dict[str, str]:
+    """The texts of the generic YAML files large enough to scan in parts."""
+    split: dict[str, str] = {}
+    if formats.source(formats.YAML).reader == formats.YAML:
+        return split
+    for path, kind in files:
+        if kind != formats.YAML:
+            continue
+        try:
+            if os.path.getsize(path) < _SPLIT_MIN_BYTES:
+                continue
+            text = read_text(path)
+        except (OSError, ParseError):
+            continue  # reported when the file is linted whole
+        if len(_parts(text, workers * 4)) > 1:
+            split[path] = text
+    return split
 
 
 def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = True) -> LintResult:
@@ -315,8 +474,11 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
         )
     )
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
-    if len(files) >= _PARALLEL_MIN_FILES and workers > 1 and sys.platform == "linux":
-        results = _lint_parallel(files, s, workers, keep_occurrences)
+    parallel = workers > 1 and sys.platform == "linux"
+    # A large multi-document YAML file is scanned in parts by every worker.
+    split = _splittable(files, workers) if parallel and not keep_occurrences else {}
+    if parallel and (len(files) >= _PARALLEL_MIN_FILES or split):
+        results = _lint_parallel(files, s, workers, keep_occurrences, split)
     else:
         results = [lint_file(path, kind, s) for path, kind in files]
     findings: list[Finding] = []

@@ -14,13 +14,14 @@ dispatches, and imports the sources through the registry, never by name.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 from pinlint import formats
 from pinlint.formats import Project, ScanOptions, Source
 from pinlint.formats.yamltree import Document, iter_documents
 from pinlint.model import Occurrence, ParseError
 
-__all__ = ["scan", "scan_claimed"]
+__all__ = ["scan", "scan_claimed", "scan_part"]
 
 
 class _Plan:
@@ -53,6 +54,44 @@ def scan(
     path: str, text: str, options: ScanOptions, project: Project | None = None
 ) -> list[Occurrence]:
     """Image references of every document of a generic YAML file."""
+    chosen = _readers(path, text)
+    if chosen is None:
+        return []
+    modules, claimed = chosen
+    return _scan_documents(path, text, options, project, modules, claimed)
+
+
+def scan_part(
+    path: str,
+    text: str,
+    start: int,
+    end: int,
+    options: ScanOptions,
+    project: Project | None = None,
+) -> list[Occurrence]:
+    """:func:`scan` of the whole documents written in ``text[start:end]`` (it starts at
+    a line that starts a document), with the sources chosen on the whole ``text``:
+    offsets and lines are those of the part.  A big multi-document file is scanned in
+    parts by several processes (:mod:`pinlint.lint`)."""
+    if _LAST_WHOLE and _LAST_WHOLE[0] is text and _LAST_WHOLE[1] == path:
+        chosen = _LAST_WHOLE[2]
+    else:
+        chosen = _readers(path, text)
+        # Each part of one file asks again: the words are looked up in the whole text once.
+        _LAST_WHOLE[:] = [text, path, chosen]
+    if chosen is None:
+        return []
+    modules, claimed = chosen
+    part = text[start:end]
+    return _scan_documents(path, part, options, project, modules, claimed, whole=False)
+
+
+_LAST_WHOLE: list[Any] = []
+
+
+def _readers(path: str, text: str) -> tuple[list[ModuleType], bool] | None:
+    """The sources that may read a generic YAML file, and whether the first one claims
+    every document (its name is the source's hint); None when none can find anything."""
     plan = _plan()
     if plan.hinted:
         slash = path.replace("\\", "/")
@@ -61,16 +100,18 @@ def scan(
         for entry in plan.hinted:
             assert entry.hint is not None
             if entry.hint(name, lower, slash):
-                return scan_claimed(entry, path, text, options, project)
+                if entry.needs and not any(w in text for w in entry.needs):
+                    return None
+                return [formats.load(entry)], True
     # A file without any word a source needs cannot name an image where one looks:
     # skip the parse, which is most of the cost of a YAML file.
     words = plan.words
     if words and not any(w in text for w in words):
-        return []
+        return None
     modules = [m for m, needs in plan.sniffers if not needs or any(w in text for w in needs)]
     if not modules:
-        return []
-    return _scan_documents(path, text, options, project, modules)
+        return None
+    return modules, False
 
 
 def scan_claimed(
@@ -89,9 +130,11 @@ def _scan_documents(
     project: Project | None,
     modules: list[ModuleType],
     claimed: bool = False,
+    whole: bool = True,
 ) -> list[Occurrence]:
     """Each mapping document to the first module that sniffs it (``claimed``: the one
-    module takes them all)."""
+    module takes them all); ``whole=False`` for a part of a file, whose parse errors
+    always propagate (the caller scans the whole file again)."""
     if project is None:
         project = Project()
     bom = 1 if text.startswith("\ufeff") else 0
@@ -113,7 +156,7 @@ def _scan_documents(
         # plain YAML) is scanned, and the Kubernetes rules skip values with ``{{``.
         from pinlint.formats.parts import TooLong
 
-        if "{{" in text and not isinstance(e, TooLong):
+        if whole and "{{" in text and not isinstance(e, TooLong):
             return []
         raise
     found.sort(key=lambda o: o.start)
