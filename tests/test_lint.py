@@ -11,7 +11,7 @@ import pytest
 
 from pinlint import drift, fix, lint
 from pinlint.config import Config
-from pinlint.model import Finding, Occurrence, Severity
+from pinlint.model import Finding, Occurrence, ParseError, Severity
 from pinlint.resolution import Resolution
 
 COMPOSE = (
@@ -163,3 +163,36 @@ def test_fixer_takes_the_kind_from_the_lint_pass(tmp_path: Path) -> None:
     outcome = fix.fix_findings([finding], Config(), diff=False, roots=roots, kinds=kinds)
     assert outcome.changed
     assert path.read_text() == "FROM nginx:1.27.3\n"
+
+
+def test_read_text_reads_a_file_without_a_size_whole_and_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # fstat gives no size for /proc files: the read goes on to the end, never past the
+    # limit (nor does a file that grows after fstat).
+    status = lint.read_text("/proc/self/status")
+    assert status.startswith("Name:")
+    assert status.endswith("\n")
+    monkeypatch.setattr(lint, "MAX_FILE_SIZE", 100)
+    with pytest.raises(ParseError, match=r"file too large \(the limit is 100 bytes\)"):
+        lint.read_text("/proc/self/status")
+
+
+def test_read_text_refuses_large_binary_and_undecodable_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lint, "MAX_FILE_SIZE", 100)
+    cases = {
+        "big": (b"x" * 101, r"file too large \(101 bytes; the limit is 100\)"),
+        "nul": (b"FROM a\0", r"binary file \(NUL byte at offset 6\)"),
+        "latin1": (b"FROM caf\xe9", r"not valid UTF-8 \(byte 0xe9 at offset 8\)"),
+    }
+    for name, (data, message) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ParseError, match=message):
+            lint.read_text(str(tmp_path / name))
+    (tmp_path / "ok").write_bytes(b"x" * 100)
+    assert lint.read_text(str(tmp_path / "ok")) == "x" * 100
+    monkeypatch.undo()
+    with pytest.raises(IsADirectoryError):
+        lint.read_text(str(tmp_path))

@@ -31,6 +31,7 @@ __all__ = [
     "settings",
 ]
 
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # Below this many files a second process costs more than it saves.
 _PARALLEL_MIN_FILES = 400
 
@@ -131,11 +132,26 @@ def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
 
 def read_text(path: str) -> str:
     """The decoded file; ParseError for what pinlint cannot read as text."""
-    size = os.path.getsize(path)
-    if size > MAX_FILE_SIZE:
-        raise ParseError(f"file too large ({size} bytes; the limit is {MAX_FILE_SIZE})")
-    with open(path, "rb") as f:
-        data = f.read()
+    # os.open/fstat/read: a third of the cost of os.path.getsize, open() and a buffered
+    # read, on a tree of small files.
+    fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_SIZE:
+            raise ParseError(f"file too large ({size} bytes; the limit is {MAX_FILE_SIZE})")
+        data = os.read(fd, size + 1)
+        if len(data) > size:
+            # Grown since, or no size to go by: read on, never past the limit.
+            parts = [data]
+            total = len(data)
+            while chunk := os.read(fd, 1 << 16):
+                total += len(chunk)
+                if total > MAX_FILE_SIZE:
+                    raise ParseError(f"file too large (the limit is {MAX_FILE_SIZE} bytes)")
+                parts.append(chunk)
+            data = b"".join(parts)
+    finally:
+        os.close(fd)
     nul = data.find(b"\0")
     if nul != -1:
         raise ParseError(f"binary file (NUL byte at offset {nul})")
