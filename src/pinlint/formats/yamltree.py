@@ -26,8 +26,8 @@ and :mod:`pinlint.formats.yamlfile` hands them the documents of a YAML file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from pinlint.model import Occurrence, ParseError
 
@@ -36,12 +36,13 @@ if TYPE_CHECKING:
 
     from yaml.events import (
         AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
         DocumentEndEvent,
         Event,
+        MappingEndEvent,
         MappingStartEvent,
         ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
     )
 
     from pinlint.formats import Project, ScanOptions
@@ -121,14 +122,16 @@ def iter_documents(text: str) -> Iterator[Node | None]:
     """
     import yaml
 
-    scalar_event, collection_start, collection_end, mapping_start, alias_event, document_end = (
-        _events()
-    )
+    types = _events()
+    scalar_event, alias_event, document_end = types.scalar, types.alias, types.document_end
+    mapping_start, sequence_start = types.mapping_start, types.sequence_start
+    mapping_end, sequence_end = types.mapping_end, types.sequence_end
     source = text[1:] if text.startswith("\ufeff") else text
     c_parser = True
     # The container being filled (None between documents) and, for a mapping, the key
     # waiting for its value; the enclosing ones are saved on ``stack``.  Kept in locals
-    # because this loop is most of the time spent on a file.
+    # because this loop is most of the time spent on a file; events are told apart by
+    # their exact type (the parser makes no subclasses), cheaper than isinstance.
     current: dict[str, Node] | list[Node] | None = None
     key: object = _KEY
     stack: list[tuple[dict[str, Node] | list[Node] | None, object]] = []
@@ -138,26 +141,28 @@ def iter_documents(text: str) -> Iterator[Node | None]:
     try:
         parser = _parser(source)
         c_parser = type(parser).__name__ == "CParser"
-        get_event = parser.get_event
+        # Any: mypy cannot narrow on ``type(event) is <variable>``.
+        get_event: Callable[[], Any] = parser.get_event
         while True:
             event = get_event()
-            if isinstance(event, scalar_event):  # about half of all events
+            kind = type(event)
+            if kind is scalar_event:  # about half of all events
                 if event.anchor is not None:
                     anchors[event.anchor] = event
-                if isinstance(current, dict):
+                if type(current) is dict:
                     if key is _KEY:
                         key = event.value
                     else:
-                        if isinstance(key, str):
+                        if type(key) is str:
                             current[key] = event
                         key = _KEY
                 elif current is not None:
-                    current.append(event)
+                    current.append(event)  # type: ignore[union-attr]
                 else:
                     root = event
                 continue
-            if isinstance(event, collection_start):
-                container: dict[str, Node] | list[Node] = {} if type(event) is mapping_start else []
+            if kind is mapping_start or kind is sequence_start:
+                container: dict[str, Node] | list[Node] = {} if kind is mapping_start else []
                 if event.anchor is not None:
                     anchors[event.anchor] = container
                 stack.append((current, key))
@@ -165,15 +170,15 @@ def iter_documents(text: str) -> Iterator[Node | None]:
                     raise _error("nesting too deep", event.start_mark)
                 current, key = container, _KEY
                 continue
-            if isinstance(event, collection_end) and current is not None:
+            if (kind is mapping_end or kind is sequence_end) and current is not None:
                 node = current
                 current, key = stack.pop()
-            elif isinstance(event, alias_event):
+            elif kind is alias_event:
                 target = anchors.get(event.anchor or "")
                 if target is None:
                     raise _error(f"found undefined alias {event.anchor!r}", event.start_mark)
                 node = target
-            elif isinstance(event, document_end):
+            elif kind is document_end:
                 yield root
                 root = None
                 anchors = {}  # anchors are local to their document
@@ -183,15 +188,15 @@ def iter_documents(text: str) -> Iterator[Node | None]:
             else:  # stream and document start, stream end
                 continue
             # A finished container or an alias: the key or the value in ``current``.
-            if isinstance(current, dict):
+            if type(current) is dict:
                 if key is _KEY:
-                    key = node.value if isinstance(node, scalar_event) else _SKIP
+                    key = node.value if type(node) is scalar_event else _SKIP
                 else:
-                    if isinstance(key, str):
+                    if type(key) is str:
                         current[key] = node
                     key = _KEY
             elif current is not None:
-                current.append(node)
+                current.append(node)  # type: ignore[union-attr]
             else:
                 root = node
     except yaml.MarkedYAMLError as e:
@@ -215,9 +220,10 @@ def iter_documents(text: str) -> Iterator[Node | None]:
 
 class _EventTypes(NamedTuple):
     scalar: type[ScalarEvent]
-    collection_start: type[CollectionStartEvent]
-    collection_end: type[CollectionEndEvent]
     mapping_start: type[MappingStartEvent]
+    sequence_start: type[SequenceStartEvent]
+    mapping_end: type[MappingEndEvent]
+    sequence_end: type[SequenceEndEvent]
     alias: type[AliasEvent]
     document_end: type[DocumentEndEvent]
 
@@ -233,9 +239,10 @@ def _events() -> _EventTypes:
 
         _EVENT_TYPES = _EventTypes(
             events.ScalarEvent,
-            events.CollectionStartEvent,
-            events.CollectionEndEvent,
             events.MappingStartEvent,
+            events.SequenceStartEvent,
+            events.MappingEndEvent,
+            events.SequenceEndEvent,
             events.AliasEvent,
             events.DocumentEndEvent,
         )
