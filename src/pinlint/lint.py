@@ -421,25 +421,25 @@ def _lint_parallel(
         with ctx.Pool(workers) as pool:
             if keep_occurrences:
                 return [r for chunk in pool.map(_lint_chunk, tasks, 1) for r in chunk]  # type: ignore[arg-type]
-            sent = pool.map(_task, tasks, 1)
-        results: list[FileResult] = []
-        parts: list[_Sent] | None = []
-        for part, got in zip(where, sent, strict=True):
-            if part is None:
-                assert got is not None
-                results += _received(got)
-                continue
-            path, kind, start, end = part
-            if start == 0:
-                parts = []
-            if parts is not None:
-                parts = None if got is None else parts + got
-            if end == len(split[path]):
-                if parts is None:  # a part that does not parse: the whole file reports it
-                    results.append(lint_file(path, kind, s))
-                else:
-                    findings = [f for p in parts for f in p[4]]
-                    results += _received([(*parts[0][:4], findings)])
+            # In order, as they arrive: each chunk's tuples are dropped once made records.
+            results: list[FileResult] = []
+            parts: list[_Sent] | None = []
+            for part, got in zip(where, pool.imap(_task, tasks, 1), strict=True):
+                if part is None:
+                    assert got is not None
+                    results += _received(got)
+                    continue
+                path, kind, start, end = part
+                if start == 0:
+                    parts = []
+                if parts is not None:
+                    parts = None if got is None else parts + got
+                if end == len(split[path]):
+                    if parts is None:  # a part that does not parse: the whole file reports it
+                        results.append(lint_file(path, kind, s))
+                    else:
+                        findings = [f for p in parts for f in p[4]]
+                        results += _received([(*parts[0][:4], findings)])
         return results
     finally:
         _SPLIT_TEXTS.clear()
