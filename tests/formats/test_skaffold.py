@@ -94,3 +94,24 @@ def test_a_config_that_does_not_parse_changes_nothing(tmp_path: Path) -> None:
         ("pod.yaml", "PIN002"),
         ("skaffold.yaml", "PIN900"),
     ]
+
+
+def test_custom_action_and_verify_containers() -> None:
+    # GoogleContainerTools/skaffold@359a940c1b26e9aecfad508c1e87a679ec86e49b
+    # docs-v2/content/en/samples/custom-actions/two-local-actions.yaml and
+    # docs-v2/content/en/samples/verify/verify.yaml: a container of a custom action or a
+    # verify test is a reference, unless the config builds it.
+    text = (
+        "apiVersion: skaffold/v4beta5\nkind: Config\nbuild:\n  artifacts:\n"
+        "    - image: integration-test-container\n"
+        "verify:\n- name: integration-test-container\n  container:\n"
+        "    name: integration-test-container\n    image: integration-test-container\n"
+        "- name: alpine-wget\n  container:\n    name: alpine-wget\n    image: alpine:3.15\n"
+        "customActions:\n  - name: update-infra\n    containers:\n"
+        "      - name: update-db-schema\n        image: gcr.io/my-registry/db-updater:latest\n"
+        "      - name: local\n        image: integration-test-container:dev\n"
+    )
+    assert [row[2] for row in scan_rows(text, "skaffold.yaml", "skaffold")] == [
+        "alpine:3.15",
+        "gcr.io/my-registry/db-updater:latest",
+    ]

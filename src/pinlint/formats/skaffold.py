@@ -11,7 +11,8 @@ multi-config file) names images in two ways:
   is not a floating third-party image.
 - images it *uses*: ``jib.fromImage``, ``ko.fromImage``, ``buildpacks.builder`` and
   ``runImage``, Google Cloud Build's ``dockerImage``/``kanikoImage``/``koImage``/
-  ``mavenImage``/``gradleImage``/``packImage``, ``verify[].container.image``, and
+  ``mavenImage``/``gradleImage``/``packImage``, ``verify[].container.image`` and
+  ``customActions[].containers[].image`` (unless the config builds them), and
   build args that hold an image (``BASE_IMAGE: golang:1.22``).  These are references.
 
 Manifests deployed by a config are taken to be those below its directory (``k8s/``,
@@ -88,6 +89,7 @@ def scan_document(doc: Document) -> list[Occurrence]:
     """The images one skaffold config uses (not the ones it builds)."""
     found: list[Occurrence] = []
     seen: set[int] = set()
+    own = artifacts(doc.root)  # a verify or custom-action container may run one of them
     stack: list[tuple[Node, str, str]] = [(doc.root, "", "")]
     while stack:
         node, context, parent = stack.pop()
@@ -104,7 +106,11 @@ def scan_document(doc: Document) -> list[Occurrence]:
         for key, value in merged(node).items():
             scalar = _scalar(value)
             if scalar is not None:
-                wanted = key in _IMAGE_KEYS or (key == "image" and parent == "container")
+                # ``verify[].container.image``, ``customActions[].containers[].image``
+                container = key == "image" and parent in ("container", "containers")
+                if container and _repository(scalar.value) in own:
+                    continue  # the config builds it
+                wanted = key in _IMAGE_KEYS or container
                 if parent == "buildArgs" and _IMAGE_ARG.search(key):
                     wanted = True
                 if wanted and _looks_like_image(scalar.value):
@@ -113,6 +119,13 @@ def scan_document(doc: Document) -> list[Occurrence]:
                 stack.append((value, prefix + key, key))
     found.sort(key=lambda o: o.start)
     return found
+
+
+def _repository(image: str) -> str:
+    """``app`` for ``app``, ``app:1``, ``app@sha256:...``; ``host:5000/app`` stays."""
+    name = image.partition("@")[0]
+    last = name.rsplit("/", 1)[-1]
+    return name.rpartition(":")[0] if ":" in last else name
 
 
 def artifacts(root: dict[str, Node]) -> set[str]:
