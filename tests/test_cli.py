@@ -657,3 +657,75 @@ def test_fail_on_unresolved(
     assert out == "No findings.\n1 reference could not be checked (--fail-on-unresolved).\n"
     write(tmp_path, ".pinlint.toml", "fail-on-unresolved = true\n")
     assert run(capsys, "--resolve", str(path))[0] == 1
+
+
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")], ids=["a-first", "b-first"])
+def test_config_is_found_per_file(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    order: tuple[str, str],
+) -> None:
+    # The nearest config to each file governs it (as ruff's hierarchical configs), whatever
+    # the order of the paths: b/ has its own, a/ has the repository's.
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".pinlint.toml", "require-digest = true\n")
+    write(tmp_path, "b/.pinlint.toml", 'ignore = ["latest-tag"]\n')
+    for name in ("a", "b"):
+        write(tmp_path, f"{name}/Dockerfile", "FROM nginx:latest\nFROM redis:7.2.4\n")
+    monkeypatch.chdir(tmp_path)
+    paths = [f"{name}/Dockerfile" for name in order]
+    assert run(capsys, *paths) == (
+        1,
+        'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
+        "a/Dockerfile:2:6: PIN005 redis:7.2.4 has an exact tag but no digest\n"
+        "Found 2 findings (2 errors) in 1 file.\n",
+        "",
+    )
+    # The directory walk finds the same.
+    assert run(capsys, ".")[1] == run(capsys, *paths)[1]
+    # --config governs every file.
+    assert run(capsys, "--config", "b/.pinlint.toml", *paths) == (0, "No findings.\n", "")
+    # A file's config may exclude it; the command line still applies to it.
+    write(tmp_path, "b/.pinlint.toml", 'exclude = ["Dockerfile"]\n')
+    assert run(capsys, "--ignore", "PIN005", *paths) == (
+        1,
+        'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
+        "Found 1 finding (1 error) in 1 file.\n",
+        "",
+    )
+
+
+def test_a_bad_config_below_the_paths_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, "b/.pinlint.toml", 'ignore = ["PIN999"]\n')
+    write(tmp_path, "b/Dockerfile", "FROM nginx:latest\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, ".") == (
+        2,
+        "",
+        "pinlint: unknown rule 'PIN999' (see pinlint --list-rules)\n",
+    )
+
+
+def test_per_run_settings_come_from_the_working_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A config below the working directory cannot set the run's pin style (or mirrors):
+    # only the working directory's config, or --config, does; so the order of the paths
+    # does not change them.
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".pinlint.toml", 'pin-style = "digest"\n')
+    write(tmp_path, "b/.pinlint.toml", 'pin-style = "tag"\nrequire-digest = true\n')
+    write(tmp_path, "b/Dockerfile", "FROM redis:7.2.4\n")
+    monkeypatch.chdir(tmp_path)
+    # b/'s require-digest applies to b/Dockerfile; its pin-style 'tag' is not the run's,
+    # so there is no warning that --fix could not write the digest.
+    assert run(capsys, "b/Dockerfile") == (
+        1,
+        "b/Dockerfile:1:6: PIN005 redis:7.2.4 has an exact tag but no digest\n"
+        "Found 1 finding (1 error) in 1 file.\n",
+        "",
+    )

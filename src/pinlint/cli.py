@@ -16,6 +16,7 @@ from pinlint.config import PIN_STYLES, Config, ConfigError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     from pinlint import fix
     from pinlint.model import Finding
@@ -196,12 +197,25 @@ def _split(values: Sequence[str] | None) -> list[str]:
     return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
 
 
-def _config(args: argparse.Namespace) -> Config:
+def _run_config_path(args: argparse.Namespace) -> str | None:
+    """The config of the run: ``--config``, else the nearest one to the working
+    directory, else the nearest one to the first path.  It alone decides the per-run
+    settings (``registry-mirrors``, ``insecure-registries``, ``cache-ttl``,
+    ``concurrency``, ``pin-style``, ``default-excludes``, ``fail-on-unresolved``), so
+    that they do not depend on the order of the paths."""
+    from pinlint import config as configmod
+
+    if args.config:
+        return str(args.config)
+    paths = args.paths or ["."]
+    return configmod.find_config(".") or configmod.find_config(paths[0])
+
+
+def _config(args: argparse.Namespace, path: str) -> Config:
+    """The config at ``path`` ("": none) with the command line over it."""
     from pinlint import config as configmod
     from pinlint import rules
 
-    paths = args.paths or ["."]
-    path = args.config or configmod.find_config(paths[0])
     cfg = configmod.load(path) if path else Config()
     if args.select is not None:
         cfg.select = _split(args.select)
@@ -235,6 +249,33 @@ def _config(args: argparse.Namespace) -> Config:
         for pattern in [*cfg.exact_tag_patterns, *cfg.exact_tag_schemes.values()]:
             patterns.check(pattern)
     return cfg
+
+
+def _config_for(
+    args: argparse.Namespace, run_cfg: Config, run_path: str | None
+) -> Callable[[str], Config] | None:
+    """Each file's config: the nearest ``.pinlint.toml`` or ``pyproject.toml`` with
+    ``[tool.pinlint]`` to the file (hierarchical, as ruff; never above the repository's
+    root), the command line over it.  None with ``--config``, which governs every file."""
+    if args.config:
+        return None
+    from pinlint import config as configmod
+
+    found: dict[str, str | None] = {}  # directory -> its nearest config
+    loaded: dict[str | None, Config] = {run_path: run_cfg}
+
+    def config_for(path: str) -> Config:
+        directory = os.path.dirname(os.path.abspath(path))
+        if directory not in found:
+            found[directory] = configmod.find_config(directory)
+        config_path = found[directory]
+        cfg = loaded.get(config_path)
+        if cfg is None:
+            # "": no config for this file, the defaults and the command line.
+            cfg = loaded[config_path] = _config(args, config_path or "")
+        return cfg
+
+    return config_for
 
 
 def _unknown_rule(rule_id: str) -> str:
@@ -310,7 +351,8 @@ def _run(argv: Sequence[str] | None) -> int:
     for path in paths:
         if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or directory")
-    cfg = _config(args)
+    run_path = _run_config_path(args)
+    cfg = _config(args, run_path or "")
     if args.output:
         _check_writable(args.output)
     if cfg.pin_style == "tag" and cfg.require_digest:
@@ -322,7 +364,12 @@ def _run(argv: Sequence[str] | None) -> int:
 
     from pinlint import lint
 
-    result = lint.lint_paths(paths, cfg, keep_occurrences=args.resolve or args.fix)
+    result = lint.lint_paths(
+        paths,
+        cfg,
+        keep_occurrences=args.resolve or args.fix,
+        config_for=_config_for(args, cfg, run_path),
+    )
     findings = result.findings
     # A file named on the command line that no source reads: say so rather than let
     # "No findings." suggest it was checked.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pinlint import directives, discover, formats, rules
 from pinlint.config import Config
@@ -98,14 +98,16 @@ class _Settings:
         scan: ScanOptions,
         roots: tuple[str, ...] = (),
         exact_schemes: tuple[tuple[str, str], ...] = (),
+        project: Project | None = None,
     ) -> None:
         self.enabled = enabled
         self.allow = allow
         self.exact_patterns = exact_patterns
         self.exact_schemes = exact_schemes
         self.scan = scan
-        # What sources may read beyond one file: one per run, over the paths given.
-        self.project = Project(roots)
+        # What sources may read beyond one file: one per run, over the paths given
+        # (shared by the settings of every config of the run).
+        self.project = project if project is not None else Project(roots)
 
 
 def enabled_rules(cfg: Config) -> frozenset[str]:
@@ -116,10 +118,10 @@ def enabled_rules(cfg: Config) -> frozenset[str]:
     return enabled
 
 
-def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
-    """What every file of a run is linted with, computed once (``LintResult.settings``
-    hands them on); ``roots`` are the paths given (the scanned tree of
-    :class:`~pinlint.formats.Project`)."""
+def settings(cfg: Config, roots: Sequence[str] = (), project: Project | None = None) -> _Settings:
+    """What the files of one config are linted with, computed once per config
+    (``LintResult.settings`` hands on the run's); ``roots`` are the paths given (the
+    scanned tree of :class:`~pinlint.formats.Project`), or ``project`` is the run's."""
     return _Settings(
         enabled=enabled_rules(cfg),
         allow=tuple(cfg.allow),
@@ -127,6 +129,7 @@ def settings(cfg: Config, roots: Sequence[str] = ()) -> _Settings:
         exact_schemes=tuple(cfg.exact_tag_schemes.items()),
         scan=ScanOptions(build_args=dict(cfg.build_args)),
         roots=tuple(roots),
+        project=project,
     )
 
 
@@ -473,9 +476,44 @@ def _splittable(files: list[tuple[str, str]], workers: int) -> dict[str, str]:
     return split
 
 
-def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = True) -> LintResult:
+def _assign_settings(
+    files: list[tuple[str, str]],
+    cfg: Config,
+    s: _Settings,
+    config_for: Callable[[str], Config] | None,
+) -> list[tuple[str, str, _Settings]]:
+    """Each file with the settings of its config, computed once per config; files
+    their own config excludes are left out."""
+    if config_for is None:
+        return [(path, kind, s) for path, kind in files]
+    by_config: dict[int, tuple[Config, _Settings]] = {id(cfg): (cfg, s)}
+    out: list[tuple[str, str, _Settings]] = []
+    for path, kind in files:
+        own = config_for(path)
+        entry = by_config.get(id(own))
+        if entry is None:
+            entry = by_config[id(own)] = (own, settings(own, project=s.project))
+        if own is not cfg and discover.is_excluded(path, own.exclude):
+            continue
+        out.append((path, kind, entry[1]))
+    return out
+
+
+def lint_paths(
+    paths: Sequence[str],
+    cfg: Config,
+    *,
+    keep_occurrences: bool = True,
+    config_for: Callable[[str], Config] | None = None,
+) -> LintResult:
     """Lint every file; ``keep_occurrences=False`` when only the findings are wanted
-    (then the findings of a run in worker processes come without their occurrence)."""
+    (then the findings of a run in worker processes come without their occurrence).
+
+    ``config_for`` gives the config of each file (the nearest one, as ruff finds it);
+    without it, or where it returns ``cfg`` itself, a file is linted with ``cfg``.  A
+    file's own config decides its rules, ``allow``, ``exact-tags``, ``build-args`` and
+    ``exclude`` (on top of the run's); everything else is the run's (``cfg``).
+    """
     s = settings(cfg, paths)
     skipped: list[str] = []
     unreadable: list[str] = []
@@ -489,14 +527,19 @@ def lint_paths(paths: Sequence[str], cfg: Config, *, keep_occurrences: bool = Tr
             errors=unreadable,
         )
     )
+    assigned = _assign_settings(files, cfg, s, config_for)
+    files = [(path, kind) for path, kind, _ in assigned]
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
-    parallel = workers > 1 and sys.platform == "linux"
+    # Worker processes take the run's settings: a tree whose files have configs of their
+    # own is linted in this process.
+    uniform = all(fs is s for _, _, fs in assigned)
+    parallel = workers > 1 and sys.platform == "linux" and uniform
     # A large multi-document YAML file is scanned in parts by every worker.
     split = _splittable(files, workers) if parallel and not keep_occurrences else {}
     if parallel and (len(files) >= _PARALLEL_MIN_FILES or split):
         results = _lint_parallel(files, s, workers, keep_occurrences, split)
     else:
-        results = [lint_file(path, kind, s) for path, kind in files]
+        results = [lint_file(path, kind, fs) for path, kind, fs in assigned]
     findings: list[Finding] = []
     occurrences: list[Occurrence] = []
     read_errors = 0
