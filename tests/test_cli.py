@@ -56,7 +56,8 @@ examples/k8s/deployment.yaml:20:18: PIN005 ghcr.io/example/api:1.4.2 has an exac
 examples/k8s/deployment.yaml:21:35: PIN004 envoyproxy/envoy:v1.31 uses the partial version "v1.31"
 examples/k8s/deployment.yaml:23:18: PIN007 Example/Legacy:latest is not a valid image reference: invalid reference format: repository name must be lowercase
 examples/k8s/deployment.yaml:40:22: PIN004 alpine:3 uses the partial version "3"
-Found 17 findings (16 errors, 1 warning) in 4 files.
+examples/k8s/deployment.yaml:40:33: PIN901 "# pinlint: ignore [PIN004]" is not a directive pinlint reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]"
+Found 18 findings (16 errors, 2 warnings) in 4 files.
 """  # noqa: E501
 
 
@@ -729,3 +730,77 @@ def test_per_run_settings_come_from_the_working_directory(
         "Found 1 finding (1 error) in 1 file.\n",
         "",
     )
+
+
+def test_trailing_directive_in_a_dockerfile_says_where_to_put_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Docker reads `# pinlint: ignore` after FROM/COPY as more arguments: the build fails.
+    # pinlint says so, ignores nothing, and still reports the rest of the file.
+    write(
+        tmp_path,
+        "Dockerfile",
+        "FROM nginx:latest # pinlint: ignore\n"
+        "FROM redis:7 AS x\n"
+        "COPY --from=x a b # pinlint: ignore[PIN004]\n"
+        "FROM python:3\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "Dockerfile") == (
+        1,
+        'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
+        'Dockerfile:1:19: PIN900 "# pinlint: ignore": Dockerfiles have no end-of-line '
+        "comments; put it on the line above (Docker reads it as more arguments)\n"
+        'Dockerfile:2:6: PIN004 redis:7 uses the partial version "7"\n'
+        'Dockerfile:3:19: PIN900 "# pinlint: ignore[PIN004]": Dockerfiles have no '
+        "end-of-line comments; put it on the line above (Docker reads it as more arguments)\n"
+        'Dockerfile:4:6: PIN004 python:3 uses the partial version "3"\n'
+        "Found 5 findings (5 errors) in 1 file.\n",
+        "",
+    )
+
+
+def test_useless_directives_are_pin901_and_names_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n"
+        "  a:\n"
+        "    image: nginx:latest  # pinlint: ignore [PIN001]\n"
+        "  b:\n"
+        "    image: nginx:latest  # pinlint: ignore[latest-tag]\n"
+        "  c:\n"
+        "    # pinlint: ignore[PIN999]\n"
+        "    image: redis:7.2.4\n"
+        "  # pinlint: ignore\n"
+        "  d: {}\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "compose.yaml") == (
+        1,
+        'compose.yaml:3:12: PIN001 nginx:latest uses the moving tag "latest"\n'
+        'compose.yaml:3:26: PIN901 "# pinlint: ignore [PIN001]" is not a directive pinlint '
+        'reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]"\n'
+        'compose.yaml:7:5: PIN901 unknown rule "PIN999" in "# pinlint: ignore[PIN999]"\n'
+        'compose.yaml:9:3: PIN901 "# pinlint: ignore" has nothing to ignore: no image '
+        "reference on line 10\n"
+        "Found 4 findings (1 error, 3 warnings) in 1 file.\n",
+        "",
+    )
+    # A rule like any other: ignored by id or name.
+    assert run(capsys, "--ignore", "unused-ignore", "compose.yaml")[1].count("PIN901") == 0
+
+
+def test_pin901_is_listed_and_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(capsys, "--list-rules")[1]
+    assert (
+        "PIN901  unused-ignore          warning  A `# pinlint: ignore` directive does nothing.\n"
+        in out
+    )
+    code, out, _ = run(capsys, "--explain", "unused-ignore")
+    assert code == 0
+    assert out.startswith("PIN901 unused-ignore (warning)\n")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| PIN901 | unused-ignore | warning |" in readme

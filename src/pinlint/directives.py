@@ -1,7 +1,8 @@
 """Inline ``# pinlint: ignore`` directives, applied after the rules ran (like yamllint).
 
-``# pinlint: ignore`` or ``# pinlint: ignore[PIN001,PIN004]`` at the end of the line that
-holds the reference, or alone on the line above it.  For a reference fed by a variable
+``# pinlint: ignore`` or ``# pinlint: ignore[PIN001,partial-version]`` (ids or names) at
+the end of the line that holds the reference (YAML), or alone on the line above it (YAML
+and Dockerfiles, which have no end-of-line comments).  For a reference fed by a variable
 default, a directive on the line that uses it (the FROM) counts too.
 
 The lint pass reads a file's directives once (:func:`suppressions`, per line) and stamps
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 
 from pinlint.model import Finding
 
-_RULES = r"(?:\[(?P<rules>[A-Za-z0-9_, ]*)\])?"
+_RULES = r"(?:\[(?P<rules>[A-Za-z0-9_, -]*)\])?"
 
 
 # Compiled on first use: most files have no directive, and a one-file run should not
@@ -41,7 +42,97 @@ def _rules(match: re.Match[str]) -> frozenset[str]:
     listed = match.group("rules")
     if listed is None:
         return _ALL
-    return frozenset(r.strip().upper() for r in listed.split(",") if r.strip())
+    from pinlint import rules
+
+    ids = set()
+    for r in listed.split(","):
+        if r.strip():
+            rule = rules.lookup(r.strip())
+            ids.add(rule.id if rule is not None else r.strip().upper())
+    return frozenset(ids)
+
+
+@functools.cache
+def _comment() -> re.Pattern[str]:
+    """Anything that looks meant as a directive."""
+    return re.compile(r"#\s*pinlint:.*$")
+
+
+def problems(text: str, targets: frozenset[int]) -> list[tuple[int, int, str]]:
+    """(line, column, message) of each directive that does nothing (PIN901): not one
+    pinlint reads (``# pinlint: ignore [PIN004]``), naming an unknown rule, or with no
+    image reference on the line it applies to (``targets``: the lines that hold or use
+    a reference)."""
+    if "pinlint:" not in text:
+        return []
+    from pinlint import rules
+
+    found: list[tuple[int, int, str]] = []
+    for index, line in enumerate(text.splitlines()):
+        if "pinlint:" not in line:
+            continue
+        comment = _comment().search(line)
+        if comment is None:
+            continue
+        number, column = index + 1, comment.start() + 1
+        written = comment.group(0).rstrip()
+        alone = _alone().match(line)
+        match = alone or _trailing().search(line)
+        if match is None:
+            found.append(
+                (
+                    number,
+                    column,
+                    f'"{written}" is not a directive pinlint reads; write '
+                    '"# pinlint: ignore" or "# pinlint: ignore[RULE,...]"',
+                )
+            )
+            continue
+        listed = match.group("rules") or ""
+        unknown = [r.strip() for r in listed.split(",") if r.strip() and not rules.lookup(r)]
+        for name in unknown:
+            found.append((number, column, f'unknown rule "{name}" in "{written}"'))
+        target = number + 1 if alone else number
+        if target not in targets:
+            found.append(
+                (
+                    number,
+                    column,
+                    f'"{written}" has nothing to ignore: no image reference on line {target}',
+                )
+            )
+    return found
+
+
+@functools.cache
+def _dockerfile_trailing() -> re.Pattern[str]:
+    return re.compile(
+        r"^[ \t]*(?:FROM|COPY|ADD|ONBUILD)\b[^\r\n]*?[ \t](#[ \t]*pinlint:[^\r\n]*)",
+        re.IGNORECASE | re.MULTILINE,
+    )
+
+
+def dockerfile_trailing(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """A Dockerfile's text with each ``# pinlint:`` at the end of a FROM, COPY or ADD line
+    blanked (Docker reads it as more arguments, so the build fails), and where each was
+    (line, column, the text): scanning goes on as if it were on the line above."""
+    if "pinlint:" not in text:
+        return text, []
+    spans = [(m.start(1), m.end(1)) for m in _dockerfile_trailing().finditer(text)]
+    if not spans:
+        return text, []
+    where = []
+    parts = []
+    last = 0
+    for start, end in spans:
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        where.append((line, column, text[start:end].rstrip()))
+        parts.append(text[last:start])
+        parts.append(" " * (end - start))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts), where
 
 
 NONE: frozenset[str] = frozenset()

@@ -168,8 +168,11 @@ def read_text(path: str) -> str:
 
 
 def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
+    trailing: list[tuple[int, int, str]] = []
     try:
         text = read_text(path)
+        if kind == "dockerfile" and "pinlint:" in text:
+            text, trailing = directives.dockerfile_trailing(text)
         occurrences = formats.scan(kind, path, text, s.scan, s.project)
     except ParseError as e:
         error = rules.parse_error(path, e.message, e.line, e.column)
@@ -211,8 +214,25 @@ def _checked(
         if finding is not None:
             seen.add(key)
             findings.append(finding)
+    findings = directives.filter_findings(suppressions, findings)
+    for line, column, written in trailing:
+        findings.append(
+            rules.parse_error(
+                path,
+                f'"{written}": Dockerfiles have no end-of-line comments; put it on the line '
+                "above (Docker reads it as more arguments)",
+                line,
+                column,
+            )
+        )
+    if suppressions and rules.UNUSED_IGNORE.id in s.enabled:
+        targets = frozenset(
+            n for occ in occurrences for n in (occ.line, occ.use_line) if n is not None
+        )
+        for line, column, message in directives.problems(text, targets):
+            findings.append(rules.unused_ignore(path, message, line, column))
     return FileResult(
-        directives.filter_findings(suppressions, findings),
+        findings,
         occurrences,
         path=path,
         kind=kind,

@@ -187,6 +187,18 @@ PARSE_ERROR = Rule(
     "it. The other files are still linted.",
 )
 
+UNUSED_IGNORE = Rule(
+    "PIN901",
+    "unused-ignore",
+    Severity.WARNING,
+    "A `# pinlint: ignore` directive does nothing.",
+    "The directive is mistyped (`# pinlint: ignore [PIN004]`: no space before the "
+    "bracket), names a rule that does not exist (`ignore[PIN999]`), or stands where there "
+    "is no image reference to ignore (it applies to the end of its own line in YAML, and "
+    "to the next line when alone on its line). A directive that does nothing usually "
+    "means a finding is not silenced as intended; fix or remove it (like ruff's RUF100).",
+)
+
 _RULES = (
     LATEST_TAG,
     MISSING_TAG,
@@ -200,6 +212,7 @@ _RULES = (
     TAG_DIGEST_MISMATCH,
     ROLLED_BACK_TAG,
     PARSE_ERROR,
+    UNUSED_IGNORE,
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
@@ -416,6 +429,18 @@ def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Find
         column=column,
         rule=PARSE_ERROR.id,
         severity=PARSE_ERROR.severity,
+        message=message,
+        as_written="",
+    )
+
+
+def unused_ignore(path: str, message: str, line: int, column: int) -> Finding:
+    return Finding(
+        path=path,
+        line=line,
+        column=column,
+        rule=UNUSED_IGNORE.id,
+        severity=UNUSED_IGNORE.severity,
         message=message,
         as_written="",
     )
