@@ -39,24 +39,24 @@ def _plain_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 EXAMPLES_OUTPUT = """\
-examples/Dockerfile:1:10: PIN004 docker/dockerfile:1 uses the partial version "1"
-examples/Dockerfile:3:12: PIN004 python:3.12-slim uses the partial version "3.12-slim"
-examples/Dockerfile:5:6: PIN004 golang:1.22 uses the partial version "1.22"
-examples/Dockerfile:12:13: PIN001 busybox:latest uses the moving tag "latest"
-examples/Dockerfile:13:28: PIN002 alpine has no tag and no digest (it means latest)
-examples/Dockerfile:15:6: PIN006 ${RUNTIME_BASE} cannot be checked: ${RUNTIME_BASE} has no value or default
-examples/compose/compose.yaml:3:12: PIN001 nginx:latest uses the moving tag "latest"
-examples/compose/compose.yaml:6:12: PIN002 redis has no tag and no digest (it means latest)
-examples/compose/compose.yaml:8:13: PIN004 postgres:16 uses the partial version "16"
-examples/compose/compose.yaml:10:27: PIN003 rabbitmq:management uses the moving tag "management"
-examples/compose/compose.yaml:15:12: PIN005 traefik:v3.1.2 has an exact tag but no digest
-examples/k8s/broken.yaml:9:1: PIN900 invalid YAML: found unexpected end of stream while scanning a quoted scalar
-examples/k8s/deployment.yaml:17:18: PIN003 ghcr.io/example/migrate:main uses the moving tag "main"
-examples/k8s/deployment.yaml:20:18: PIN005 ghcr.io/example/api:1.4.2 has an exact tag but no digest
-examples/k8s/deployment.yaml:21:35: PIN004 envoyproxy/envoy:v1.31 uses the partial version "v1.31"
-examples/k8s/deployment.yaml:23:18: PIN007 Example/Legacy:latest is not a valid image reference: invalid reference format: repository name must be lowercase
-examples/k8s/deployment.yaml:40:22: PIN004 alpine:3 uses the partial version "3"
-examples/k8s/deployment.yaml:40:33: PIN901 "# pinlint: ignore [PIN004]" is not a directive pinlint reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]"
+examples/Dockerfile:1:10: PIN004 docker/dockerfile:1 uses the partial version "1" [error]
+examples/Dockerfile:3:12: PIN004 python:3.12-slim uses the partial version "3.12-slim" [error]
+examples/Dockerfile:5:6: PIN004 golang:1.22 uses the partial version "1.22" [error]
+examples/Dockerfile:12:13: PIN001 busybox:latest uses the moving tag "latest" [error]
+examples/Dockerfile:13:28: PIN002 alpine has no tag and no digest (it means latest) [error]
+examples/Dockerfile:15:6: PIN006 ${RUNTIME_BASE} cannot be checked: ${RUNTIME_BASE} has no value or default [warning]
+examples/compose/compose.yaml:3:12: PIN001 nginx:latest uses the moving tag "latest" [error]
+examples/compose/compose.yaml:6:12: PIN002 redis has no tag and no digest (it means latest) [error]
+examples/compose/compose.yaml:8:13: PIN004 postgres:16 uses the partial version "16" [error]
+examples/compose/compose.yaml:10:27: PIN003 rabbitmq:management uses the moving tag "management" [error]
+examples/compose/compose.yaml:15:12: PIN005 traefik:v3.1.2 has an exact tag but no digest [error]
+examples/k8s/broken.yaml:9:1: PIN900 invalid YAML: found unexpected end of stream while scanning a quoted scalar [error]
+examples/k8s/deployment.yaml:17:18: PIN003 ghcr.io/example/migrate:main uses the moving tag "main" [error]
+examples/k8s/deployment.yaml:20:18: PIN005 ghcr.io/example/api:1.4.2 has an exact tag but no digest [error]
+examples/k8s/deployment.yaml:21:35: PIN004 envoyproxy/envoy:v1.31 uses the partial version "v1.31" [error]
+examples/k8s/deployment.yaml:23:18: PIN007 Example/Legacy:latest is not a valid image reference: invalid reference format: repository name must be lowercase [error]
+examples/k8s/deployment.yaml:40:22: PIN004 alpine:3 uses the partial version "3" [error]
+examples/k8s/deployment.yaml:40:33: PIN901 "# pinlint: ignore [PIN004]" is not a directive pinlint reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]" [warning]
 Found 18 findings (16 errors, 2 warnings) in 4 files.
 """  # noqa: E501
 
@@ -81,7 +81,7 @@ def test_quiet_prints_findings_only(capsys: pytest.CaptureFixture[str], tmp_path
     path = write(tmp_path, "Dockerfile", "FROM nginx\n")
     code, out, _ = run(capsys, "--quiet", str(path))
     assert code == 1
-    assert out == f"{path}:1:6: PIN002 nginx has no tag and no digest (it means latest)\n"
+    assert out == f"{path}:1:6: PIN002 nginx has no tag and no digest (it means latest) [error]\n"
 
 
 def test_json_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -157,7 +157,10 @@ def test_config_file_and_allow(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     )
     code, out, _ = run(capsys, "--quiet", str(tmp_path))
     assert code == 1
-    assert out == f'{tmp_path}/compose.yaml:4:14: PIN003 mycorp/x:main uses the moving tag "main"\n'
+    assert (
+        out == f'{tmp_path}/compose.yaml:4:14: PIN003 mycorp/x:main uses the moving tag "main"'
+        " [error]\n"
+    )
 
 
 def test_exact_tag_patterns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -165,7 +168,10 @@ def test_exact_tag_patterns(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     write(tmp_path, "Dockerfile", "FROM app:build-1234\nFROM app:build-x\n")
     code, out, _ = run(capsys, "--quiet", "--select", "PIN003", str(tmp_path))
     assert code == 1
-    assert out == f'{tmp_path}/Dockerfile:2:6: PIN003 app:build-x uses the moving tag "build-x"\n'
+    assert (
+        out
+        == f'{tmp_path}/Dockerfile:2:6: PIN003 app:build-x uses the moving tag "build-x" [error]\n'
+    )
 
 
 def test_exact_tag_schemes_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -181,8 +187,8 @@ def test_exact_tag_schemes_table(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert code == 1
     assert out == (
         f"{tmp_path}/Dockerfile:2:6: PIN003 ghcr.io/other/app:build-12 uses the moving tag"
-        ' "build-12"\n'
-        f'{tmp_path}/Dockerfile:4:6: PIN004 mysql:8.4 uses the partial version "8.4"\n'
+        ' "build-12" [error]\n'
+        f'{tmp_path}/Dockerfile:4:6: PIN004 mysql:8.4 uses the partial version "8.4" [error]\n'
     )
     write(tmp_path, ".pinlint.toml", '[exact-tags]\n"a/*" = "(x"\n')
     code, _, err = run(capsys, str(tmp_path))
@@ -217,7 +223,7 @@ def test_baseline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path.write_text("# a new line moves the old finding\nFROM nginx:latest\nFROM redis\n")
     code, out, _ = run(capsys, "--baseline", str(baseline), "--quiet", str(path))
     assert code == 1
-    assert out == f"{path}:3:6: PIN002 redis has no tag and no digest (it means latest)\n"
+    assert out == f"{path}:3:6: PIN002 redis has no tag and no digest (it means latest) [error]\n"
 
 
 @pytest.mark.parametrize(
@@ -321,8 +327,10 @@ def test_suppression_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     code, out, _ = run(capsys, "--quiet", str(tmp_path))
     assert code == 1
     assert out.splitlines() == [
-        f"{tmp_path}/Dockerfile:4:6: PIN002 redis has no tag and no digest (it means latest)",
-        f"{tmp_path}/compose.yaml:3:14: PIN002 redis has no tag and no digest (it means latest)",
+        f"{tmp_path}/Dockerfile:4:6: PIN002 redis has no tag and no digest (it means latest)"
+        " [error]",
+        f"{tmp_path}/compose.yaml:3:14: PIN002 redis has no tag and no digest (it means latest)"
+        " [error]",
     ]
 
 
@@ -332,8 +340,8 @@ def test_crlf_and_bom(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert code == 1
     # Columns are what an editor shows: the BOM is not one.
     assert out.splitlines() == [
-        f'{path}:1:6: PIN001 nginx:latest uses the moving tag "latest"',
-        f"{path}:2:6: PIN002 redis has no tag and no digest (it means latest)",
+        f'{path}:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]',
+        f"{path}:2:6: PIN002 redis has no tag and no digest (it means latest) [error]",
     ]
 
 
@@ -412,7 +420,7 @@ def test_module_and_console_script(tmp_path: Path) -> None:
     )
     assert (proc.returncode, proc.stdout) == (
         1,
-        'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n',
+        'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n',
     )
 
 
@@ -424,7 +432,7 @@ def test_default_path_is_cwd(
     code, out, _ = run(capsys, "--quiet")
     assert (code, out) == (
         1,
-        "sub/Dockerfile:1:6: PIN002 redis has no tag and no digest (it means latest)\n",
+        "sub/Dockerfile:1:6: PIN002 redis has no tag and no digest (it means latest) [error]\n",
     )
 
 
@@ -474,7 +482,7 @@ def test_third_party_trees_are_skipped_and_counted(
     assert code == 1
     assert out == (
         f"{tmp_path}/vendored/Dockerfile:1:6: PIN002 busybox has no tag and no digest"
-        " (it means latest)\n"
+        " (it means latest) [error]\n"
         "Found 1 finding (1 error) in 1 file.\n"
         "Skipped 3 files in third-party trees (vendor/, node_modules/, third_party/);"
         " --no-default-excludes reads them.\n"
@@ -586,7 +594,7 @@ def test_select_on_the_command_line_wins_over_require_digest_in_config(
     _, out, _ = run(capsys, "--quiet", str(path))
     assert "PIN005" in out  # the config turns it on
     _, out, _ = run(capsys, "--quiet", "--select", "PIN001", str(path))
-    assert out == f'{path}:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
+    assert out == f'{path}:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
     _, out, _ = run(capsys, "--quiet", "--select", "PIN001", "--require-digest", str(path))
     assert "PIN005" in out
 
@@ -678,8 +686,8 @@ def test_config_is_found_per_file(
     paths = [f"{name}/Dockerfile" for name in order]
     assert run(capsys, *paths) == (
         1,
-        'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
-        "a/Dockerfile:2:6: PIN005 redis:7.2.4 has an exact tag but no digest\n"
+        'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
+        "a/Dockerfile:2:6: PIN005 redis:7.2.4 has an exact tag but no digest [error]\n"
         "Found 2 findings (2 errors) in 1 file.\n",
         "",
     )
@@ -691,7 +699,7 @@ def test_config_is_found_per_file(
     write(tmp_path, "b/.pinlint.toml", 'exclude = ["Dockerfile"]\n')
     assert run(capsys, "--ignore", "PIN005", *paths) == (
         1,
-        'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
+        'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
         "Found 1 finding (1 error) in 1 file.\n",
         "",
     )
@@ -726,7 +734,7 @@ def test_per_run_settings_come_from_the_working_directory(
     # so there is no warning that --fix could not write the digest.
     assert run(capsys, "b/Dockerfile") == (
         1,
-        "b/Dockerfile:1:6: PIN005 redis:7.2.4 has an exact tag but no digest\n"
+        "b/Dockerfile:1:6: PIN005 redis:7.2.4 has an exact tag but no digest [error]\n"
         "Found 1 finding (1 error) in 1 file.\n",
         "",
     )
@@ -748,13 +756,14 @@ def test_trailing_directive_in_a_dockerfile_says_where_to_put_it(
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "Dockerfile") == (
         1,
-        'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest"\n'
+        'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
         'Dockerfile:1:19: PIN900 "# pinlint: ignore": Dockerfiles have no end-of-line '
-        "comments; put it on the line above (Docker reads it as more arguments)\n"
-        'Dockerfile:2:6: PIN004 redis:7 uses the partial version "7"\n'
+        "comments; put it on the line above (Docker reads it as more arguments) [error]\n"
+        'Dockerfile:2:6: PIN004 redis:7 uses the partial version "7" [error]\n'
         'Dockerfile:3:19: PIN900 "# pinlint: ignore[PIN004]": Dockerfiles have no '
-        "end-of-line comments; put it on the line above (Docker reads it as more arguments)\n"
-        'Dockerfile:4:6: PIN004 python:3 uses the partial version "3"\n'
+        "end-of-line comments; put it on the line above (Docker reads it as more arguments)"
+        " [error]\n"
+        'Dockerfile:4:6: PIN004 python:3 uses the partial version "3" [error]\n'
         "Found 5 findings (5 errors) in 1 file.\n",
         "",
     )
@@ -780,12 +789,12 @@ def test_useless_directives_are_pin901_and_names_work(
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "compose.yaml") == (
         1,
-        'compose.yaml:3:12: PIN001 nginx:latest uses the moving tag "latest"\n'
+        'compose.yaml:3:12: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
         'compose.yaml:3:26: PIN901 "# pinlint: ignore [PIN001]" is not a directive pinlint '
-        'reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]"\n'
-        'compose.yaml:7:5: PIN901 unknown rule "PIN999" in "# pinlint: ignore[PIN999]"\n'
+        'reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]" [warning]\n'
+        'compose.yaml:7:5: PIN901 unknown rule "PIN999" in "# pinlint: ignore[PIN999]" [warning]\n'
         'compose.yaml:9:3: PIN901 "# pinlint: ignore" has nothing to ignore: no image '
-        "reference on line 10\n"
+        "reference on line 10 [warning]\n"
         "Found 4 findings (1 error, 3 warnings) in 1 file.\n",
         "",
     )

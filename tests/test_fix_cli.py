@@ -175,7 +175,7 @@ def test_a_finding_left_exits_1_even_when_nothing_changed(project: Project) -> N
         project.expand(
             'Dockerfile:2:6: PIN004 {{node}}:20-alpine uses the partial version "20-alpine"; '
             "not rewritten: the reference is built from variables and other text"
-            " -> {{node}}:20.18.1-alpine@{{node@20.18.1-alpine}}\n"
+            " -> {{node}}:20.18.1-alpine@{{node@20.18.1-alpine}} [error]\n"
             "Would fix 0 findings in 0 files; 1 remains.\n"
         ),
     )

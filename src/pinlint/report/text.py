@@ -18,15 +18,19 @@ def _line(f: Finding, color: bool) -> str:
     # Paths, messages and suggestions hold text from files and registries: escaped, so
     # that no control sequence reaches the terminal (pinlint.report.escape).
     path, message = printable(f.path), printable(f.message)
+    # The severity last, so that the documented prefix ``path:line:col: PIN001 message``
+    # stays what scripts match; CI logs have no colour to tell errors from warnings.
     suggestion = f" -> {printable(f.suggestion)}" if f.suggestion else ""
+    severity = f.severity.value
     if not color:
-        return f"{path}:{f.line}:{f.column}: {f.rule} {message}{suggestion}"
+        return f"{path}:{f.line}:{f.column}: {f.rule} {message}{suggestion} [{severity}]"
     rule_color = _RED if f.severity is Severity.ERROR else _YELLOW
     if suggestion:
         suggestion = f" -> {_GREEN}{printable(f.suggestion or '')}{_RESET}"
     return (
         f"{_BOLD}{path}{_RESET}:{f.line}:{f.column}: "
-        f"{rule_color}{_BOLD}{f.rule}{_RESET} {message}{suggestion}"
+        f"{rule_color}{_BOLD}{f.rule}{_RESET} {message}{suggestion} "
+        f"[{rule_color}{severity}{_RESET}]"
     )
 
 
