@@ -135,6 +135,14 @@ def settings(cfg: Config, roots: Sequence[str] = (), project: Project | None = N
 
 def read_text(path: str) -> str:
     """The decoded file; ParseError for what pinlint cannot read as text."""
+    return _read(path, lenient=False)[0]
+
+
+def _read(path: str, *, lenient: bool) -> tuple[str, ParseError | None]:
+    """The decoded file, and with ``lenient`` the first byte that is not UTF-8 (as a
+    ParseError to report, the text decoded with U+FFFD in its place): one stray byte
+    must not hide every finding of the file.  The fixer reads strictly, and so never
+    writes such a file."""
     # os.open/fstat/read: a third of the cost of os.path.getsize, open() and a buffered
     # read, on a tree of small files.
     fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)
@@ -160,17 +168,26 @@ def read_text(path: str) -> str:
         raise ParseError(f"binary file (NUL byte at offset {nul})")
     try:
         # Not utf-8-sig: a BOM stays character 0, so offsets match the bytes on disk.
-        return data.decode("utf-8")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as e:
-        raise ParseError(
-            f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})"
-        ) from None
+        start = e.start
+    message = f"not valid UTF-8 (byte 0x{data[start]:02x} at offset {start})"
+    if not lenient:
+        raise ParseError(message)
+    head = data[:start].decode("utf-8")
+    line = head.count("\n") + 1
+    column = len(head) - (head.rfind("\n") + 1) + 1
+    error = ParseError(f"{message}; read with it replaced", line, column)
+    return data.decode("utf-8", errors="replace"), error
 
 
 def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
     trailing: list[tuple[int, int, str]] = []
+    trailing_errors: list[ParseError] = []  # reported beside the findings
     try:
-        text = read_text(path)
+        text, bad_byte = _read(path, lenient=True)
+        if bad_byte is not None:
+            trailing_errors.append(bad_byte)
         if kind == "dockerfile" and "pinlint:" in text:
             text, trailing = directives.dockerfile_trailing(text)
         occurrences = formats.scan(kind, path, text, s.scan, s.project)
@@ -183,13 +200,30 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
         )
     except RecursionError:
         return FileResult([rules.parse_error(path, "nesting too deep")], [], path=path, kind=kind)
-    return _checked(path, kind, text, occurrences, s)
+    extra = [
+        rules.parse_error(
+            path,
+            f'"{written}": Dockerfiles have no end-of-line comments; put it on the line '
+            "above (Docker reads it as more arguments)",
+            line,
+            column,
+        )
+        for line, column, written in trailing
+    ]
+    extra += [rules.parse_error(path, e.message, e.line, e.column) for e in trailing_errors]
+    return _checked(path, kind, text, occurrences, s, extra)
 
 
 def _checked(
-    path: str, kind: str, text: str, occurrences: list[Occurrence], s: _Settings
+    path: str,
+    kind: str,
+    text: str,
+    occurrences: list[Occurrence],
+    s: _Settings,
+    extra: Sequence[Finding] = (),
 ) -> FileResult:
-    """The record of a scanned file: directives stamped, rules applied."""
+    """The record of a scanned file: directives stamped, rules applied; ``extra``
+    findings (of the text itself) added."""
     suppressions = directives.suppressions(text)
     if suppressions:
         stamped = []
@@ -215,16 +249,7 @@ def _checked(
             seen.add(key)
             findings.append(finding)
     findings = directives.filter_findings(suppressions, findings)
-    for line, column, written in trailing:
-        findings.append(
-            rules.parse_error(
-                path,
-                f'"{written}": Dockerfiles have no end-of-line comments; put it on the line '
-                "above (Docker reads it as more arguments)",
-                line,
-                column,
-            )
-        )
+    findings.extend(extra)
     if suppressions and rules.UNUSED_IGNORE.id in s.enabled:
         targets = frozenset(
             n for occ in occurrences for n in (occ.line, occ.use_line) if n is not None

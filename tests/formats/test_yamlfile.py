@@ -155,8 +155,8 @@ POD_HEAD = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n"
         pytest.param(
             'services:\n  a:\n    image: "nginx\n',
             "invalid YAML: found unexpected end of stream while scanning a quoted scalar",
-            4,
-            1,
+            3,  # the end of the last line, not a line the file does not have
+            18,
             id="broken-quoting",
         ),
         pytest.param(
@@ -170,8 +170,8 @@ POD_HEAD = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n"
         pytest.param(
             POD_HEAD + "    image: [nginx\n",
             "invalid YAML: did not find expected ',' or ']' while parsing a flow sequence",
-            7,
-            1,
+            6,
+            18,
             id="unclosed-flow",
         ),
         pytest.param(

@@ -200,7 +200,13 @@ def iter_documents(text: str) -> Iterator[Node | None]:
             else:
                 root = node
     except yaml.MarkedYAMLError as e:
-        raise _error(e.problem or "cannot be parsed", e.problem_mark, e.context) from None
+        error = _error(e.problem or "cannot be parsed", e.problem_mark, e.context)
+        lines = source.splitlines()
+        if lines and error.line > len(lines):
+            # The end of the stream, after the last newline: the parser's mark is on a
+            # line the file does not have; the problem is at the end of the last line.
+            error = ParseError(error.message, len(lines), len(lines[-1]) + 1)
+        raise error from None
     except UnicodeEncodeError as e:
         # A lone surrogate (text decoded with "surrogateescape"): libyaml reads UTF-8.
         line = source.count("\n", 0, e.start) + 1
