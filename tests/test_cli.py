@@ -98,10 +98,37 @@ def test_json_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
             "rule": "PIN004",
             "severity": "error",
             "image": "python:3",
+            "reference": "python:3",
             "message": 'python:3 uses the partial version "3"',
             "suggestion": None,
+            "resolution": None,  # not asked: no --resolve
         }
     ]
+
+
+def test_json_reference_and_resolution(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import isolate
+
+    isolate(monkeypatch, tmp_path)
+    # The reference as written and as it takes effect, side by side.
+    path = write(tmp_path, "Dockerfile", "ARG BASE\nFROM ${BASE}\n")
+    code, out, _ = run(capsys, "--format", "json", "--build-arg", "BASE=python:3", str(path))
+    assert code == 1
+    (finding,) = json.loads(out)
+    assert (finding["image"], finding["reference"]) == ("${BASE}", "python:3")
+    code, out, _ = run(capsys, "--format", "sarif", "--build-arg", "BASE=python:3", str(path))
+    assert code == 1
+    (result,) = json.loads(out)["runs"][0]["results"]
+    assert result["properties"] == {"image": "${BASE}", "reference": "python:3"}
+    # With --resolve, whether the registry answered: a registry nobody listens to.
+    path = write(tmp_path, "Dockerfile", "FROM 127.0.0.1:9/team/app:latest\n")
+    code, out, _ = run(capsys, "--format", "json", "--resolve", str(path))
+    assert code == 1
+    (finding,) = json.loads(out)
+    assert finding["resolution"] == "unresolved: 127.0.0.1:9: cannot connect"
+    assert finding["message"].startswith('127.0.0.1:9/team/app:latest uses the moving tag "latest"')
 
 
 def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

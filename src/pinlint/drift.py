@@ -196,22 +196,35 @@ def apply_resolutions(
             out.append(finding)
             continue
         if res.error is not None:
+            status = "offline" if config.offline else f"unresolved: {res.error}"
             if not res.missing:
                 # One line, the registry's name and what to do; never a credential.
                 message = f"{finding.message} (not resolved: {res.error})"
                 finding = finding.replace(message=message)
-            out.append(finding)
+            out.append(finding.replace(resolution=status))
             continue
         ref = reference.parse(occ.image)
         if finding.rule == rules.PARTIAL_VERSION.id and res.exact:
             # A partial version with no more specific sibling is exact after all.
             if rules.MISSING_DIGEST.id in enabled and res.suggested_digest:
                 pin005 = rules.missing_digest(occ)
-                out.append(pin005.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
+                out.append(
+                    pin005.replace(
+                        suggestion=suggestion_for(ref, res, config.pin_style),
+                        resolution="resolved",
+                    )
+                )
             continue
-        out.append(finding.replace(suggestion=suggestion_for(ref, res, config.pin_style)))
+        out.append(
+            finding.replace(
+                suggestion=suggestion_for(ref, res, config.pin_style), resolution="resolved"
+            )
+        )
 
-    online = online_findings(occurrences, results, enabled, config.pin_style)
+    online = [
+        f.replace(resolution="resolved")
+        for f in online_findings(occurrences, results, enabled, config.pin_style)
+    ]
     if online:
         # Keep the offline order of files; within a file, by position, offline first.
         file_order: dict[str, int] = {}

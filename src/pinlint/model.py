@@ -231,6 +231,7 @@ class Finding(Record):
         "message",
         "occurrence",
         "path",
+        "resolution",
         "rule",
         "severity",
         "suggestion",
@@ -249,6 +250,7 @@ class Finding(Record):
         suggestion: str | None = None,
         end_line: int | None = None,
         end_column: int | None = None,
+        resolution: str | None = None,
     ) -> None:
         self.path = path
         self.line = line
@@ -262,6 +264,9 @@ class Finding(Record):
         self.suggestion = suggestion  # the full replacement reference, when resolved
         self.end_line = end_line
         self.end_column = end_column  # 1-based, exclusive
+        # With --resolve: "resolved", "unresolved: <reason>" or "offline" (not in the
+        # cache of an --offline run); None when the registry was not asked.
+        self.resolution = resolution
 
     def replace(self, **changes: object) -> Finding:
         """A copy with some fields changed (``dataclasses.replace`` for this class)."""
@@ -285,6 +290,10 @@ class Finding(Record):
             "rule": self.rule,
             "severity": self.severity.value,
             "image": self.as_written,
+            # The effective reference, after ARG, .env and build-arg substitution (None
+            # when a variable has no value).
+            "reference": self.occurrence.image if self.occurrence is not None else None,
             "message": self.message,
             "suggestion": self.suggestion,
+            "resolution": self.resolution,
         }

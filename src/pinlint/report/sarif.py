@@ -107,7 +107,15 @@ def _result(finding: Finding, root: str, rule_index: dict[str, int]) -> dict[str
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
     if finding.as_written:
-        result["properties"] = {"image": printable(finding.as_written)}
+        properties = {"image": printable(finding.as_written)}
+        # As in --format json: the effective reference and, with --resolve, whether the
+        # registry answered.
+        occ = finding.occurrence
+        if occ is not None and occ.image is not None:
+            properties["reference"] = printable(occ.image)
+        if finding.resolution is not None:
+            properties["resolution"] = printable(finding.resolution)
+        result["properties"] = properties
     if finding.suggestion is not None and "endColumn" in region:
         result["fixes"] = [
             {
