@@ -279,6 +279,18 @@ class Finding(Record):
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
+    @property
+    def reference(self) -> str | None:
+        """The effective reference, after substitution; None when a variable has no
+        value, and for an invalid reference that substitution made (PIN007 does not show
+        it: the value may be a secret from an .env file)."""
+        occ = self.occurrence
+        if occ is None or occ.image is None:
+            return None
+        if self.rule == "PIN007" and occ.image != self.as_written:
+            return None
+        return occ.image
+
     def as_dict(self) -> dict[str, object]:
         """The JSON object of ``--format json``; field names are part of the contract."""
         return {
@@ -292,7 +304,7 @@ class Finding(Record):
             "image": self.as_written,
             # The effective reference, after ARG, .env and build-arg substitution (None
             # when a variable has no value).
-            "reference": self.occurrence.image if self.occurrence is not None else None,
+            "reference": self.reference,
             "message": self.message,
             "suggestion": self.suggestion,
             "resolution": self.resolution,

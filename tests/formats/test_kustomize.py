@@ -164,4 +164,4 @@ def test_cycles_and_missing_resources_end(tmp_path: Path) -> None:
     report = _report(tmp_path)
     assert ("a/dep.yaml", 9, "PIN002") not in report
     assert ("a/dep.yaml", 11, "PIN002") in report
-    assert ("d/kustomization.yaml", 2, "PIN900") in report
+    assert ("d/kustomization.yaml", 1, "PIN900") in report

@@ -110,9 +110,8 @@ def _result(finding: Finding, root: str, rule_index: dict[str, int]) -> dict[str
         properties = {"image": printable(finding.as_written)}
         # As in --format json: the effective reference and, with --resolve, whether the
         # registry answered.
-        occ = finding.occurrence
-        if occ is not None and occ.image is not None:
-            properties["reference"] = printable(occ.image)
+        if finding.reference is not None:
+            properties["reference"] = printable(finding.reference)
         if finding.resolution is not None:
             properties["resolution"] = printable(finding.resolution)
         result["properties"] = properties
