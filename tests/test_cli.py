@@ -873,3 +873,27 @@ def test_yaml_error_at_the_end_points_at_the_last_line(
         "Found 1 finding (1 error) in 1 file.\n",
         "",
     )
+
+
+def test_a_failing_mirror_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import isolate
+
+    isolate(monkeypatch, tmp_path)
+    # The mirror is what failed, not docker.io (which is never asked: nothing leaves the
+    # machine; nothing listens on port 9).
+    write(
+        tmp_path,
+        ".pinlint.toml",
+        'registry-mirrors = {"docker.io" = "http://127.0.0.1:9"}\n'
+        'insecure-registries = ["127.0.0.1:9"]\n',
+    )
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--resolve", "--no-cache", "Dockerfile")[:2] == (
+        1,
+        'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" (not resolved: '
+        "docker.io (mirror 127.0.0.1:9): cannot connect) [error]\n"
+        "Found 1 finding (1 error) in 1 file.\n",
+    )

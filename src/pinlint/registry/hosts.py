@@ -138,12 +138,28 @@ class Hosts:
                 try:
                     await self._ping(host, self._candidate_bases(domain))
                 except RegistryError as e:
-                    host.failure = e
+                    host.failure = self._name_mirror(domain, e)
                 finally:
                     host.ready = True
         if host.failure is not None:
             raise host.failure
         return host
+
+    def _name_mirror(self, domain: str, error: RegistryError) -> RegistryError:
+        """The error with the mirror named when it was the mirror that failed: "docker.io:
+        cannot connect" sends the user to the wrong host."""
+        mirror = self._mirrors.get(domain)
+        if not mirror or error.host != domain:
+            return error
+        from urllib.parse import urlsplit
+
+        where = urlsplit(mirror if "://" in mirror else f"https://{mirror}").netloc
+        # The same class and fields (copy.copy would call __init__ with the message).
+        named = type(error).__new__(type(error))
+        named.__dict__.update(error.__dict__)
+        named.host = f"{domain} (mirror {where})"
+        named.args = (f"{named.host}: {error.reason}",)
+        return named
 
     def _candidate_bases(self, domain: str) -> list[str]:
         """Base URLs to try, in order; the ping picks the first that answers."""
