@@ -405,6 +405,7 @@ def _received(sent: list[_Sent]) -> list[FileResult]:
             ) = t
             f.severity = severity[sev]
             f.occurrence = None
+            f.resolution = None  # no registry asked in the offline pass
             findings.append(f)
         results.append(
             FileResult(
