@@ -64,7 +64,7 @@ def test_findings_of_a_parallel_offline_run_are_the_same(
         (tmp_path / str(i)).mkdir()
         (tmp_path / str(i) / "compose.yaml").write_text(COMPOSE)
         (tmp_path / str(i) / "Dockerfile").write_text(
-            "FROM alpine\nFROM node:20 # pinlint: ignore\n"
+            "FROM alpine\n# pinlint: ignore\nFROM node:20\n"
         )
     (tmp_path / "bad.yaml").write_text("services: [\n")
     serial = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)

@@ -270,7 +270,9 @@ def _checked(
 # carry its Occurrence): (path, kind, read_error, suppressions or None, findings), each
 # finding as the fields of Finding without its occurrence, the severity as its value.
 if TYPE_CHECKING:
-    _SentFinding = tuple[str, int, int, str, str, str, str, str | None, int | None, int | None]
+    _SentFinding = tuple[
+        str, int, int, str, str, str, str, str | None, int | None, int | None, str | None
+    ]
     _Sent = tuple[str, str, str | None, Mapping[int, frozenset[str]] | None, list[_SentFinding]]
 
 
@@ -297,6 +299,7 @@ def _sent(r: FileResult) -> _Sent:
             f.suggestion,
             f.end_line,
             f.end_column,
+            f.reference,
         )
         for f in r.findings
     ]
@@ -402,6 +405,7 @@ def _received(sent: list[_Sent]) -> list[FileResult]:
                 f.suggestion,
                 f.end_line,
                 f.end_column,
+                f.effective,
             ) = t
             f.severity = severity[sev]
             f.occurrence = None

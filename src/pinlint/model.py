@@ -225,6 +225,7 @@ class Finding(Record):
     __slots__ = (
         "as_written",
         "column",
+        "effective",
         "end_column",
         "end_line",
         "line",
@@ -251,6 +252,7 @@ class Finding(Record):
         end_line: int | None = None,
         end_column: int | None = None,
         resolution: str | None = None,
+        effective: str | None = None,
     ) -> None:
         self.path = path
         self.line = line
@@ -267,6 +269,9 @@ class Finding(Record):
         # With --resolve: "resolved", "unresolved: <reason>" or "offline" (not in the
         # cache of an --offline run); None when the registry was not asked.
         self.resolution = resolution
+        # The effective reference of a finding that travels without its occurrence (from
+        # a worker process); see :attr:`reference`.
+        self.effective = effective
 
     def replace(self, **changes: object) -> Finding:
         """A copy with some fields changed (``dataclasses.replace`` for this class)."""
@@ -285,7 +290,9 @@ class Finding(Record):
         value, and for an invalid reference that substitution made (PIN007 does not show
         it: the value may be a secret from an .env file)."""
         occ = self.occurrence
-        if occ is None or occ.image is None:
+        if occ is None:
+            return self.effective
+        if occ.image is None:
             return None
         if self.rule == "PIN007" and occ.image != self.as_written:
             return None
