@@ -269,8 +269,8 @@ class Finding(Record):
         # With --resolve: "resolved", "unresolved: <reason>" or "offline" (not in the
         # cache of an --offline run); None when the registry was not asked.
         self.resolution = resolution
-        # The effective reference of a finding that travels without its occurrence (from
-        # a worker process); see :attr:`reference`.
+        # The effective reference when the occurrence does not tell it (a finding from a
+        # worker process), or "" to hide it; see :attr:`reference`.
         self.effective = effective
 
     def replace(self, **changes: object) -> Finding:
@@ -287,16 +287,12 @@ class Finding(Record):
     @property
     def reference(self) -> str | None:
         """The effective reference, after substitution; None when a variable has no
-        value, and for an invalid reference that substitution made (PIN007 does not show
-        it: the value may be a secret from an .env file)."""
+        value, or when the finding hides it (``effective == ""``: PIN007 never repeats
+        an invalid substituted value, which may be a secret from an .env file)."""
+        if self.effective is not None:
+            return self.effective or None
         occ = self.occurrence
-        if occ is None:
-            return self.effective
-        if occ.image is None:
-            return None
-        if self.rule == "PIN007" and occ.image != self.as_written:
-            return None
-        return occ.image
+        return occ.image if occ is not None else None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON object of ``--format json``; field names are part of the contract."""

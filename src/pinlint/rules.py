@@ -400,7 +400,7 @@ def _invalid(
             "PIN007",
             f"{occ.written}: the value substituted is not a valid image reference"
             f" ({len(image)} characters, not shown)",
-        )
+        ).replace(effective="")  # nor in JSON's "reference"
     sub = substitutions.first_unresolved(image)
     if sub is not None:
         if UNRESOLVED_VARIABLE.id not in enabled:
