@@ -897,3 +897,69 @@ def test_a_failing_mirror_is_named(
         "docker.io (mirror 127.0.0.1:9): cannot connect) [error]\n"
         "Found 1 finding (1 error) in 1 file.\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "config", "message"),
+    [
+        pytest.param(
+            ["--timeout", "soon"],
+            "",
+            "pinlint: --timeout takes a number of seconds, got 'soon'\n",
+            id="not-a-number",
+        ),
+        pytest.param(
+            ["--timeout", "0"],
+            "",
+            "pinlint: --timeout must be a number of seconds above 0, at most 3600\n",
+            id="zero",
+        ),
+        pytest.param(
+            ["--timeout", "nan"],
+            "",
+            "pinlint: --timeout must be a number of seconds above 0, at most 3600\n",
+            id="nan",
+        ),
+        pytest.param(
+            [],
+            "run-timeout = 100000\n",
+            "pinlint: {d}/.pinlint.toml: run-timeout must be a number of seconds above 0, "
+            "at most 3600\n",
+            id="config-too-long",
+        ),
+    ],
+)
+def test_timeouts_are_validated(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    config: str,
+    message: str,
+) -> None:
+    write(tmp_path, ".pinlint.toml", config)
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, *argv, "Dockerfile") == (2, "", message.format(d=tmp_path))
+
+
+def test_timeouts_reach_the_resolver(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the resolver is given (test_resolve.py tests that it keeps to them).
+    from pinlint import resolve
+
+    seen: list[tuple[float, float]] = []
+
+    async def record(refs: object, config: object, **kw: float) -> dict[str, object]:
+        seen.append((kw["request_timeout"], kw["run_timeout"]))
+        return {}
+
+    monkeypatch.setattr(resolve, "resolve_references", record)
+    write(tmp_path, ".pinlint.toml", "timeout = 2.5\nrun-timeout = 30\n")
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "--resolve", "Dockerfile")
+    run(capsys, "--resolve", "--timeout", "5", "Dockerfile")
+    run(capsys, "--resolve", "--timeout", "60", "Dockerfile")
+    assert seen == [(2.5, 30.0), (5.0, 30.0), (60.0, 60.0)]

@@ -55,6 +55,7 @@ _DEFAULTS: dict[str, object] = {
     "build_arg": [],
     "no_cache": False,
     "offline": False,
+    "timeout": None,
     "write_baseline": None,
     "baseline": None,
     "list_rules": False,
@@ -160,6 +161,12 @@ def _parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="answer from the cache only; never use the network"
     )
     net.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help="seconds to wait for one registry request (default 10; config: timeout, "
+        "run-timeout for the whole run, default 120)",
+    )
+    net.add_argument(
         "--fail-on-unresolved",
         action="store_true",
         default=None,
@@ -233,6 +240,17 @@ def _config(args: argparse.Namespace, path: str) -> Config:
     cfg.exclude = [*cfg.exclude, *_split(args.exclude)]
     if args.no_default_excludes:
         cfg.default_excludes = False
+    if args.timeout is not None:
+        try:
+            seconds = float(args.timeout)
+        except ValueError:
+            raise UsageError(f"--timeout takes a number of seconds, got {args.timeout!r}") from None
+        try:
+            cfg.timeout = configmod.check_timeout("--timeout", seconds)
+        except ConfigError as e:
+            raise UsageError(str(e)) from None
+        # The run's deadline is never shorter than one request's.
+        cfg.run_timeout = max(cfg.run_timeout, cfg.timeout)
     cfg.no_cache = args.no_cache
     cfg.offline = args.offline
     for item in args.build_arg:

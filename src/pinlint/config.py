@@ -35,7 +35,9 @@ class Config(Record):
         "pin_style",
         "registry_mirrors",
         "require_digest",
+        "run_timeout",
         "select",
+        "timeout",
     )
 
     def __init__(
@@ -58,6 +60,8 @@ class Config(Record):
         no_cache: bool = False,
         offline: bool = False,
         build_args: dict[str, str] | None = None,
+        timeout: float = 10.0,
+        run_timeout: float = 120.0,
     ) -> None:
         # Rule ids or prefixes; None: every rule that is on by default.
         self.select = select
@@ -89,6 +93,9 @@ class Config(Record):
         self.no_cache = no_cache
         self.offline = offline
         self.build_args = build_args if build_args is not None else {}
+        # Seconds: for one registry request, and for every request of the run together.
+        self.timeout = timeout
+        self.run_timeout = run_timeout
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
@@ -110,6 +117,8 @@ _KEYS = {
     "default-excludes": "default_excludes",
     "fail-on-unresolved": "fail_on_unresolved",
     "build-args": "build_args",
+    "timeout": "timeout",
+    "run-timeout": "run_timeout",
 }
 
 
@@ -117,6 +126,8 @@ _KEYS = {
 # ``concurrency = 100000000000000000000`` would build connection pools for ever.
 MAX_CONCURRENCY = 256
 MAX_CACHE_TTL = 30 * 24 * 3600.0
+# Timeouts, in seconds: above zero, and bounded (a run must end).
+MAX_TIMEOUT = 3600.0
 # A config file larger than this is not one (``--config /dev/zero`` never ends).
 MAX_CONFIG_SIZE = 1024 * 1024
 
@@ -204,6 +215,14 @@ def _check_mirror(path: str, domain: str, mirror: str) -> None:
         )
 
 
+def check_timeout(what: str, value: object) -> float:
+    """A timeout in seconds, above 0 and at most MAX_TIMEOUT; ConfigError otherwise."""
+    good = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not good or not 0 < value <= MAX_TIMEOUT:  # type: ignore[operator]
+        raise ConfigError(f"{what} must be a number of seconds above 0, at most {MAX_TIMEOUT:.0f}")
+    return float(value)  # type: ignore[arg-type]
+
+
 def load(path: str) -> Config:
     """Read a config file; every problem is a one-line ConfigError naming the file."""
     import os
@@ -257,6 +276,8 @@ def load(path: str) -> Config:
         if key == "exact-tags" and isinstance(value, dict):
             field = "exact_tag_schemes"  # the table form: per repository
         value = _check_type(path, key, value, getattr(defaults, field))
+        if field in ("timeout", "run_timeout"):
+            value = check_timeout(f"{path}: {key}", value)
         setattr(config, field, value)
     for domain, mirror in config.registry_mirrors.items():
         _check_mirror(path, domain, mirror)

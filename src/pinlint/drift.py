@@ -136,7 +136,13 @@ def resolve_findings(
     """
     refs = distinct_references(occurrences, config)
     results = asyncio.run(
-        resolve.resolve_references(refs, config, progress=sys.stderr if progress else None)
+        resolve.resolve_references(
+            refs,
+            config,
+            progress=sys.stderr if progress else None,
+            request_timeout=config.timeout,
+            run_timeout=config.run_timeout,
+        )
     )
     if unchecked is not None:
         unchecked.extend(
