@@ -429,6 +429,8 @@ def test_progress_bar_only_for_many_references(seeded: dict[str, Any]) -> None:
         text = stream.getvalue()
         assert ("resolving [" in text) is drawn
         if drawn:
+            # At once, before any answer: a hung registry is no blank screen.
+            assert text.startswith("\rresolving [" + "." * 30 + f"] 0/{len(many)}")
             assert f"{len(many)}/{len(many)}" in text
             assert text.endswith("\r\x1b[K")  # the line is cleared at the end
 
@@ -442,6 +444,29 @@ def test_progress_bar_drawing() -> None:
     assert stream.getvalue() == (
         "\rresolving [" + "#" * 15 + "." * 15 + "] 1/2\rresolving [" + "#" * 30 + "] 2/2\r\x1b[K"
     )
+
+
+def test_progress_bar_shown_later() -> None:
+    # Few references: drawn only once the run is slow (PROGRESS_DELAY), then kept up.
+    stream = io.StringIO()
+    bar = _Progress(3, stream, shown=False)
+    bar.advance()
+    assert stream.getvalue() == ""
+    bar.show()
+    bar.advance()
+    bar.advance()
+    bar.close()
+    assert stream.getvalue() == (
+        "\rresolving [" + "#" * 10 + "." * 20 + "] 1/3"
+        "\rresolving [" + "#" * 20 + "." * 10 + "] 2/3"
+        "\rresolving [" + "#" * 30 + "] 3/3\r\x1b[K"
+    )
+    quiet = io.StringIO()
+    never = _Progress(1, quiet, shown=False)
+    never.advance()
+    never.show()  # too late: nothing left to show
+    never.close()
+    assert quiet.getvalue() == ""
 
 
 def test_apply_keeps_findings_without_occurrence_and_unresolved() -> None:

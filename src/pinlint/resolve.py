@@ -62,7 +62,8 @@ __all__ = ["Resolver", "resolve_references"]
 
 REQUEST_TIMEOUT = 10.0  # seconds, per request
 RUN_TIMEOUT = 120.0  # seconds, for all references of a run together
-PROGRESS_THRESHOLD = 4  # a progress bar only when more references than this resolve
+PROGRESS_THRESHOLD = 4  # a progress bar at once when more references than this resolve
+PROGRESS_DELAY = 2.0  # seconds after which fewer references get one too (a slow registry)
 # Candidate tags checked with a HEAD each, at most, when the listing has no digests:
 # the first alone (it is nearly always the match), then a few at a time.
 MAX_CANDIDATE_HEADS = 40
@@ -363,18 +364,28 @@ class Resolver:
 class _Progress:
     """A one-line progress bar on stderr, only while many references resolve."""
 
-    def __init__(self, total: int, stream: TextIO) -> None:
+    def __init__(self, total: int, stream: TextIO, *, shown: bool = True) -> None:
         self.total = total
         self.done = 0
         self.stream = stream
+        self.shown = shown
         self._last = 0.0
+
+    def show(self) -> None:
+        """Draw the bar now (0/N at the start: a hung registry is no blank screen)."""
+        if self.done < self.total:
+            self.shown = True
+            self._draw()
 
     def advance(self) -> None:
         self.done += 1
         now = time.monotonic()
-        if now - self._last < 0.05 and self.done < self.total:
+        if not self.shown or (now - self._last < 0.05 and self.done < self.total):
             return
         self._last = now
+        self._draw()
+
+    def _draw(self) -> None:
         width = 30
         filled = width * self.done // self.total
         self.stream.write(
@@ -383,8 +394,9 @@ class _Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[K")
-        self.stream.flush()
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 async def resolve_references(
@@ -399,8 +411,16 @@ async def resolve_references(
     """Resolve each reference (keyed by its text) once, concurrently."""
     cache = Cache(None if config.no_cache else default_cache_dir(), ttl=config.cache_ttl)
     results: dict[str, Resolution] = {}
-    bar = _Progress(len(refs), progress) if progress and len(refs) > PROGRESS_THRESHOLD else None
+    bar = None
+    if progress and refs:
+        bar = _Progress(len(refs), progress, shown=False)
+    timer: asyncio.TimerHandle | None = None
     try:
+        if bar is not None:
+            if len(refs) > PROGRESS_THRESHOLD:
+                bar.show()
+            else:
+                timer = asyncio.get_running_loop().call_later(PROGRESS_DELAY, bar.show)
         async with RegistryClient(
             cache=cache,
             mirrors=config.registry_mirrors,
@@ -440,6 +460,8 @@ async def resolve_references(
                 else:
                     results[text] = task.result()
     finally:
+        if timer is not None:
+            timer.cancel()
         if bar is not None:
             bar.close()
         cache.save()
