@@ -58,7 +58,9 @@ def _comment() -> re.Pattern[str]:
     return re.compile(r"#\s*pinlint:.*$")
 
 
-def problems(text: str, targets: frozenset[int]) -> list[tuple[int, int, str]]:
+def problems(
+    text: str, targets: frozenset[int], lines: range | None = None
+) -> list[tuple[int, int, str]]:
     """(line, column, message) of each directive that does nothing (PIN901): not one
     pinlint reads (``# pinlint: ignore [PIN004]``), naming an unknown rule, or with no
     image reference on the line it applies to (``targets``: the lines that hold or use
@@ -75,6 +77,10 @@ def problems(text: str, targets: frozenset[int]) -> list[tuple[int, int, str]]:
         if comment is None:
             continue
         number, column = index + 1, comment.start() + 1
+        if lines is not None and number not in lines:
+            # A part of a file (pinlint.lint), cut where a document starts: its own
+            # directives only (the line after its last is a "---", no reference).
+            continue
         written = comment.group(0).rstrip()
         alone = _alone().match(line)
         match = alone or _trailing().search(line)

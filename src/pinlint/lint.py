@@ -221,6 +221,7 @@ def _checked(
     occurrences: list[Occurrence],
     s: _Settings,
     extra: Sequence[Finding] = (),
+    lines: range | None = None,
 ) -> FileResult:
     """The record of a scanned file: directives stamped, rules applied; ``extra``
     findings (of the text itself) added."""
@@ -254,8 +255,10 @@ def _checked(
         targets = frozenset(
             n for occ in occurrences for n in (occ.line, occ.use_line) if n is not None
         )
-        for line, column, message in directives.problems(text, targets):
+        for line, column, message in directives.problems(text, targets, lines):
             findings.append(rules.unused_ignore(path, message, line, column))
+        # In the order of the file, as the findings of a file read in parts are.
+        findings.sort(key=lambda f: (f.line, f.column))
     return FileResult(
         findings,
         occurrences,
@@ -357,7 +360,11 @@ def _lint_part(args: tuple[str, str, int, int, _Settings]) -> list[_Sent] | None
     if start:
         lines = text.count("\n", 0, start)
         found = [_shifted(o, start, lines) for o in found]
-    r = _checked(path, kind, text, found, s)
+    # The part's own lines, for the directives it reports (PIN901).
+    first = text.count("\n", 0, start) + 1
+    r = _checked(
+        path, kind, text, found, s, lines=range(first, first + text.count("\n", start, end))
+    )
     return [_sent(r)]
 
 
