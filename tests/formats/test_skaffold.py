@@ -115,3 +115,15 @@ def test_custom_action_and_verify_containers() -> None:
         "alpine:3.15",
         "gcr.io/my-registry/db-updater:latest",
     ]
+
+
+def test_helm_release_set_values() -> None:
+    text = (
+        "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n"
+        "  - image: ghcr.io/acme/app\ndeploy:\n  helm:\n    releases:\n    - name: app\n"
+        "      chartPath: charts\n      setValues:\n        image: ghcr.io/acme/app\n"
+        "        sidecar.image: envoyproxy/envoy:v1.31\n        replicaCount: 2\n"
+    )
+    assert [(r[0], r[2]) for r in scan_rows(text, "skaffold.yaml", "skaffold")] == [
+        (13, "envoyproxy/envoy:v1.31")
+    ]

@@ -13,7 +13,8 @@ multi-config file) names images in two ways:
   ``runImage``, Google Cloud Build's ``dockerImage``/``kanikoImage``/``koImage``/
   ``mavenImage``/``gradleImage``/``packImage``, ``verify[].container.image`` and
   ``customActions[].containers[].image`` (unless the config builds them), and
-  build args that hold an image (``BASE_IMAGE: golang:1.22``).  These are references.
+  build args that hold an image (``BASE_IMAGE: golang:1.22``), and Helm releases'
+  ``setValues`` image values that are not an artifact.  These are references.
 
 Manifests deployed by a config are taken to be those below its directory (``k8s/``,
 ``kubernetes/``, a chart's ``values.yaml``); the configs known are those discovery
@@ -113,6 +114,13 @@ def scan_document(doc: Document) -> list[Occurrence]:
                 wanted = key in _IMAGE_KEYS or container
                 if parent == "buildArgs" and _IMAGE_ARG.search(key):
                     wanted = True
+                if (
+                    parent == "setValues"
+                    and key.lower().endswith("image")
+                    and any(c in scalar.value for c in "/:@")
+                    and image_name(scalar.value) not in own
+                ):
+                    wanted = True  # a Helm release's image value (not an artifact)
                 if wanted and _looks_like_image(scalar.value):
                     found.append(parts.whole(doc.path, doc.text, doc.bom, scalar, prefix + key))
             elif isinstance(value, (dict, list)):
