@@ -27,17 +27,17 @@ __all__ = ["scan", "scan_claimed", "scan_part"]
 class _Plan:
     """The YAML sources of the registry, worked out once per registry (not per file)."""
 
-    __slots__ = ("hinted", "registry", "sniffers", "words")
+    __slots__ = ("all_need", "hinted", "registry", "sniffers", "words")
 
     def __init__(self, registry: tuple[Source, ...]) -> None:
         self.registry = registry
         entries = [s for s in registry if s.reader == formats.YAML and s.sniff]
         self.hinted = [s for s in entries if s.hint is not None]
-        self.sniffers = [(formats.load(s), s.needs) for s in entries]
-        # The words of the sniffing sources, when every one of them needs some: a file
-        # with none of them is not parsed.
-        needs = [s.needs for s in entries]
-        self.words = tuple(sorted({w for n in needs for w in n})) if all(needs) else ()
+        self.sniffers = [(formats.load(s), frozenset(s.needs)) for s in entries]
+        # Every word any sniffing source needs, each looked for once per file; when every
+        # source needs one, a file with none of them is not parsed.
+        self.words = tuple(sorted({w for s in entries for w in s.needs}))
+        self.all_need = all(s.needs for s in entries)
 
 
 _PLAN: list[_Plan] = []
@@ -105,10 +105,10 @@ def _readers(path: str, text: str) -> tuple[list[ModuleType], bool] | None:
                 return [formats.load(entry)], True
     # A file without any word a source needs cannot name an image where one looks:
     # skip the parse, which is most of the cost of a YAML file.
-    words = plan.words
-    if words and not any(w in text for w in words):
+    present = {w for w in plan.words if w in text}
+    if not present and plan.all_need:
         return None
-    modules = [m for m, needs in plan.sniffers if not needs or any(w in text for w in needs)]
+    modules = [m for m, needs in plan.sniffers if not needs or not needs.isdisjoint(present)]
     if not modules:
         return None
     return modules, False
