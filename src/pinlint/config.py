@@ -144,20 +144,29 @@ def find_config(start: str) -> str | None:
     if not os.path.isdir(current):
         current = os.path.dirname(current)
     while True:
-        candidate = os.path.join(current, ".pinlint.toml")
-        if os.path.isfile(candidate):
-            return candidate
-        candidate = os.path.join(current, "pyproject.toml")
-        if os.path.isfile(candidate):
-            with open(candidate, "rb") as f:
-                if b"[tool.pinlint" in f.read(MAX_CONFIG_SIZE):
-                    return candidate
-        if os.path.exists(os.path.join(current, ".git")):
-            return None  # the repository's root: its config, if any, was above
+        here, stop = config_here(current)
+        if here is not None or stop:
+            return here
         parent = os.path.dirname(current)
         if parent == current:
             return None
         current = parent
+
+
+def config_here(directory: str) -> tuple[str | None, bool]:
+    """The config file in ``directory`` itself (or None), and whether the walk up stops
+    there (the repository's root: its config, if any, was above)."""
+    import os
+
+    candidate = os.path.join(directory, ".pinlint.toml")
+    if os.path.isfile(candidate):
+        return candidate, True
+    candidate = os.path.join(directory, "pyproject.toml")
+    if os.path.isfile(candidate):
+        with open(candidate, "rb") as f:
+            if b"[tool.pinlint" in f.read(MAX_CONFIG_SIZE):
+                return candidate, True
+    return None, os.path.exists(os.path.join(directory, ".git"))
 
 
 def _check_type(path: str, key: str, value: object, default: object) -> object:
