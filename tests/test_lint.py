@@ -197,3 +197,31 @@ def test_read_text_refuses_large_binary_and_undecodable_files(
     monkeypatch.undo()
     with pytest.raises(IsADirectoryError):
         lint.read_text(str(tmp_path))
+
+
+def test_workers_die_of_sigterm_whatever_the_parent_handles(tmp_path: Path) -> None:
+    """The pool stops its workers with SIGTERM; a handler the forking process installed
+    (the fixer's raises) must not reach them, or a worker can wait on the queue for ever."""
+    import signal
+
+    def raising(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, raising)
+    try:
+        lint._default_sigterm()
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.usefixtures("isolated")
+def test_fix_puts_the_sigterm_handler_back(tmp_path: Path) -> None:
+    import signal
+
+    from pinlint import cli
+
+    before = signal.getsignal(signal.SIGTERM)
+    (tmp_path / "Dockerfile").write_text("FROM nginx:1.27.3\n")
+    assert cli.main(["--fix", "--offline", str(tmp_path / "Dockerfile")]) in (0, 1)
+    assert signal.getsignal(signal.SIGTERM) is before

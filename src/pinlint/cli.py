@@ -427,17 +427,19 @@ def _run(argv: Sequence[str] | None) -> int:
         if args.fix:
             from pinlint import fix
 
-            if not args.diff:
-                _terminate_like_interrupt()
-
-            outcome = fix.fix_findings(
-                findings,
-                cfg,
-                diff=args.diff,
-                roots=paths,
-                kinds=result.kinds(),
-                options=result.settings.scan if result.settings is not None else None,
-            )
+            restore = None if args.diff else _terminate_like_interrupt()
+            try:
+                outcome = fix.fix_findings(
+                    findings,
+                    cfg,
+                    diff=args.diff,
+                    roots=paths,
+                    kinds=result.kinds(),
+                    options=result.settings.scan if result.settings is not None else None,
+                )
+            finally:
+                if restore is not None:
+                    restore()
             findings = outcome.remaining
             changed = outcome.changed
             if args.diff:
@@ -535,17 +537,28 @@ def _run(argv: Sequence[str] | None) -> int:
     return code
 
 
-def _terminate_like_interrupt() -> None:
+def _terminate_like_interrupt() -> Callable[[], None] | None:
     """SIGTERM (CI cancelling a job) ends the run as Ctrl-C does: through the fixer's
-    clean-up, which removes its temporary file, instead of killing it half-way."""
-    import contextlib
+    clean-up, which removes its temporary file, instead of killing it half-way.
+
+    Returns what puts the previous handler back: :func:`main` also runs inside other
+    programs (and the test suite), where a SIGTERM handler left behind would reach every
+    process they fork later (multiprocessing's workers are stopped with SIGTERM).
+    """
     import signal
 
     def interrupt(signum: int, frame: object) -> None:
         raise Terminated
 
-    with contextlib.suppress(ValueError, OSError):  # not the main thread: the default
-        signal.signal(signal.SIGTERM, interrupt)
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread: the default stays
+        return None
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def _unread_files(paths: Sequence[str], exclude: Sequence[str]) -> list[str]:

@@ -431,6 +431,15 @@ def _received(sent: list[_Sent]) -> list[FileResult]:
     return results
 
 
+def _default_sigterm() -> None:
+    """A worker dies of SIGTERM: that is how the pool stops its workers at the end, and a
+    handler inherited from the process that forked it (one that raises, as the fixer's
+    does) could leave a worker waiting on the pool's queue for ever."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _lint_parallel(
     files: list[tuple[str, str]],
     s: _Settings,
@@ -478,7 +487,7 @@ def _lint_parallel(
     gc.freeze()
     gc.disable()
     try:
-        with ctx.Pool(workers) as pool:
+        with ctx.Pool(workers, initializer=_default_sigterm) as pool:
             if keep_occurrences:
                 return [r for chunk in pool.map(_lint_chunk, tasks, 1) for r in chunk]  # type: ignore[arg-type]
             # In order, as they arrive: each chunk's tuples are dropped once made records.
