@@ -699,6 +699,7 @@ def test_docker_config_leaves_an_existing_ghcr_login(tmp_path: Path) -> None:
 RUNTIME_TOKEN = "ACTIONS-RUNTIME-" + "r" * 24
 
 
+@pytest.mark.slow  # runs the whole action, install step included
 def test_runner_environment_does_not_reach_a_hostile_tree(rerun: Rerun, tmp_path: Path) -> None:
     """A PR commits ``.env -> /proc/self/environ`` and a compose file that names every
     variable: whatever pinlint reads, the runner's secrets are not in its environment."""

@@ -175,6 +175,7 @@ LARGE_DOCKERFILES = {
 }
 
 
+@pytest.mark.slow  # a few MB of Dockerfile each, in a child process
 @pytest.mark.parametrize("name", list(LARGE_DOCKERFILES))
 def test_large_dockerfile_scans_in_linear_time(tmp_path: Path, name: str) -> None:
     path = tmp_path / "Dockerfile"

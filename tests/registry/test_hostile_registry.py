@@ -184,6 +184,7 @@ def test_endless_body_is_abandoned(where: str) -> None:
         assert "larger than" in str(result.error)
 
 
+@pytest.mark.slow  # waits out a request deadline
 def test_slow_drip_ends_by_the_request_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport, "REQUEST_DEADLINE", 2.0)
 
@@ -366,6 +367,7 @@ def test_mirror_of_one_tree_does_not_answer_for_another() -> None:
     assert _resolve([image], Config(offline=True))[image].digest is None
 
 
+@pytest.mark.slow  # waits out the run deadline
 def test_run_deadline_holds_while_credential_helpers_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
