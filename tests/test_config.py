@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,17 @@ def test_bad_settings(tmp_path: os.PathLike[str], text: str, message: str) -> No
         config.load(path)
     assert str(info.value).startswith(path)
     assert "\n" not in str(info.value)
+
+
+def test_find_config_with_a_cache_gives_the_same_answers(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".pinlint.toml").write_text("")
+    (tmp_path / "b" / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "b" / ".pinlint.toml").write_text("")
+    (tmp_path / "a" / "x").mkdir(parents=True)
+    directories = [tmp_path / "a" / "x", tmp_path / "b" / "deep" / "er", tmp_path / "a", tmp_path]
+    cache: dict[str, str | None] = {}
+    for directory in directories + directories:  # the second round answers from the cache
+        assert config.find_config(str(directory), cache) == config.find_config(str(directory))
+    assert cache[str(tmp_path / "b" / "deep")] == str(tmp_path / "b" / ".pinlint.toml")
+    assert cache[str(tmp_path / "a")] == str(tmp_path / ".pinlint.toml")

@@ -282,26 +282,8 @@ def _config_for(
     found: dict[str, str | None] = {}  # directory -> its nearest config
     loaded: dict[str | None, Config] = {run_path: run_cfg}
 
-    def nearest(directory: str) -> str | None:
-        """``config.find_config`` with every directory's answer remembered: files of
-        one tree share their parents, so each directory is looked at once per run."""
-        walked: list[str] = []
-        current = directory
-        while current not in found:
-            here, stop = configmod.config_here(current)
-            parent = os.path.dirname(current)
-            if here is not None or stop or parent == current:
-                found[current] = here
-                break
-            walked.append(current)
-            current = parent
-        answer = found[current]
-        for below in walked:
-            found[below] = answer
-        return answer
-
     def config_for(path: str) -> Config:
-        config_path = nearest(os.path.dirname(os.path.abspath(path)))
+        config_path = configmod.find_config(os.path.dirname(os.path.abspath(path)), found)
         cfg = loaded.get(config_path)
         if cfg is None:
             # "": no config for this file, the defaults and the command line.

@@ -132,25 +132,35 @@ MAX_TIMEOUT = 3600.0
 MAX_CONFIG_SIZE = 1024 * 1024
 
 
-def find_config(start: str) -> str | None:
+def find_config(start: str, cache: dict[str, str | None] | None = None) -> str | None:
     """The nearest ``.pinlint.toml``, or ``pyproject.toml`` with ``[tool.pinlint]``,
     walking up from ``start`` to the root of its repository (the directory that holds
     ``.git``), never beyond: a config in ``/tmp`` or a runner's work directory must not
     govern the repositories checked out below it.  Outside any repository the walk goes
-    to the file system's root."""
+    to the file system's root.
+
+    ``cache`` (directory -> answer) remembers every directory walked through: the files
+    of one tree share their parents, so a run looks at each directory once."""
     import os
 
     current = os.path.abspath(start)
     if not os.path.isdir(current):
         current = os.path.dirname(current)
-    while True:
+    walked: list[str] = []
+    while cache is None or current not in cache:
         here, stop = config_here(current)
-        if here is not None or stop:
-            return here
         parent = os.path.dirname(current)
-        if parent == current:
-            return None
+        if here is not None or stop or parent == current:
+            answer = here
+            break
+        walked.append(current)
         current = parent
+    else:
+        answer = cache[current]
+    if cache is not None:
+        for directory in [*walked, current]:
+            cache[directory] = answer
+    return answer
 
 
 def config_here(directory: str) -> tuple[str | None, bool]:
