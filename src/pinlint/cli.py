@@ -141,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="GLOB",
         action="append",
         default=[],
-        help="skip matching paths (comma list; repeats add up)",
+        help="skip matching paths and directories (comma list; repeats add up)",
     )
     rules.add_argument(
         "--no-default-excludes",

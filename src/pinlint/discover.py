@@ -14,6 +14,8 @@ from pinlint.formats import classify
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
+
     from pinlint.formats import Project
 
 __all__ = ["DEFAULT_EXCLUDES", "classify", "discover", "is_excluded"]
@@ -30,17 +32,43 @@ YAML = "yaml"
 
 
 def is_excluded(path: str, patterns: Sequence[str]) -> bool:
-    """``exclude`` globs match the path or any of its trailing parts (like ruff)."""
+    """``exclude`` globs match the path, any of its trailing parts, or any of the
+    directories it lies in, written as a path prefix (``bench/heldout``,
+    ``bench/heldout/``, ``./bench/heldout``) or a bare name (``heldout``), as ruff's
+    ``--exclude`` does.  A pattern ending in ``/`` names directories only."""
     if not patterns:
         return False
-    import fnmatch  # only with patterns: not on the plain pre-commit path
+    return _exclude_regex(tuple(patterns)).search(path.replace(os.sep, "/")) is not None
 
-    norm = path.replace(os.sep, "/")
-    parts = norm.split("/")
-    candidates = ["/".join(parts[i:]) for i in range(len(parts))]
-    return any(fnmatch.fnmatch(c, p) for c in candidates for p in patterns) or any(
-        fnmatch.fnmatch(part, p) for part in parts for p in patterns
-    )
+
+_EXCLUDE_REGEXES: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _exclude_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for ``patterns``: a glob matches a run of whole path components, so
+    ``a/b`` excludes ``a/b/Dockerfile`` and ``x/a/b/c.yaml`` but not ``a/bc/Dockerfile``.
+    fnmatch's ``*`` also matches ``/`` (``build/*`` excludes ``build/x/Dockerfile``)."""
+    regex = _EXCLUDE_REGEXES.get(patterns)
+    if regex is None:
+        # Only with patterns: not on the plain pre-commit path.
+        import fnmatch
+        import re
+
+        alternatives = []
+        for pattern in patterns:
+            glob = pattern.replace(os.sep, "/")
+            while glob.startswith("./"):
+                glob = glob[2:]
+            directory = glob.endswith("/")
+            glob = glob.rstrip("/")
+            if not glob:
+                continue
+            # ``(?s:...)\Z`` (Python 3.9 to 3.13): the part before ``\Z``.
+            translated = fnmatch.translate(glob).removesuffix(r"\Z")
+            alternatives.append(translated + (r"(?=/)" if directory else r"(?=/|\Z)"))
+        body = "|".join(alternatives) or r"(?!)"
+        regex = _EXCLUDE_REGEXES[patterns] = re.compile(r"(?:^|(?<=/))(?:" + body + ")")
+    return regex
 
 
 def _git_root(directory: str) -> str | None:
