@@ -57,7 +57,7 @@ examples/k8s/deployment.yaml:21:35: PIN004 envoyproxy/envoy:v1.31 uses the parti
 examples/k8s/deployment.yaml:23:18: PIN007 Example/Legacy:latest is not a valid image reference: invalid reference format: repository name must be lowercase [error]
 examples/k8s/deployment.yaml:40:22: PIN004 alpine:3 uses the partial version "3" [error]
 examples/k8s/deployment.yaml:40:33: PIN901 "# pinlint: ignore [PIN004]" is not a directive pinlint reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]" [warning]
-Found 18 findings (16 errors, 2 warnings) in 4 files.
+Found 18 findings (16 errors, 2 warnings) in 4 files; 4 files read.
 """  # noqa: E501
 
 
@@ -74,7 +74,7 @@ def test_examples_show_every_offline_rule(
 def test_clean_tree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     write(tmp_path, "Dockerfile", "FROM nginx:1.27.3@sha256:" + "a" * 64 + "\nFROM scratch\n")
     write(tmp_path, "compose.yaml", "services:\n  web:\n    image: nginx:1.27.3\n")
-    assert run(capsys, str(tmp_path)) == (0, "No findings.\n", "")
+    assert run(capsys, str(tmp_path)) == (0, "No findings; 2 files read.\n", "")
 
 
 def test_quiet_prints_findings_only(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -244,7 +244,7 @@ def test_baseline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert json.loads(baseline.read_text())["findings"][0]["image"] == "nginx:latest"
     assert run(capsys, "--baseline", str(baseline), str(path)) == (
         0,
-        f"No findings.\n1 finding hidden by the baseline {baseline}.\n",
+        f"No findings; 1 file read.\n1 finding hidden by the baseline {baseline}.\n",
         "",
     )
     path.write_text("# a new line moves the old finding\nFROM nginx:latest\nFROM redis\n")
@@ -511,7 +511,7 @@ def test_third_party_trees_are_skipped_and_counted(
     assert out == (
         f"{tmp_path}/vendored/Dockerfile:1:6: PIN002 busybox has no tag and no digest"
         " (it means latest) [error]\n"
-        "Found 1 finding (1 error) in 1 file.\n"
+        "Found 1 finding (1 error) in 1 file; 2 files read.\n"
         "Skipped 3 files in third-party trees (vendor/, node_modules/, third_party/);"
         " --no-default-excludes reads them.\n"
     )
@@ -549,7 +549,11 @@ def test_file_no_source_reads_is_reported(
     notes = tmp_path / "notes.txt"
     notes.write_text("FROM nginx:latest\n")
     code, out, err = run(capsys, str(notes))
-    assert (code, out) == (0, "")
+    # Not "No findings." alone, which would suggest it was checked.
+    assert (code, out) == (
+        0,
+        "No findings; 0 files read, 1 named file skipped (not a file pinlint reads).\n",
+    )
     assert err == f"pinlint: {notes}: not a file pinlint reads\n"
 
 
@@ -561,7 +565,7 @@ def test_unread_file_beside_a_read_one(capsys: pytest.CaptureFixture[str], tmp_p
     code, out, err = run(capsys, str(notes), str(dockerfile))
     assert (code, out, err) == (
         0,
-        "No findings.\n",
+        "No findings; 1 file read, 1 named file skipped (not a file pinlint reads).\n",
         f"pinlint: {notes}: not a file pinlint reads\n",
     )
 
@@ -569,7 +573,7 @@ def test_unread_file_beside_a_read_one(capsys: pytest.CaptureFixture[str], tmp_p
 def test_excluded_file_is_not_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("x\n")
-    assert run(capsys, "--exclude", "*.txt", str(notes)) == (0, "No findings.\n", "")
+    assert run(capsys, "--exclude", "*.txt", str(notes)) == (0, "No findings; 0 files read.\n", "")
 
 
 # --- the command line as users expect it (exit codes, lists, config, messages) ----------
@@ -646,7 +650,7 @@ def test_pinlint_toml_with_the_pyproject_header(
     # The README's block pasted as it is into .pinlint.toml.
     write(tmp_path, ".pinlint.toml", '[tool.pinlint]\nignore = ["PIN001"]\n')
     path = write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
-    assert run(capsys, str(path)) == (0, "No findings.\n", "")
+    assert run(capsys, str(path)) == (0, "No findings; 1 file read.\n", "")
     # Anything else beside it is still an error, with the file named.
     write(tmp_path, ".pinlint.toml", '[tool.pinlint]\nignore = ["PIN001"]\n[tool.other]\n')
     code, _, err = run(capsys, str(path))
@@ -687,11 +691,13 @@ def test_fail_on_unresolved(
     pinned = "127.0.0.1:9/team/app:1.2.3@sha256:" + "a" * 64
     path = write(tmp_path, "Dockerfile", f"FROM {pinned}\n")
     code, out, err = run(capsys, "--resolve", str(path))
-    assert (code, out) == (0, "No findings.\n")  # the default: a note, not a failure
+    assert (code, out) == (0, "No findings; 1 file read.\n")  # the default: a note, not a failure
     assert "1 pinned reference not checked" in err
     code, out, err = run(capsys, "--resolve", "--fail-on-unresolved", str(path))
     assert code == 1
-    assert out == "No findings.\n1 reference could not be checked (--fail-on-unresolved).\n"
+    assert out == (
+        "No findings; 1 file read.\n1 reference could not be checked (--fail-on-unresolved).\n"
+    )
     write(tmp_path, ".pinlint.toml", "fail-on-unresolved = true\n")
     assert run(capsys, "--resolve", str(path))[0] == 1
 
@@ -716,19 +722,23 @@ def test_config_is_found_per_file(
         1,
         'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
         "a/Dockerfile:2:6: PIN005 redis:7.2.4 has an exact tag but no digest [error]\n"
-        "Found 2 findings (2 errors) in 1 file.\n",
+        "Found 2 findings (2 errors) in 1 file; 2 files read.\n",
         "",
     )
     # The directory walk finds the same.
     assert run(capsys, ".")[1] == run(capsys, *paths)[1]
     # --config governs every file.
-    assert run(capsys, "--config", "b/.pinlint.toml", *paths) == (0, "No findings.\n", "")
+    assert run(capsys, "--config", "b/.pinlint.toml", *paths) == (
+        0,
+        "No findings; 2 files read.\n",
+        "",
+    )
     # A file's config may exclude it; the command line still applies to it.
     write(tmp_path, "b/.pinlint.toml", 'exclude = ["Dockerfile"]\n')
     assert run(capsys, "--ignore", "PIN005", *paths) == (
         1,
         'a/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
-        "Found 1 finding (1 error) in 1 file.\n",
+        "Found 1 finding (1 error) in 1 file; 1 file read.\n",
         "",
     )
 
@@ -763,7 +773,7 @@ def test_per_run_settings_come_from_the_working_directory(
     assert run(capsys, "b/Dockerfile") == (
         1,
         "b/Dockerfile:1:6: PIN005 redis:7.2.4 has an exact tag but no digest [error]\n"
-        "Found 1 finding (1 error) in 1 file.\n",
+        "Found 1 finding (1 error) in 1 file; 1 file read.\n",
         "",
     )
 
@@ -792,7 +802,7 @@ def test_trailing_directive_in_a_dockerfile_says_where_to_put_it(
         "end-of-line comments; put it on the line above (Docker reads it as more arguments)"
         " [error]\n"
         'Dockerfile:4:6: PIN004 python:3 uses the partial version "3" [error]\n'
-        "Found 5 findings (5 errors) in 1 file.\n",
+        "Found 5 findings (5 errors) in 1 file; 1 file read.\n",
         "",
     )
 
@@ -823,7 +833,7 @@ def test_useless_directives_are_pin901_and_names_work(
         'compose.yaml:7:5: PIN901 unknown rule "PIN999" in "# pinlint: ignore[PIN999]" [warning]\n'
         'compose.yaml:9:3: PIN901 "# pinlint: ignore" has nothing to ignore: no image '
         "reference on line 10 [warning]\n"
-        "Found 4 findings (1 error, 3 warnings) in 1 file.\n",
+        "Found 4 findings (1 error, 3 warnings) in 1 file; 1 file read.\n",
         "",
     )
     # A rule like any other: ignored by id or name.
@@ -855,7 +865,7 @@ def test_one_bad_byte_hides_nothing(
         "Dockerfile:2:6: PIN900 not valid UTF-8 (byte 0xe9 at offset 23); read with it "
         "replaced [error]\n"
         "Dockerfile:3:6: PIN002 redis has no tag and no digest (it means latest) [error]\n"
-        "Found 3 findings (3 errors) in 1 file.\n",
+        "Found 3 findings (3 errors) in 1 file; 1 file read.\n",
         "",
     )
 
@@ -870,7 +880,7 @@ def test_yaml_error_at_the_end_points_at_the_last_line(
         1,
         "compose.yaml:3:25: PIN900 invalid YAML: found unexpected end of stream while "
         "scanning a quoted scalar [error]\n"
-        "Found 1 finding (1 error) in 1 file.\n",
+        "Found 1 finding (1 error) in 1 file; 1 file read.\n",
         "",
     )
 
@@ -895,7 +905,7 @@ def test_a_failing_mirror_is_named(
         1,
         'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" (not resolved: '
         "docker.io (mirror 127.0.0.1:9): cannot connect) [error]\n"
-        "Found 1 finding (1 error) in 1 file.\n",
+        "Found 1 finding (1 error) in 1 file; 1 file read.\n",
     )
 
 

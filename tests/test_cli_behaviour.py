@@ -48,7 +48,7 @@ def bench_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 OTHERS = (
     'bench/heldout-more/Dockerfile:1:6: PIN004 python:3 uses the partial version "3" [error]\n'
     'bench/other/Dockerfile:1:6: PIN003 node:lts uses the moving tag "lts" [error]\n'
-    "Found 2 findings (2 errors) in 2 files.\n"
+    "Found 2 findings (2 errors) in 2 files; 2 files read.\n"
 )
 
 
@@ -85,11 +85,15 @@ def test_named_file_in_an_excluded_directory_is_skipped(
     assert run(capsys, "--exclude", "bench/heldout", *named) == (
         1,
         'bench/other/Dockerfile:1:6: PIN003 node:lts uses the moving tag "lts" [error]\n'
-        "Found 1 finding (1 error) in 1 file.\n",
+        "Found 1 finding (1 error) in 1 file; 1 file read.\n",
         "",
     )
     absolute = str(bench_tree / "bench" / "heldout" / "Dockerfile")
-    assert run(capsys, "--exclude", "bench/heldout", absolute) == (0, "No findings.\n", "")
+    assert run(capsys, "--exclude", "bench/heldout", absolute) == (
+        0,
+        "No findings; 0 files read.\n",
+        "",
+    )
 
 
 def test_exclude_globs_still_match_names_and_paths(
@@ -100,7 +104,7 @@ def test_exclude_globs_still_match_names_and_paths(
         "bench/heldout/deep/compose.yaml:3:12: PIN002 redis has no tag and no digest "
         "(it means latest) [error]\n"
         'bench/other/Dockerfile:1:6: PIN003 node:lts uses the moving tag "lts" [error]\n'
-        "Found 3 findings (3 errors) in 3 files.\n"
+        "Found 3 findings (3 errors) in 3 files; 3 files read.\n"
     )
     assert run(capsys, "--exclude", "bench/heldout/Dockerfile", ".") == (1, expected, "")
     # A trailing slash names directories only: no directory is called Dockerfile.
@@ -109,7 +113,51 @@ def test_exclude_globs_still_match_names_and_paths(
         'bench/heldout-more/Dockerfile:1:6: PIN004 python:3 uses the partial version "3" [error]\n'
         'bench/heldout/Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
         'bench/other/Dockerfile:1:6: PIN003 node:lts uses the moving tag "lts" [error]\n'
-        "Found 3 findings (3 errors) in 3 files.\n",
+        "Found 3 findings (3 errors) in 3 files; 3 files read.\n",
         "",
     )
-    assert run(capsys, "--exclude", "Dockerfile,*.yaml", ".") == (0, "No findings.\n", "")
+    assert run(capsys, "--exclude", "Dockerfile,*.yaml", ".") == (
+        0,
+        "No findings; 0 files read.\n",
+        "",
+    )
+
+
+# --- the closing line -------------------------------------------------------------------
+
+
+def test_closing_line_counts_files_read_and_named_files_skipped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "README.md", "FROM nginx:latest\n")
+    write(tmp_path, "notes.txt", "x\n")
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    write(tmp_path, "deploy/compose.yaml", "services:\n  web:\n    image: redis:7.4.1\n")
+    monkeypatch.chdir(tmp_path)
+    finding = 'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
+    assert run(capsys, "README.md", "Dockerfile") == (
+        1,
+        finding + "Found 1 finding (1 error) in 1 file; 1 file read, 1 named file skipped "
+        "(not a file pinlint reads).\n",
+        "pinlint: README.md: not a file pinlint reads\n",
+    )
+    assert run(capsys, "README.md", "notes.txt", "deploy") == (
+        0,
+        "No findings; 1 file read, 2 named files skipped (not files pinlint reads).\n",
+        "pinlint: README.md: not a file pinlint reads\n"
+        "pinlint: notes.txt: not a file pinlint reads\n",
+    )
+    # A directory walk reads what it recognises and passes over the rest in silence.
+    assert run(capsys, ".") == (
+        1,
+        finding + "Found 1 finding (1 error) in 1 file; 2 files read.\n",
+        "",
+    )
+    # --quiet: the findings only; machine formats: no closing line at all.
+    assert run(capsys, "--quiet", "README.md", "Dockerfile") == (
+        1,
+        finding,
+        "pinlint: README.md: not a file pinlint reads\n",
+    )
+    code, out, _ = run(capsys, "--format", "json", "README.md", "Dockerfile")
+    assert (code, out.count('"rule"')) == (1, 1)

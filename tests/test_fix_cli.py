@@ -124,7 +124,7 @@ def messages(findings: Sequence[dict[str, object]]) -> list[tuple[object, object
 def test_nothing_to_fix_exits_0_and_writes_nothing(project: Project) -> None:
     path = project.write("Dockerfile", "FROM {{nginx}}:1.27.3\nFROM scratch\n")
     mtime = path.stat().st_mtime_ns
-    assert project.run("--fix", ".") == (0, "No findings.\n", "")
+    assert project.run("--fix", ".") == (0, "No findings; 1 file read.\n", "")
     assert project.run("--fix", "--diff", ".") == (0, "", "")
     assert path.stat().st_mtime_ns == mtime
 
@@ -144,7 +144,7 @@ def test_each_changed_file_is_named_on_stderr(project: Project) -> None:
         "image: " + project.expand("{{redis}}:7.4.1\n")
     )
     # Idempotent: the second run changes nothing and passes.
-    assert project.run("--fix", ".") == (0, "No findings.\n", "")
+    assert project.run("--fix", ".") == (0, "No findings; 4 files read.\n", "")
 
 
 def test_a_finding_left_exits_1_even_when_nothing_changed(project: Project) -> None:
@@ -353,7 +353,7 @@ def test_symlink_inside_the_tree_is_written_through_once(project: Project) -> No
     )
     assert link.is_symlink()
     assert real.read_text() == project.expand("FROM {{nginx}}:1.27.3@{{nginx@1.27.3}}\n")
-    assert project.run("--fix", ".") == (0, "No findings.\n", "")
+    assert project.run("--fix", ".") == (0, "No findings; 2 files read.\n", "")
 
 
 def test_unresolved_variables_are_not_written(project: Project) -> None:

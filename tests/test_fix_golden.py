@@ -210,7 +210,7 @@ def test_golden(
 
     # Idempotent: a second run finds nothing to do and says so with exit 0.
     code, out, err = run(capsys, monkeypatch, root, "--fix", name)
-    assert (code, out, err) == (0, "No findings.\n", "")
+    assert (code, out, err) == (0, "No findings; 1 file read.\n", "")
     assert path.read_bytes() == after
 
 
@@ -246,7 +246,7 @@ def test_pin_styles(
         assert code == 1
         assert out.startswith(left)
     else:
-        assert (code, out) == (0, "No findings.\n")
+        assert (code, out) == (0, "No findings; 1 file read.\n")
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,7 @@ def test_unreadable_directory_is_an_error(shared_dir: Path, git: bool) -> None:
     (tree / "secret").chmod(0o000)
     proc = _as_nobody(tree, ".")
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "No findings." in proc.stdout
+    assert proc.stdout == "No findings; 1 file read.\n"
     assert "pinlint: secret: cannot read directory: Permission denied" in proc.stderr
 
 

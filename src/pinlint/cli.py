@@ -488,9 +488,9 @@ def _run(argv: Sequence[str] | None) -> int:
         skipped=result.default_excluded,
         summary=fix_line,
         notes=notes,
+        read=result.files_read(),
+        unread=len(unread),
     )
-    if fmt == "text" and unread and len(unread) == len(paths) and not findings:
-        report = ""  # nothing was read: there is nothing to sum up
     if fmt != "text" and not args.quiet:
         # Machine formats stay parseable: what a person should know goes to stderr (what
         # --fix rewrote is there already, as `Rewriting <path>` lines).

@@ -81,6 +81,10 @@ class LintResult:
         # Files left out because they lie in a third-party tree (vendor/, ...).
         self.default_excluded = default_excluded
 
+    def files_read(self) -> int:
+        """How many files were linted (a file that could not be read is not)."""
+        return sum(1 for r in self.files if r.read_error is None)
+
     def kinds(self) -> dict[str, str]:
         """The kind of each file read, for the fixer (which need not classify again)."""
         return {r.path: r.kind for r in self.files if r.kind}

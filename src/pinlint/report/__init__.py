@@ -23,13 +23,16 @@ def render(
     skipped: int = 0,
     summary: str | None = None,
     notes: Sequence[str] = (),
+    read: int | None = None,
+    unread: int = 0,
 ) -> str:
     """``findings`` in the output format ``fmt`` (``text`` for an unknown one).
 
     ``root`` is the directory SARIF's file URIs are relative to; ``color``, ``quiet``
     (no summary line), ``skipped`` (files in third-party trees left out, for the
     summary), ``summary`` (a closing line instead of the count, as ``--fix`` says what it
-    did) and ``notes`` (lines after it) apply to ``text`` only.
+    did), ``notes`` (lines after it), ``read`` and ``unread`` (the files linted, and the
+    files named that no source reads, for the count) apply to ``text`` only.
     """
     if fmt == "json":
         from pinlint.report import json
@@ -46,5 +49,12 @@ def render(
     from pinlint.report import text
 
     return text.render(
-        findings, color=color, quiet=quiet, skipped=skipped, summary=summary, notes=notes
+        findings,
+        color=color,
+        quiet=quiet,
+        skipped=skipped,
+        summary=summary,
+        notes=notes,
+        read=read,
+        unread=unread,
     )

@@ -34,9 +34,22 @@ def _line(f: Finding, color: bool) -> str:
     )
 
 
-def count(findings: Sequence[Finding]) -> str:
+def count(findings: Sequence[Finding], read: int | None = None, unread: int = 0) -> str:
+    """``Found 3 findings (2 errors, 1 warning) in 2 files; 5 files read.``
+
+    ``read``: the files linted (None: not said); ``unread``: the files named on the
+    command line that no source reads (said on stderr one by one)."""
+    tail = "."
+    if read is not None:
+        tail = f"; {read} file{'s' if read != 1 else ''} read"
+        if unread:
+            tail += (
+                f", {unread} named file{'s' if unread != 1 else ''} skipped "
+                f"(not {'a file' if unread == 1 else 'files'} pinlint reads)"
+            )
+        tail += "."
     if not findings:
-        return "No findings."
+        return "No findings" + tail
     files = len({f.path for f in findings})
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = len(findings) - errors
@@ -48,7 +61,7 @@ def count(findings: Sequence[Finding]) -> str:
     n = len(findings)
     return (
         f"Found {n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) "
-        f"in {files} file{'s' if files != 1 else ''}."
+        f"in {files} file{'s' if files != 1 else ''}{tail}"
     )
 
 
@@ -68,12 +81,14 @@ def render(
     skipped: int = 0,
     summary: str | None = None,
     notes: Sequence[str] = (),
+    read: int | None = None,
+    unread: int = 0,
 ) -> str:
     """The findings, then the count (or ``summary``), the files the default excludes
-    skipped, and ``notes``."""
+    skipped, and ``notes``; ``read`` and ``unread`` as for :func:`count`."""
     lines = [_line(f, color) for f in sorted(findings, key=_order)]
     if not quiet:
-        lines.append(summary if summary is not None else count(findings))
+        lines.append(summary if summary is not None else count(findings, read, unread))
         if skipped:
             lines.append(skipped_note(skipped))
         lines.extend(printable(n) for n in notes)
