@@ -50,7 +50,7 @@ examples/compose/compose.yaml:6:12: PIN002 redis has no tag and no digest (it me
 examples/compose/compose.yaml:8:13: PIN004 postgres:16 uses the partial version "16" [error]
 examples/compose/compose.yaml:10:27: PIN003 rabbitmq:management uses the moving tag "management" [error]
 examples/compose/compose.yaml:15:12: PIN005 traefik:v3.1.2 has an exact tag but no digest [error]
-examples/k8s/broken.yaml:8:27: PIN900 invalid YAML: found unexpected end of stream while scanning a quoted scalar [error]
+examples/k8s/broken.yaml:8:27: PIN900 invalid YAML: found unexpected end of stream while scanning a quoted scalar in "image: "nginx:latest" [error]
 examples/k8s/deployment.yaml:17:18: PIN003 ghcr.io/example/migrate:main uses the moving tag "main" [error]
 examples/k8s/deployment.yaml:20:18: PIN005 ghcr.io/example/api:1.4.2 has an exact tag but no digest [error]
 examples/k8s/deployment.yaml:21:35: PIN004 envoyproxy/envoy:v1.31 uses the partial version "v1.31" [error]
@@ -862,8 +862,8 @@ def test_one_bad_byte_hides_nothing(
     assert run(capsys, "Dockerfile") == (
         1,
         'Dockerfile:1:6: PIN001 nginx:latest uses the moving tag "latest" [error]\n'
-        "Dockerfile:2:6: PIN900 not valid UTF-8 (byte 0xe9 at offset 23); read with it "
-        "replaced [error]\n"
+        "Dockerfile:2:6: PIN900 not valid UTF-8 (byte 0xe9 at offset 23; read with it "
+        'replaced) in "# caf\ufffd \ufffd" [error]\n'
         "Dockerfile:3:6: PIN002 redis has no tag and no digest (it means latest) [error]\n"
         "Found 3 findings (3 errors) in 1 file; 1 file read.\n",
         "",
@@ -879,7 +879,7 @@ def test_yaml_error_at_the_end_points_at_the_last_line(
     assert run(capsys, "compose.yaml") == (
         1,
         "compose.yaml:3:25: PIN900 invalid YAML: found unexpected end of stream while "
-        "scanning a quoted scalar [error]\n"
+        'scanning a quoted scalar in "image: \'nginx:latest" [error]\n'
         "Found 1 finding (1 error) in 1 file; 1 file read.\n",
         "",
     )

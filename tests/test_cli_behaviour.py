@@ -161,3 +161,100 @@ def test_closing_line_counts_files_read_and_named_files_skipped(
     )
     code, out, _ = run(capsys, "--format", "json", "README.md", "Dockerfile")
     assert (code, out.count('"rule"')) == (1, 1)
+
+
+# --- PIN900 quotes the text it could not parse ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        pytest.param(
+            "Dockerfile",
+            "FROM alpine:3.20.1\nRUN <<EOF\necho hi\n",
+            'Dockerfile:2:1: PIN900 unterminated heredoc in "RUN <<EOF"',
+            id="dockerfile-heredoc",
+        ),
+        pytest.param(
+            "Dockerfile",
+            "# escape=x\nFROM alpine:3.20.1\n",
+            "Dockerfile:1:10: PIN900 invalid escape token 'x' does not match ` or \\ "
+            'in "# escape=x"',
+            id="dockerfile-directive",
+        ),
+        pytest.param(
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27.3\n   bad: [\n  db:\n",
+            "compose.yaml:4:4: PIN900 invalid YAML: did not find expected key while parsing "
+            'a block mapping in "bad: ["',
+            id="yaml-middle",
+        ),
+        pytest.param(
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - image: 'nginx:1.27.3\n",
+            "pod.yaml:5:27: PIN900 invalid YAML: found unexpected end of stream while "
+            'scanning a quoted scalar in "- image: \'nginx:1.27.3"',
+            id="yaml-end-of-stream",
+        ),
+        pytest.param(
+            ".devcontainer.json",
+            '{\n  "image": "mcr.microsoft.com/devcontainers/base:1.2.3"\n  "features": {}\n}\n',
+            ".devcontainer.json:3:3: PIN900 invalid JSON: Expecting ',' delimiter "
+            'in ""features": {}"',
+            id="json",
+        ),
+        pytest.param(
+            "docker-bake.hcl",
+            'target "app" {\n  args = {\n',
+            "docker-bake.hcl:2:11: PIN900 invalid HCL: expected '}' in \"args = {\"",
+            id="hcl-end-of-file",
+        ),
+        pytest.param(
+            "compose.yaml",
+            'services:\n  web:\n    image: "\x1b[2Jnginx:1.27.3"\n',
+            "compose.yaml:3:13: PIN900 invalid YAML: unacceptable character #x001b: control "
+            'characters are not allowed in "image: "\\x1b[2Jnginx:1.27.3""',
+            id="terminal-escape",
+        ),
+        pytest.param(
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27.3\n    command: ["
+            + ", ".join(f"v{i}" for i in range(40))
+            + " : : x, "
+            + ", ".join(f"w{i}" for i in range(40))
+            + "]\n",
+            "compose.yaml:4:206: PIN900 invalid YAML: did not find expected node content while "
+            'parsing a flow node in "…34, v35, v36, v37, v38, v39 : : x, w0, w1, w2, w3, w4, '
+            'w5, w…"',
+            id="long-line-bounded",
+        ),
+        pytest.param(
+            "Dockerfile",
+            b"FROM alpine:3.20.1\n# caf\xe9 au lait\n",
+            "Dockerfile:2:6: PIN900 not valid UTF-8 (byte 0xe9 at offset 24; read with it "
+            'replaced) in "# caf\ufffd au lait"',
+            id="bad-byte",
+        ),
+        pytest.param(
+            "Dockerfile",
+            b"FROM alpine\x00\n",
+            "Dockerfile:1:1: PIN900 binary file (NUL byte at offset 11)",
+            id="binary-no-quote",
+        ),
+    ],
+)
+def test_parse_error_quotes_the_line(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    content: str | bytes,
+    line: str,
+) -> None:
+    write(tmp_path, name, content)
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, name) == (
+        1,
+        f"{line} [error]\nFound 1 finding (1 error) in 1 file; 1 file read.\n",
+        "",
+    )

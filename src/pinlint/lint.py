@@ -175,29 +175,48 @@ def _read(path: str, *, lenient: bool) -> tuple[str, ParseError | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as e:
         start = e.start
-    message = f"not valid UTF-8 (byte 0x{data[start]:02x} at offset {start})"
+    message = f"not valid UTF-8 (byte 0x{data[start]:02x} at offset {start}"
     if not lenient:
-        raise ParseError(message)
+        raise ParseError(message + ")")
     head = data[:start].decode("utf-8")
     line = head.count("\n") + 1
     column = len(head) - (head.rfind("\n") + 1) + 1
-    error = ParseError(f"{message}; read with it replaced", line, column)
+    error = ParseError(f"{message}; read with it replaced)", line, column)
     return data.decode("utf-8", errors="replace"), error
+
+
+def _parse_error(path: str, e: ParseError, source: str | None) -> Finding:
+    """PIN900 for ``e``, quoting the line of ``source`` it points at; an error past the
+    last line (the end of the stream) is at the end of the last line."""
+    line, column, message = e.line, e.column, e.message
+    if source is not None and e.located:
+        from pinlint.report.escape import excerpt
+
+        lines = source.split("\n")
+        if len(lines) > 1 and lines[-1] == "":
+            lines.pop()  # the final newline ends the last line; it starts none
+        if line > len(lines):
+            line, column = len(lines), len(lines[-1].rstrip("\r")) + 1
+        quoted = excerpt(lines[line - 1], column) if line >= 1 else ""
+        if quoted:
+            message = f'{message} in "{quoted}"'
+    return rules.parse_error(path, message, line, column)
 
 
 def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
     trailing: list[tuple[int, int, str]] = []
     trailing_errors: list[ParseError] = []  # reported beside the findings
+    source: str | None = None  # the text as read, for the line a parse error quotes
     try:
         text, bad_byte = _read(path, lenient=True)
+        source = text
         if bad_byte is not None:
             trailing_errors.append(bad_byte)
         if kind == "dockerfile" and "pinlint:" in text:
             text, trailing = directives.dockerfile_trailing(text)
         occurrences = formats.scan(kind, path, text, s.scan, s.project)
     except ParseError as e:
-        error = rules.parse_error(path, e.message, e.line, e.column)
-        return FileResult([error], [], path=path, kind=kind)
+        return FileResult([_parse_error(path, e, source)], [], path=path, kind=kind)
     except OSError as e:
         return FileResult(
             [], [], read_error=f"{path}: cannot read: {e.strerror}", path=path, kind=kind
@@ -214,7 +233,7 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
         )
         for line, column, written in trailing
     ]
-    extra += [rules.parse_error(path, e.message, e.line, e.column) for e in trailing_errors]
+    extra += [_parse_error(path, e, source) for e in trailing_errors]
     return _checked(path, kind, text, occurrences, s, extra)
 
 

@@ -208,11 +208,14 @@ class Occurrence(Record):
 class ParseError(ValueError):
     """A file that cannot be parsed: reported as PIN900, the run goes on."""
 
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.line = line
-        self.column = column
+        # Whether the error is at a place in the text (its line is quoted in the
+        # finding), or about the whole file (too large, binary: line 1, column 1).
+        self.located = line is not None
+        self.line = 1 if line is None else line
+        self.column = 1 if column is None else column
 
 
 class Finding(Record):

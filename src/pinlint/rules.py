@@ -184,7 +184,8 @@ PARSE_ERROR = Rule(
     Severity.ERROR,
     "The file cannot be parsed.",
     "pinlint could not read the file as a Dockerfile or YAML, so it could not check "
-    "it. The other files are still linted.",
+    "it. The finding points at the line where reading stopped and quotes its text. The "
+    "other files are still linted.",
 )
 
 UNUSED_IGNORE = Rule(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["json_dumps", "json_escape_unsafe", "printable"]
+__all__ = ["excerpt", "json_dumps", "json_escape_unsafe", "printable"]
 
 
 def _table() -> dict[int, str]:
@@ -52,6 +52,25 @@ def printable(text: str) -> str:
     if _TABLE is None:
         _TABLE = _table()
     return text.translate(_TABLE)
+
+
+# Characters of a line :func:`excerpt` quotes at most (before escaping).
+EXCERPT_WIDTH = 60
+
+
+def excerpt(line: str, column: int = 1, width: int = EXCERPT_WIDTH) -> str:
+    """The text of one line of a file, to quote in a message: without the indentation and
+    the line break, at most ``width`` characters around the 1-based ``column`` (``…``
+    where it is cut), escaped by :func:`printable`.  "" for a blank line."""
+    body = line.rstrip("\r\n").lstrip("\ufeff")
+    stripped = body.lstrip()
+    index = max(0, column - 1 - (len(body) - len(stripped)))
+    body = stripped.rstrip()
+    if len(body) > width:
+        start = max(0, min(index - width // 2, len(body) - width))
+        end = start + width
+        body = ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
+    return printable(body)
 
 
 _JSON_UNSAFE: re.Pattern[str] | None = None
