@@ -78,3 +78,36 @@ def test_whole_reference_is_one_edit() -> None:
 def test_a_suggestion_for_another_repository_is_refused() -> None:
     occ = _occ(TEXT, "latest", "nginx:latest", Split("nginx", SLOT))
     assert isinstance(_planned(occ, f"evil.example/nginx:1.0.0@{D}"), str)
+
+
+@pytest.mark.parametrize(
+    ("slot", "after"),
+    [
+        pytest.param(False, f"repository: nginx\ntag: 1.27.3@{D}\npullPolicy: Always\n", id="tag"),
+        pytest.param(
+            True, f'repository: nginx\ntag: 1.27.3\ndigest: "{D}"\n', id="tag-and-digest-slot"
+        ),
+    ],
+)
+def test_an_empty_tag_is_written_after_its_colon(slot: bool, after: str) -> None:
+    # ``tag:`` with no value (the chart's appVersion): the span is the point after the
+    # colon, and the tag goes there with a space before it.
+    text = "repository: nginx\ntag:\n" + ('digest: ""\n' if slot else "pullPolicy: Always\n")
+    at = text.index("tag:") + 4
+    digest = (text.index('""') + 1,) * 2 if slot else None
+    occ = Occurrence(
+        "v.yaml",
+        at,
+        at,
+        2,
+        5,
+        "",
+        "nginx:latest",
+        "c",
+        split=Split("nginx", digest, "{digest}", " {tag}"),
+    )
+    planned = _planned(occ, f"nginx:1.27.3@{D}")
+    assert not isinstance(planned, str)
+    edits, image = planned
+    assert image == f"nginx:1.27.3@{D}"
+    assert apply_edits(text, edits) == after

@@ -300,16 +300,17 @@ def _planned(occ: Occurrence, suggestion: str) -> tuple[list[Edit], str] | str:
     if not tag:
         return "the reference has no tag to keep next to the digest"
     image = f"{split.name}:{tag}" + (f"@{digest}" if digest else "")
+    spelled = split.tag_text.replace("{tag}", tag)
     if digest is None:
-        return [Edit(occ.start, occ.end, tag)], image
+        return [Edit(occ.start, occ.end, spelled)], image
     if split.digest is None:
-        return [Edit(occ.start, occ.end, f"{tag}@{digest}")], image
+        return [Edit(occ.start, occ.end, split.tag_text.replace("{tag}", f"{tag}@{digest}"))], image
     hex_part = digest.split(":", 1)[-1]
     text = split.digest_text.replace("{digest}", digest).replace("{hex}", hex_part)
     start, end = split.digest
     wanted = [Edit(start, end, text)]
     if occ.written != tag:
-        wanted.append(Edit(occ.start, occ.end, tag))
+        wanted.append(Edit(occ.start, occ.end, spelled))
     return wanted, image
 
 

@@ -396,7 +396,7 @@ def _shifted(o: Occurrence, offset: int, lines: int) -> Occurrence:
     split = o.split
     if split is not None and split.digest is not None:
         d0, d1 = split.digest
-        split = Split(split.name, (d0 + offset, d1 + offset), split.digest_text)
+        split = Split(split.name, (d0 + offset, d1 + offset), split.digest_text, split.tag_text)
     return Occurrence(
         o.path,
         o.start + offset,

@@ -50,25 +50,31 @@ class Split(Record):
     or an insertion point where ``start == end``) and ``digest_text`` what is written
     there, with ``{digest}`` (``sha256:...``) or ``{hex}`` (without ``sha256:``).  With
     no ``digest`` span the digest is written after the tag (``1.2.3@sha256:...``).
+    ``tag_text`` is what the tag span takes, with ``{tag}`` for the tag (and the digest
+    when it follows the tag): `` {tag}`` for a ``tag:`` written with no value, where the
+    span is the empty point after the colon.
     The fixer knows nothing of the format: it splices these spans.
     """
 
-    __slots__ = ("digest", "digest_text", "name")
+    __slots__ = ("digest", "digest_text", "name", "tag_text")
 
     name: str
     digest: tuple[int, int] | None
     digest_text: str
+    tag_text: str
 
     def __init__(
         self,
         name: str,
         digest: tuple[int, int] | None = None,
         digest_text: str = "{digest}",
+        tag_text: str = "{tag}",
     ) -> None:
         setter = object.__setattr__
         setter(self, "name", name)
         setter(self, "digest", digest)
         setter(self, "digest_text", digest_text)
+        setter(self, "tag_text", tag_text)
 
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError(f"Split is immutable: cannot set {key}")

@@ -143,10 +143,12 @@ def _build_id_re() -> re.Pattern[str]:
 
 
 # A three-part version as one dash-separated part of a tag that starts with a word:
-# release-1.2.3, jdk-21.0.5_11.
+# release-1.2.3, jdk-21.0.5_11, frontend-v1.0.0beta-2 (a pre-release word glued on).
 @functools.cache
 def _embedded_exact_re() -> re.Pattern[str]:
-    return re.compile(r"(?:^|[-_])v?[0-9]+\.[0-9]+\.[0-9]+(?=$|[-_.])")
+    return re.compile(
+        r"(?:^|[-_])v?[0-9]+\.[0-9]+\.[0-9]+(?=$|[-_.]|(?:alpha|beta|rc|pre)[0-9]*(?:$|[-_.]))"
+    )
 
 
 _TOKEN_SPLIT_RE = re.compile(r"[-_]+")

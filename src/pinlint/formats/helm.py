@@ -15,9 +15,19 @@ Shapes, under any key and at any depth (``image``, ``initImage``, ``filtron.imag
       digest: ""
     image: {name: quay.io/x/exporter, tag: v0.11}   # name + tag
     image: grafana/logstash-output-loki             # a string, maybe with imageTag
-    imageTag: 1.0.1
-    image: auto                                     # a bare word: a setting, no image
+    imageTag: 1.0.1                                 #   (or a sibling ``tag``)
+    image: auto                                     # a bare word: a setting, no image,
+    initContainers:                                 #   but an image in a container
+    - {name: init, image: busybox, command: [sh]}   #   (beside command, env, ...)
     image: {repository: null}                       # a hook another value fills: none
+    image:                                          # an empty tag with a suffix: the
+      repository: jenkins/jenkins                   #   appVersion, "-", the tagLabel
+      tag:                                          #   (jenkins) or flavor (nextcloud);
+      tagLabel: jdk21                               #   a tagSuffix follows any tag
+
+A tag written empty (``tag:``, ``tag: ""``) is reported where the tag is written, and
+``--fix`` writes the tag there.  A reference with a suffix the chart appends is
+reported, not rewritten (a digest in the tag field would come before the suffix).
 
 A map is a reference written in parts: the finding is at its ``tag`` (where the chart
 reads it), and ``--fix`` writes the exact tag there and the digest into an empty
@@ -48,6 +58,11 @@ __all__ = ["app_version", "claim", "confirm", "scan_document", "values_occurrenc
 
 _VALUES_NAME = re.compile(r"values(?:[-._][^/\\]*)?\.ya?ml")
 _APP_VERSION = re.compile(r"""^appVersion:[ \t]*["']?([^"'\s#]+)""", re.M)
+# Keys of a Kubernetes container beside ``image``: the map is a container, its bare
+# ``image: busybox`` an image (a Docker Hub official image, no tag).
+_CONTAINER_KEYS = frozenset(
+    ("imagePullPolicy", "command", "args", "env", "envFrom", "volumeMounts", "workingDir")
+)
 # A repository as values write it: a name with an optional host and port, no scheme.
 _REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:-]*\Z")
 
@@ -162,9 +177,13 @@ def _image_string(
 ) -> Occurrence | None:
     node = _scalar(mapping.get(key))
     tag = _scalar(mapping.get(key + "Tag"))
-    # A bare word is an image only with its tag beside it (``image: redis``,
-    # ``imageTag: 7``); alone it is a setting (``image: auto``).
-    if node is None or "repository" in mapping or not _is_reference(node.value, tag is not None):
+    if tag is None and key == "image" and "repository" not in mapping:
+        tag = _scalar(mapping.get("tag"))  # ``image: ghcr.io/x/exporter``, ``tag: v1``
+    # A bare word is an image with its tag beside it (``image: redis``, ``imageTag: 7``)
+    # or in a container (``initContainers: [{name: x, image: busybox, command: ...}]``);
+    # alone it is a setting (``image: auto``, ``token: {image: 24h}``).
+    bare = tag is not None or (key == "image" and not _CONTAINER_KEYS.isdisjoint(mapping))
+    if node is None or "repository" in mapping or not _is_reference(node.value, bare):
         return None
     if tag is not None and node.value[parts.name_end(node.value) :] == "" and tag.value:
         pieces = [parts.Piece(node.value, node), parts.literal(":"), parts.Piece(tag.value, tag)]
@@ -208,8 +227,18 @@ def _image_map(
     name = f"{registry}/{repository.value}" if registry else repository.value
     tag_node = mapping.get("tag")
     tag = _text(tag_node)
+    suffix = None
     if tag is None:
         tag = app_version
+        # jenkins' ``tagLabel: jdk21``, nextcloud's ``flavor: apache``: appVersion-label
+        label = _text(mapping.get("tagLabel")) or _text(mapping.get("flavor"))
+        if tag and label:
+            suffix = "-" + label
+    extra = _text(mapping.get("tagSuffix"))  # datadog's ``jmx``, gitlab's ``-fips``
+    if tag and extra:
+        suffix = (suffix or "") + (extra if extra.startswith("-") else "-" + extra)
+    if tag and suffix:
+        tag += suffix
     digest_key = "digest" if "digest" in mapping else "sha" if "sha" in mapping else None
     digest_node = mapping.get(digest_key) if digest_key else None
     digest = _text(digest_node)
@@ -220,9 +249,31 @@ def _image_map(
         reference.parse(image)
     except reference.InvalidReference:
         return None
+    slot: tuple[int, int] | None = None
+    if digest_node is not None and not digest and isinstance(digest_node, type(repository)):
+        dspan = locate(text, bom, digest_node)
+        if digest_node.style or dspan.end > dspan.start:
+            slot = (dspan.start, dspan.end)
+    digest_text = "{hex}" if digest_key == "sha" else "{digest}"
     where = tag_node if isinstance(tag_node, type(repository)) else None
-    if where is None or (not where.style and where.value == "" and where.tag is None):
-        # No tag field to write to (or an empty plain one): report at the repository.
+    empty = where is not None and not where.style and where.value == "" and where.tag is None
+    if empty and where is not None:
+        # ``tag:`` written with no value: the tag goes right after the colon.
+        span = locate(text, bom, where)
+        if text[span.start - 1 : span.start] == ":":
+            return Occurrence(
+                path=path,
+                start=span.start,
+                end=span.start,
+                line=span.line,
+                column=span.column,
+                written="",
+                image=image,
+                context=context + (".tag" if context else "tag"),
+                split=Split(name, slot, digest_text, " {tag}") if tag and not suffix else None,
+            )
+    if where is None or empty:
+        # No tag field to write to: report at the repository.
         span = locate(text, bom, repository)
         return Occurrence(
             path=path,
@@ -235,11 +286,6 @@ def _image_map(
             context=context + (".repository" if context else "repository"),
         )
     span = locate(text, bom, where)
-    slot: tuple[int, int] | None = None
-    if digest_node is not None and not digest and isinstance(digest_node, type(repository)):
-        dspan = locate(text, bom, digest_node)
-        if digest_node.style or dspan.end > dspan.start:
-            slot = (dspan.start, dspan.end)
     return Occurrence(
         path=path,
         start=span.start,
@@ -249,7 +295,5 @@ def _image_map(
         written=text[span.start : span.end],
         image=image,
         context=context + (".tag" if context else "tag"),
-        split=Split(name, slot, "{hex}" if digest_key == "sha" else "{digest}")
-        if span.verbatim and tag
-        else None,
+        split=Split(name, slot, digest_text) if span.verbatim and tag and not suffix else None,
     )
