@@ -1,0 +1,12 @@
+variable "TAG" {
+    default = "v2"
+}
+
+target "default" {
+
+    context = "."
+    
+    dockerfile = "Dockerfile"
+
+    tags = ["halloween:${TAG}"]
+}
