@@ -354,6 +354,9 @@ def test_suppression_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     code, out, _ = run(capsys, "--quiet", str(tmp_path))
     assert code == 1
     assert out.splitlines() == [
+        # The second directive names a rule that does not fire on its line (RUF100).
+        f'{tmp_path}/Dockerfile:3:1: PIN901 "# pinlint: ignore[PIN001]": no PIN001 finding '
+        "on line 4 to ignore [warning]",
         f"{tmp_path}/Dockerfile:4:6: PIN002 redis has no tag and no digest (it means latest)"
         " [error]",
         f"{tmp_path}/compose.yaml:3:14: PIN002 redis has no tag and no digest (it means latest)"

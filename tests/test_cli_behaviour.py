@@ -258,3 +258,100 @@ def test_parse_error_quotes_the_line(
         f"{line} [error]\nFound 1 finding (1 error) in 1 file; 1 file read.\n",
         "",
     )
+
+
+# --- PIN901: a directive that ignores nothing -------------------------------------------
+
+PINNED = "redis:7.4.1@sha256:" + "a" * 64
+
+COMPOSE_DIRECTIVES = f"""\
+services:
+  a:
+    image: nginx:latest # pinlint: ignore[PIN004]
+  b:
+    image: redis:7.4.1 # pinlint: ignore
+  c:
+    image: {PINNED} # pinlint: ignore
+  d:
+    image: nginx:latest # pinlint: ignore[latest-tag]
+  e:
+    image: nginx:latest # pinlint: ignore[moving-tag]
+  f:
+    image: nginx:latest # pinlint: ignore[PIN001,PIN004]
+  g:
+    image: redis:7.4.1 # pinlint: ignore[PIN005]
+  h:
+    image: redis:7.4.1 # pinlint: ignore[PIN104]
+  i:
+    # pinlint: ignore
+    image: python:3
+"""
+
+
+def test_directive_whose_rule_does_not_fire_is_pin901(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "compose.yaml", COMPOSE_DIRECTIVES)
+    monkeypatch.chdir(tmp_path)
+    latest = 'PIN001 nginx:latest uses the moving tag "latest" [error]'
+    # c: a pin only --resolve checks; d, i: used (by name, and alone on the line above);
+    # g: PIN005 is off in this run; h: an online rule an offline run cannot judge.
+    assert run(capsys, "compose.yaml") == (
+        1,
+        f"compose.yaml:3:12: {latest}\n"
+        'compose.yaml:3:25: PIN901 "# pinlint: ignore[PIN004]": no PIN004 finding on line 3 '
+        "to ignore [warning]\n"
+        'compose.yaml:5:24: PIN901 "# pinlint: ignore" has nothing to ignore: no finding on '
+        "line 5 [warning]\n"
+        f"compose.yaml:11:12: {latest}\n"
+        'compose.yaml:11:25: PIN901 "# pinlint: ignore[moving-tag]": no moving-tag finding '
+        "on line 11 to ignore [warning]\n"
+        'compose.yaml:13:25: PIN901 "# pinlint: ignore[PIN001,PIN004]": no PIN004 finding '
+        "on line 13 to ignore [warning]\n"
+        "Found 6 findings (2 errors, 4 warnings) in 1 file; 1 file read.\n",
+        "",
+    )
+    # With require-digest, PIN005 fires on b, g and h: the directives of b and g are
+    # used, h's (PIN104) does not silence it.
+    code, out, _ = run(capsys, "--require-digest", "--quiet", "compose.yaml")
+    assert (code, [line.split(" ", 2)[:2] for line in out.splitlines()]) == (
+        1,
+        [
+            ["compose.yaml:3:12:", "PIN001"],
+            ["compose.yaml:3:25:", "PIN901"],
+            ["compose.yaml:11:12:", "PIN001"],
+            ["compose.yaml:11:25:", "PIN901"],
+            ["compose.yaml:13:25:", "PIN901"],
+            ["compose.yaml:17:12:", "PIN005"],
+        ],
+    )
+    # --ignore PIN901 turns the rule off.
+    assert run(capsys, "--ignore", "unused-ignore", "--quiet", "compose.yaml") == (
+        1,
+        f"compose.yaml:3:12: {latest}\ncompose.yaml:11:12: {latest}\n",
+        "",
+    )
+
+
+def test_directive_in_a_dockerfile_judged_where_the_reference_is_used(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The finding of an ARG default is at the default; a directive above the FROM that
+    # uses it silences it, and is used.
+    write(
+        tmp_path,
+        "Dockerfile",
+        "ARG BASE=python:3\n# pinlint: ignore[PIN004]\nFROM ${BASE}\n"
+        "# pinlint: ignore\nFROM alpine:3.20.1\n# pinlint: ignore[PIN003]\nFROM node:20\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "Dockerfile") == (
+        1,
+        'Dockerfile:4:1: PIN901 "# pinlint: ignore" has nothing to ignore: no finding on '
+        "line 5 [warning]\n"
+        'Dockerfile:6:1: PIN901 "# pinlint: ignore[PIN003]": no PIN003 finding on line 7 to '
+        "ignore [warning]\n"
+        'Dockerfile:7:6: PIN004 node:20 uses the partial version "20" [error]\n'
+        "Found 3 findings (1 error, 2 warnings) in 1 file; 1 file read.\n",
+        "",
+    )

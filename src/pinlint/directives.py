@@ -59,12 +59,23 @@ def _comment() -> re.Pattern[str]:
 
 
 def problems(
-    text: str, targets: frozenset[int], lines: range | None = None
+    text: str,
+    targets: frozenset[int],
+    lines: range | None = None,
+    fired: Mapping[int, frozenset[str]] | None = None,
+    judged: frozenset[str] = frozenset(),
+    pinned: frozenset[int] = frozenset(),
 ) -> list[tuple[int, int, str]]:
-    """(line, column, message) of each directive that does nothing (PIN901): not one
-    pinlint reads (``# pinlint: ignore [PIN004]``), naming an unknown rule, or with no
-    image reference on the line it applies to (``targets``: the lines that hold or use
-    a reference)."""
+    """(line, column, message) of each directive that does nothing (PIN901), as ruff's
+    RUF100: not one pinlint reads (``# pinlint: ignore [PIN004]``), naming an unknown
+    rule, with no image reference on the line it applies to (``targets``: the lines that
+    hold or use a reference), or with nothing there to ignore.
+
+    ``fired``: the rules whose findings each line's directives would silence; with it, a
+    directive naming a rule of ``judged`` (the rules this pass applied) that did not fire
+    there does nothing, and neither does a bare ``# pinlint: ignore`` where nothing fired,
+    unless the line holds a digest-pinned reference (``pinned``), which only the online
+    rules of ``--resolve`` check."""
     if "pinlint:" not in text:
         return []
     from pinlint import rules
@@ -94,10 +105,11 @@ def problems(
                 )
             )
             continue
-        listed = match.group("rules") or ""
-        unknown = [r.strip() for r in listed.split(",") if r.strip() and not rules.lookup(r)]
-        for name in unknown:
-            found.append((number, column, f'unknown rule "{name}" in "{written}"'))
+        listed = match.group("rules")
+        names = [r.strip() for r in (listed or "").split(",") if r.strip()]
+        for name in names:
+            if not rules.lookup(name):
+                found.append((number, column, f'unknown rule "{name}" in "{written}"'))
         target = number + 1 if alone else number
         if target not in targets:
             found.append(
@@ -105,6 +117,33 @@ def problems(
                     number,
                     column,
                     f'"{written}" has nothing to ignore: no image reference on line {target}',
+                )
+            )
+            continue
+        if fired is None:
+            continue
+        here = fired.get(target, NONE)
+        if listed is None:
+            if not here and target not in pinned:
+                found.append(
+                    (
+                        number,
+                        column,
+                        f'"{written}" has nothing to ignore: no finding on line {target}',
+                    )
+                )
+            continue
+        unused = []
+        for name in names:
+            rule = rules.lookup(name)
+            if rule is not None and rule.id in judged and rule.id not in here:
+                unused.append(name)
+        if unused:
+            found.append(
+                (
+                    number,
+                    column,
+                    f'"{written}": no {" or ".join(unused)} finding on line {target} to ignore',
                 )
             )
     return found

@@ -272,13 +272,16 @@ def _checked(
         if finding is not None:
             seen.add(key)
             findings.append(finding)
+    unfiltered = findings
     findings = directives.filter_findings(suppressions, findings)
     findings.extend(extra)
     if suppressions and rules.UNUSED_IGNORE.id in s.enabled:
         targets = frozenset(
             n for occ in occurrences for n in (occ.line, occ.use_line) if n is not None
         )
-        for line, column, message in directives.problems(text, targets, lines):
+        for line, column, message in directives.problems(
+            text, targets, lines, *_fired(unfiltered, occurrences, s.enabled)
+        ):
             findings.append(rules.unused_ignore(path, message, line, column))
         # In the order of the file, as the findings of a file read in parts are.
         findings.sort(key=lambda f: (f.line, f.column))
@@ -289,6 +292,31 @@ def _checked(
         kind=kind,
         suppressions=suppressions,
     )
+
+
+def _fired(
+    findings: Sequence[Finding], occurrences: Sequence[Occurrence], enabled: frozenset[str]
+) -> tuple[dict[int, frozenset[str]], frozenset[str], frozenset[int]]:
+    """What :func:`pinlint.directives.problems` judges directives by: the rules whose
+    findings a directive on each line would silence (the finding's line, and the line
+    that uses a variable default), the rules this pass applied (the online rules and
+    the findings of the file itself, PIN900 and PIN901, are not silenced here), and the
+    lines of digest-pinned references."""
+    fired: dict[int, set[str]] = {}
+    for f in findings:
+        use = f.occurrence.use_line if f.occurrence is not None else None
+        for n in (f.line, use):
+            if n is not None:
+                fired.setdefault(n, set()).add(f.rule)
+    pinned = frozenset(
+        n
+        for occ in occurrences
+        if occ.image is not None and "@" in occ.image
+        for n in (occ.line, occ.use_line)
+        if n is not None
+    )
+    judged = enabled - rules.ONLINE - {rules.PARSE_ERROR.id, rules.UNUSED_IGNORE.id}
+    return {n: frozenset(r) for n, r in fired.items()}, judged, pinned
 
 
 # What a worker sends back for one file when only the findings are wanted: plain tuples,

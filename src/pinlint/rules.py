@@ -194,10 +194,15 @@ UNUSED_IGNORE = Rule(
     Severity.WARNING,
     "A `# pinlint: ignore` directive does nothing.",
     "The directive is mistyped (`# pinlint: ignore [PIN004]`: no space before the "
-    "bracket), names a rule that does not exist (`ignore[PIN999]`), or stands where there "
+    "bracket), names a rule that does not exist (`ignore[PIN999]`), stands where there "
     "is no image reference to ignore (it applies to the end of its own line in YAML, and "
-    "to the next line when alone on its line). A directive that does nothing usually "
-    "means a finding is not silenced as intended; fix or remove it (like ruff's RUF100).",
+    "to the next line when alone on its line), or where nothing it names fires: "
+    "`ignore[PIN004]` on a line whose only finding is PIN001, or a bare `ignore` on a "
+    "line with no finding. Rules are named by id or name. Online rules (PIN101 to "
+    "PIN104), rules the run does not apply (PIN005 without require-digest), and a bare "
+    "`ignore` on a digest-pinned reference (which only --resolve checks) are not judged. "
+    "A directive that does nothing usually means a finding is not silenced as intended, "
+    "or no longer needs to be; fix or remove it (like ruff's RUF100).",
 )
 
 _RULES = (
