@@ -27,7 +27,6 @@ listing is which is :mod:`pinlint.siblings`'s business.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -135,14 +134,12 @@ def resolve_findings(
     down or refusing, not in the cache with ``--offline``), for ``--fail-on-unresolved``.
     """
     refs = distinct_references(occurrences, config)
-    results = asyncio.run(
-        resolve.resolve_references(
-            refs,
-            config,
-            progress=sys.stderr if progress else None,
-            request_timeout=config.timeout,
-            run_timeout=config.run_timeout,
-        )
+    results = resolve.resolve_all(
+        refs,
+        config,
+        progress=sys.stderr if progress else None,
+        request_timeout=config.timeout,
+        run_timeout=config.run_timeout,
     )
     if unchecked is not None:
         unchecked.extend(

@@ -29,6 +29,10 @@ Requests, per distinct reference (each answer cached: tags for the TTL, digests 
   sibling with the same digest is found (the newest release first); a ``HEAD`` of the
   newer release only when it is not among them.
 
+Many references (``SPLIT_MIN_REFERENCES``) are shared between this process and a forked
+one, by repository, with the per-registry limit split between them
+(:func:`resolve_all`): the HTTP stack is bound by one core long before the network is.
+
 The answers become a :class:`~pinlint.resolution.Resolution` per reference; turning
 them into suggestions and online findings is :mod:`pinlint.drift`'s business.  This
 module only asks registries.  httpx loads with the first request sent, not with this
@@ -38,9 +42,14 @@ module (CONTRIBUTING.md, "Start-up budget").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import os
+import pickle
+import signal
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from pinlint import siblings
@@ -58,7 +67,7 @@ if TYPE_CHECKING:
     from pinlint.config import Config
     from pinlint.reference import Reference
 
-__all__ = ["Resolver", "resolve_references"]
+__all__ = ["Resolver", "resolve_all", "resolve_references"]
 
 REQUEST_TIMEOUT = 10.0  # seconds, per request
 RUN_TIMEOUT = 120.0  # seconds, for all references of a run together
@@ -378,7 +387,9 @@ class _Progress:
             self._draw()
 
     def advance(self) -> None:
-        self.done += 1
+        # At most the total: a reference the other process ticked and then could not
+        # deliver is resolved (and ticked) again here.
+        self.done = min(self.done + 1, self.total)
         now = time.monotonic()
         if not self.shown or (now - self._last < 0.05 and self.done < self.total):
             return
@@ -408,24 +419,120 @@ async def resolve_references(
     request_timeout: float = REQUEST_TIMEOUT,
     run_timeout: float = RUN_TIMEOUT,
 ) -> dict[str, Resolution]:
-    """Resolve each reference (keyed by its text) once, concurrently."""
+    """Resolve each reference (keyed by its text) once, concurrently, in this process."""
     cache = Cache(None if config.no_cache else default_cache_dir(), ttl=config.cache_ttl)
+    try:
+        return await _resolve(
+            refs,
+            config,
+            cache,
+            concurrency=config.concurrency,
+            progress=progress,
+            transport=transport,
+            request_timeout=request_timeout,
+            run_timeout=run_timeout,
+        )
+    finally:
+        cache.save()
+
+
+def resolve_all(
+    refs: Mapping[str, Reference],
+    config: Config,
+    *,
+    progress: TextIO | None = None,
+    request_timeout: float = REQUEST_TIMEOUT,
+    run_timeout: float = RUN_TIMEOUT,
+) -> dict[str, Resolution]:
+    """:func:`resolve_references` on two cores when there are enough references.
+
+    The HTTP stack costs ~1 ms of CPU per request, so a run of a thousand references
+    (three thousand requests) is bound by one core.  Half of the repositories go to a
+    forked process with its own client; the per-registry limit (``concurrency``) is
+    split between the two, so a registry never sees more requests at once than with
+    one process.  The forked process sends back its resolutions and what it learnt for
+    the cache; this process saves the cache, draws the progress bar, and resolves
+    itself whatever the other could not deliver.
+    """
+    share = config.concurrency // 2
+    if (
+        len(refs) < SPLIT_MIN_REFERENCES
+        or share < 1
+        or config.offline
+        or sys.platform != "linux"
+        or len(os.sched_getaffinity(0)) < 2
+    ):
+        return asyncio.run(
+            resolve_references(
+                refs,
+                config,
+                progress=progress,
+                request_timeout=request_timeout,
+                run_timeout=run_timeout,
+            )
+        )
+    cache = Cache(None if config.no_cache else default_cache_dir(), ttl=config.cache_ttl)
+    mine, theirs = _halves(refs)
+    helper = _Helper.start(theirs, config, cache, share, request_timeout, run_timeout)
+    try:
+        results = asyncio.run(
+            _resolve(
+                mine if helper is not None else refs,
+                config,
+                cache,
+                concurrency=config.concurrency - share
+                if helper is not None
+                else config.concurrency,
+                progress=progress,
+                transport=None,
+                request_timeout=request_timeout,
+                run_timeout=run_timeout,
+                helper=helper,
+            )
+        )
+    finally:
+        if helper is not None:
+            helper.stop()
+        cache.save()
+    return {text: results[text] for text in refs}
+
+
+async def _resolve(
+    refs: Mapping[str, Reference],
+    config: Config,
+    cache: Cache,
+    *,
+    concurrency: int,
+    progress: TextIO | None,
+    transport: httpx.AsyncBaseTransport | None,
+    request_timeout: float,
+    run_timeout: float,
+    on_done: Callable[[], None] | None = None,
+    helper: _Helper | None = None,
+) -> dict[str, Resolution]:
+    """Resolve ``refs`` here, and collect ``helper``'s share (resolving here what it
+    could not deliver)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + run_timeout
+    total = len(refs) + (len(helper.refs) if helper is not None else 0)
     results: dict[str, Resolution] = {}
     bar = None
-    if progress and refs:
-        bar = _Progress(len(refs), progress, shown=False)
+    if progress and total:
+        bar = _Progress(total, progress, shown=False)
     timer: asyncio.TimerHandle | None = None
     try:
         if bar is not None:
-            if len(refs) > PROGRESS_THRESHOLD:
+            if total > PROGRESS_THRESHOLD:
                 bar.show()
             else:
-                timer = asyncio.get_running_loop().call_later(PROGRESS_DELAY, bar.show)
+                timer = loop.call_later(PROGRESS_DELAY, bar.show)
+        if helper is not None:
+            helper.watch(loop, bar)
         async with RegistryClient(
             cache=cache,
             mirrors=config.registry_mirrors,
             insecure=config.insecure_registries,
-            concurrency=config.concurrency,
+            concurrency=concurrency,
             timeout=request_timeout,
             offline=config.offline,
             transport=transport,
@@ -434,21 +541,40 @@ async def resolve_references(
             # stop: they are held to the same deadline.
             client.credentials.deadline = time.monotonic() + run_timeout
             resolver = Resolver(client, exact_patterns=config.exact_tag_patterns)
-            tasks = {
-                text: asyncio.ensure_future(resolver.resolve(ref)) for text, ref in refs.items()
-            }
-            if bar is not None:
-                for task in tasks.values():
-                    task.add_done_callback(lambda _t: bar.advance())
+            todo = dict(refs)
+
+            def start(part: Mapping[str, Reference]) -> None:
+                for text, ref in part.items():
+                    task = asyncio.ensure_future(resolver.resolve(ref))
+                    tasks[text] = task
+                    if bar is not None:
+                        task.add_done_callback(lambda _t: bar.advance())
+                    if on_done is not None:
+                        task.add_done_callback(lambda _t: on_done())
+
+            tasks: dict[str, asyncio.Future[Resolution]] = {}
+            start(refs)
             if tasks:
-                _, pending = await asyncio.wait(tasks.values(), timeout=run_timeout)
-                for task in pending:
-                    task.cancel()
+                await asyncio.wait(tasks.values(), timeout=max(0.0, deadline - loop.time()))
+            if helper is not None:
+                delivered = await helper.result(max(0.0, deadline - loop.time()) + HELPER_GRACE)
+                results.update(delivered)
+                # What the other process could not deliver is resolved here, in the time
+                # left.
+                missing = {t: r for t, r in helper.refs.items() if t not in delivered}
+                todo.update(missing)
+                start(missing)
+                pending = [t for t in tasks.values() if not t.done()]
                 if pending:
-                    await asyncio.wait(pending)
+                    await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
+            pending = [t for t in tasks.values() if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
             for text, task in tasks.items():
                 if task.cancelled():
-                    ref = refs[text]
+                    ref = todo[text]
                     results[text] = Resolution(
                         text,
                         tag=ref.tag,
@@ -462,7 +588,179 @@ async def resolve_references(
     finally:
         if timer is not None:
             timer.cancel()
+        if helper is not None:
+            helper.unwatch(loop)
         if bar is not None:
             bar.close()
-        cache.save()
     return results
+
+
+# --- the second process -------------------------------------------------------------------
+
+# Fewer references than this are resolved in one process: the second one would start,
+# ping and import httpx for little.
+SPLIT_MIN_REFERENCES = 32
+# Seconds the other process may take beyond the run's deadline to send its answers.
+HELPER_GRACE = 5.0
+_TICK = b"."  # one reference done (the progress bar)
+_RESULTS = b"!"  # the pickled results follow, to the end of the pipe
+
+
+def _halves(refs: Mapping[str, Reference]) -> tuple[dict[str, Reference], dict[str, Reference]]:
+    """Two shares of about the same size; each repository's references in one share
+    (its listing and token are then asked for once)."""
+    groups: dict[tuple[str, str], dict[str, Reference]] = {}
+    for text, ref in refs.items():
+        groups.setdefault((ref.domain, ref.path), {})[text] = ref
+    mine: dict[str, Reference] = {}
+    theirs: dict[str, Reference] = {}
+    for group in sorted(groups.values(), key=len, reverse=True):
+        (mine if len(mine) <= len(theirs) else theirs).update(group)
+    return mine, theirs
+
+
+class _Helper:
+    """A forked process resolving ``refs``; it writes a tick per reference done, then
+    its pickled results and cache changes, into a pipe this process reads."""
+
+    def __init__(self, pid: int, fd: int, refs: dict[str, Reference], cache: Cache) -> None:
+        self.pid = pid
+        self.fd = fd
+        self.refs = refs
+        self.cache = cache
+        self._data = bytearray()
+        self._ticks_done = False
+        self._eof: asyncio.Future[None] | None = None
+        self._bar: _Progress | None = None
+
+    @classmethod
+    def start(
+        cls,
+        refs: dict[str, Reference],
+        config: Config,
+        cache: Cache,
+        concurrency: int,
+        request_timeout: float,
+        run_timeout: float,
+    ) -> _Helper | None:
+        """Fork the process; None when it cannot be (this process then does it all)."""
+        read_fd, write_fd = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return None
+        if pid == 0:  # pragma: no cover - the child's coverage is not collected
+            code = 1
+            try:
+                os.close(read_fd)
+                _helper_main(
+                    write_fd, refs, config, cache, concurrency, request_timeout, run_timeout
+                )
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        os.set_blocking(read_fd, False)
+        return cls(pid, read_fd, refs, cache)
+
+    def watch(self, loop: asyncio.AbstractEventLoop, bar: _Progress | None) -> None:
+        self._bar = bar
+        self._eof = loop.create_future()
+        loop.add_reader(self.fd, self._readable)
+
+    def unwatch(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.remove_reader(self.fd)
+
+    def _readable(self) -> None:
+        try:
+            chunk = os.read(self.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            asyncio.get_running_loop().remove_reader(self.fd)
+            if self._eof is not None and not self._eof.done():
+                self._eof.set_result(None)
+            return
+        if not self._ticks_done:
+            ticks, marker, rest = chunk.partition(_RESULTS)
+            if self._bar is not None:
+                for _ in range(len(ticks)):
+                    self._bar.advance()
+            if not marker:
+                return
+            self._ticks_done = True
+            chunk = rest
+        self._data += chunk
+
+    async def result(self, timeout: float) -> dict[str, Resolution]:
+        """The other process's resolutions (its cache changes go into the cache it was
+        forked with); empty when it failed or took longer than ``timeout``."""
+        assert self._eof is not None
+        try:
+            await asyncio.wait_for(asyncio.shield(self._eof), timeout)
+        except asyncio.TimeoutError:
+            return {}
+        return self._decode()
+
+    def _decode(self) -> dict[str, Resolution]:
+        if not self._ticks_done:
+            return {}  # it stopped before sending its results
+        try:
+            results, changes = pickle.loads(self._data)
+            self.cache.adopt(changes)
+            return {
+                t: r for t, r in results.items() if t in self.refs and isinstance(r, Resolution)
+            }
+        except Exception:
+            return {}
+
+    def stop(self) -> None:
+        """End the process if it still runs, and reap it."""
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+        with contextlib.suppress(ChildProcessError, OSError):
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            if pid == 0:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+
+
+def _helper_main(
+    fd: int,
+    refs: dict[str, Reference],
+    config: Config,
+    cache: Cache,
+    concurrency: int,
+    request_timeout: float,
+    run_timeout: float,
+) -> None:  # pragma: no cover - runs in the forked process
+    """The forked process: resolve ``refs``, then write the results and cache changes."""
+    # Interrupted or stopped with the run: die quietly (the parent reports).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def write(data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    results = asyncio.run(
+        _resolve(
+            refs,
+            config,
+            cache,
+            concurrency=concurrency,
+            progress=None,
+            transport=None,
+            request_timeout=request_timeout,
+            run_timeout=run_timeout,
+            on_done=lambda: write(_TICK),
+        )
+    )
+    write(_RESULTS + pickle.dumps((results, cache.changes()), pickle.HIGHEST_PROTOCOL))

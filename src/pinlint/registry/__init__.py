@@ -38,6 +38,21 @@ class RegistryError(Exception):
         self.host = host
         self.reason = reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as its state, not by calling ``__init__`` again (whose arguments differ
+        # from ``args`` in every subclass): a process resolving part of a run sends its
+        # errors back to the one that reports them.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(
+    cls: type[RegistryError], args: tuple[object, ...], state: dict[str, object]
+) -> RegistryError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class NotFound(RegistryError):
     """The repository, tag or digest does not exist (PIN102 unknown-image)."""

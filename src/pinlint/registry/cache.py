@@ -160,6 +160,22 @@ class Cache:
     def put_seen_version(self, repo: str, tag: str, version: str) -> None:
         self._put("versions", f"{repo}:{tag}", {"version": version, "at": self._now()})
 
+    # --- between processes ---------------------------------------------------------------
+
+    def changes(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """The entries written since the last save, by section (a process resolving part
+        of the run hands them to the one that saves)."""
+        return {
+            section: {key: self._data[section][key] for key in self._dirty[section]}
+            for section in _SECTIONS
+        }
+
+    def adopt(self, changes: dict[str, dict[str, dict[str, Any]]]) -> None:
+        """Take another process's :meth:`changes` as this run's own, to be saved."""
+        for section in _SECTIONS:
+            for key, entry in changes.get(section, {}).items():
+                self._put(section, key, entry)
+
     def save(self) -> None:
         """Merge this run's new entries into the file on disk, atomically.
 
