@@ -222,3 +222,136 @@ def test_alias_bomb_costs_its_size() -> None:
     lines += [f"  s{i}:\n    image: *a0" for i in range(50)]
     found = _scan("\n".join(lines) + "\n", ".woodpecker.yml")
     assert [r[2] for r in found] == ["alpine"]
+
+
+# -- Go templates (Drone's template extension): read line by line -----------------------
+#
+# Shape of Drone's YAML templates (docs.drone.io/template/yaml: ``{{ .input.name }}``
+# values, ``{{ if }}``/``{{ else }}``/``{{ end }}`` lines around keys), as the held-out
+# file celery/celery@5dc781f0bd5f ``.drone.yml`` writes them; the file below is written
+# for the test.
+DRONE_TEMPLATE = """\
+kind: pipeline
+type: kubernetes
+name: {{ .input.name }}
+
+resources:
+  requests:
+  {{ if .input.cpuRequest }}
+    cpu: {{ .input.cpuRequest }}
+  {{ else }}
+    cpu: 1000
+  {{ end }}
+
+steps:
+- name: release
+  image: harbor.example.org/team/releaser:v4
+  commands:
+  - make release
+- name: test
+  image: "{{ .input.image }}"
+- name: lint
+  image: "{{ .input.repo }}:1.0"
+- image: 'golangci/golangci-lint:v1.57'   # a comment
+  name: golangci
+- name: build
+  image: ${BUILD_IMAGE}
+- name: alias
+  image: *go_image
+- name: script
+  commands: |
+    docker run --rm alpine:3 true
+    image: not/a-step:1
+  image: plugins/docker
+services:
+- name: db
+  image: postgres:16
+"""
+
+WOODPECKER_TEMPLATE = (
+    "\ufeffsteps:\r\n"
+    "  {{- range .input.versions }}\r\n"
+    "  test-{{ . }}:\r\n"
+    "    image: node\r\n"
+    "  {{- end }}\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        pytest.param(
+            ".drone.yml",
+            DRONE_TEMPLATE,
+            [
+                (
+                    15,
+                    10,
+                    "harbor.example.org/team/releaser:v4",
+                    "harbor.example.org/team/releaser:v4",
+                    "template line",
+                ),
+                (
+                    22,
+                    11,
+                    "golangci/golangci-lint:v1.57",
+                    "golangci/golangci-lint:v1.57",
+                    "template line",
+                ),
+                (32, 10, "plugins/docker", "plugins/docker", "template line"),
+                (35, 10, "postgres:16", "postgres:16", "template line"),
+            ],
+            id="drone-template",
+        ),
+        pytest.param(
+            ".woodpecker/test.yml",
+            WOODPECKER_TEMPLATE,
+            [(4, 12, "node", "node", "template line")],
+            id="woodpecker-template-bom-crlf",
+        ),
+    ],
+)
+def test_template_lines(path: str, text: str, expected: list[Row]) -> None:
+    """A Drone/Woodpecker file that is a Go template is read line by line: each whole
+    ``image: REF`` line is a reference; template values, variables, aliases and the
+    lines of a block scalar are not."""
+    assert _scan(text, path) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        pytest.param(
+            ".drone.yml",
+            "kind: pipeline\nsteps:\n- name: a\n  image: {{ .input.image }}\n",
+            id="template-value",
+        ),
+        pytest.param(
+            ".drone.yml",
+            "{{ if .input.x }}\nkind: pipeline\n{{ end }}\nsteps:\n- name: a\n"
+            "  commands: >-\n    image: alpine\n",
+            id="block-scalar-only",
+        ),
+        pytest.param(
+            ".woodpecker.yml",
+            "steps:\n  a:\n    image: {{ .input.image }}:{{ .input.tag }}\n",
+            id="woodpecker-template-value",
+        ),
+        # Not claimed by name: a generic YAML file that does not parse stays unread.
+        pytest.param(
+            "ci/pipeline.yml",
+            "kind: pipeline\nsteps:\n{{ if .input.x }}\n- name: a\n  image: alpine\n{{ end }}\n",
+            id="unclaimed-template",
+        ),
+    ],
+)
+def test_template_noop(path: str, text: str) -> None:
+    assert _scan(text, path) == []
+
+
+def test_broken_drone_file_without_template_is_still_a_parse_error() -> None:
+    """Only ``{{`` makes a file a template: other YAML errors stay PIN900."""
+    from pinlint.model import ParseError
+
+    with pytest.raises(ParseError):
+        _scan("kind: pipeline\nsteps:\n- name: a\n  image: alpine\n   bad: [\n", ".drone.yml")

@@ -11,20 +11,42 @@ Images are often shared through anchors (``variables: [&golang 'golang:1.22']``,
 where it is written, so that a fix edits the anchor.  ``${VAR}`` is the server's
 environment, unknown to a lint: such an image is unresolved unless the variable has a
 default.
+
+A file so named that is a Go template (Drone's template extension: ``{{ if .input.cpu
+}}`` lines, rendered by the server) is not YAML until rendered.  Rather than skipping it
+or calling it broken, its ``image:`` lines are read as text, as Helm chart templates
+are (:func:`scan_template`): a line that is all of ``image: REFERENCE`` (quotes and a
+comment allowed) is a reference, and ``--fix`` rewrites exactly that reference and
+nothing else of the line; a value with ``{{``, ``${`` or an alias is the template's
+business and skipped, and so are the lines of block scalars (``commands: |``), which are
+shell, not keys.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pinlint.formats import ci
 from pinlint.formats.yamltree import merged
+from pinlint.model import Occurrence
 
 if TYPE_CHECKING:
+    from pinlint.formats import Project
     from pinlint.formats.yamltree import Document, Node
-    from pinlint.model import Occurrence
 
-__all__ = ["scan_document", "sniff"]
+__all__ = ["scan_document", "scan_template", "sniff"]
+
+# ``image: REF`` as the whole line (YAML's ``- image:`` list item too), a plain reference
+# in optional quotes, an optional comment.  No ``{``, ``$``, ``*`` or ``&``: those are
+# the template's or YAML's own, never a reference as written.
+_TEMPLATE_IMAGE = re.compile(
+    r"""[ \t]*(?:-[ \t]+)?image:[ \t]*(?P<q>["']?)(?P<ref>[A-Za-z0-9][A-Za-z0-9._/:@-]*)(?P=q)"""
+    r"""[ \t]*(?:\#[^\n]*)?"""
+)
+# A key whose value is a block scalar (``commands: |``, ``script: >-``): the lines below
+# it that are indented deeper are its text.
+_BLOCK_SCALAR = re.compile(r"""[^#]*:[ \t]*[|>][-+0-9]*[ \t]*(?:\#.*)?""")
 
 _SECTIONS = ("steps", "pipeline", "services", "clone")
 
@@ -63,4 +85,49 @@ def scan_document(doc: Document) -> list[Occurrence]:
                 continue
             seen.add(id(node))
             found.append(ci.reference(doc, node, context + ".image"))
+    return found
+
+
+def scan_template(path: str, text: str, project: Project) -> list[Occurrence]:
+    """The images written as plain text in the lines of a Drone/Woodpecker Go template
+    (a file claimed by name that does not parse as YAML because of ``{{ }}`` actions)."""
+    if "image" not in text:
+        return []
+    bom = 1 if text.startswith("\ufeff") else 0
+    found: list[Occurrence] = []
+    block: int | None = None  # indentation of the key that opened a block scalar
+    offset = 0
+    for number, raw in enumerate(text.splitlines(keepends=True), 1):
+        start = offset
+        offset += len(raw)
+        line = raw.rstrip("\r\n")
+        stripped = line.lstrip(" \t")
+        indent = len(line) - len(stripped)
+        if block is not None:
+            if not stripped or indent > block:
+                continue
+            block = None
+        if _BLOCK_SCALAR.fullmatch(line):
+            block = indent
+            continue
+        match = _TEMPLATE_IMAGE.fullmatch(line)
+        if match is None:
+            continue
+        ref = match.group("ref")
+        if not any(c.isalpha() for c in ref):
+            continue
+        ref_start = start + match.start("ref")
+        column = match.start("ref") + 1 - (bom if number == 1 else 0)
+        found.append(
+            Occurrence(
+                path=path,
+                start=ref_start,
+                end=ref_start + len(ref),
+                line=number,
+                column=column,
+                written=ref,
+                image=ref,
+                context="template line",
+            )
+        )
     return found

@@ -157,6 +157,12 @@ def _scan_documents(
         from pinlint.formats.parts import TooLong
 
         if whole and "{{" in text and not isinstance(e, TooLong):
+            # A CI source claimed by name may read such a template's lines as text
+            # (Drone's and Woodpecker's Go templates: ``formats.drone.scan_template``).
+            template = getattr(modules[0], "scan_template", None) if claimed else None
+            if template is not None:
+                lines: list[Occurrence] = template(path, text, project)
+                return lines
             return []
         raise
     found.sort(key=lambda o: o.start)
