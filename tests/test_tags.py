@@ -49,6 +49,9 @@ CLASSIFY = [
     pytest.param("sha-abc1234", EXACT, id="metadata-action-sha"),
     pytest.param("main-3f9c2e1", EXACT, id="branch-sha"),
     pytest.param("release-1.2.3", EXACT, id="embedded-version"),
+    # jenkinsci/helm-charts@22055414 charts/jenkins/values.yaml (agent.image.tag)
+    pytest.param("3385.vf1123fb_515da_-1", EXACT, id="jenkins-jep-229"),
+    pytest.param("1.2.vendor", PARTIAL, id="not-jep-229"),
     # k8s-at-home/charts@2463dec1 charts/stable/mealie/values.yaml
     pytest.param("frontend-v1.0.0beta-2", EXACT, id="embedded-version-glued-prerelease"),
     pytest.param("frontend-v1.0.0betamax", MOVING, id="embedded-version-glued-word"),

@@ -125,7 +125,9 @@ _DATE_PATTERN = r"""
 """
 
 
-# Build identifiers that name one build: a date stamp, or a git commit id.
+# Build identifiers that name one build: a date stamp, a git commit id, or a JEP-229
+# version of Jenkins components (a commit count and ``v`` with the commit's first 12 hex
+# digits, ``_`` between runs: 3385.vf1123fb_515da_, jenkins/inbound-agent's tags).
 @functools.cache
 def _build_id_re() -> re.Pattern[str]:
     return re.compile(
@@ -135,6 +137,8 @@ def _build_id_re() -> re.Pattern[str]:
             {_DATE_PATTERN}
           |
             (?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{{7,64}}
+          |
+            [0-9]+\.v(?=(?:_?[0-9a-f]){{12}}_?(?:$|[-.]))[0-9a-f_]{{12,24}}
         )
         (?=$|[-_.])
         """,

@@ -255,8 +255,8 @@ def test_application() -> None:
 # string with a sibling ``tag``), opentelemetry-helm-charts@dd5665c0 opentelemetry-demo
 # and k8s-at-home/charts@2463dec1 adguard-home, factorio (a bare ``image: busybox`` in an
 # init container; ``tag:`` left empty for an appVersion that floats), double-take (a
-# ``token.image: 24h`` setting), jenkinsci/helm-charts@3f4e2d6 (``tagLabel``) and
-# nextcloud/helm (``flavor``); datadog's ``tagSuffix``.
+# ``token.image: 24h`` setting), jenkinsci/helm-charts@22055414 (``tagLabel``) and
+# nextcloud/helm@c968d8be (``flavor``); datadog's ``tagSuffix`` (its chart's docs).
 SHAPES = """\
 exporter:
   image: ghcr.io/oliver006/redis_exporter
