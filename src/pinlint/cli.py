@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
 
-    from pinlint import fix
+    from pinlint import fix, lint
+    from pinlint.formats import ScanOptions
     from pinlint.model import Finding
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -403,8 +404,15 @@ def _run(argv: Sequence[str] | None) -> int:
         from pinlint import drift
 
         progress = args.format in (None, "text") and sys.stderr.isatty() and not args.quiet
+        # Each file's own config decides its rules and allow in the online pass too, and
+        # its build args when the fixer scans it again; the run's config the registries.
         findings = drift.resolve_findings(
-            result.occurrences, findings, cfg, progress=progress, unchecked=unchecked
+            result.occurrences,
+            findings,
+            cfg,
+            progress=progress,
+            unchecked=unchecked,
+            settings_for=result.settings_for if result.own_settings else None,
         )
         if args.fix:
             from pinlint import fix
@@ -418,6 +426,7 @@ def _run(argv: Sequence[str] | None) -> int:
                     roots=paths,
                     kinds=result.kinds(),
                     options=result.settings.scan if result.settings is not None else None,
+                    options_for=_scan_options(result),
                 )
             finally:
                 if restore is not None:
@@ -517,6 +526,20 @@ def _run(argv: Sequence[str] | None) -> int:
     if cfg.fail_on_unresolved and unchecked:
         code = max(code, 1)
     return code
+
+
+def _scan_options(result: lint.LintResult) -> Callable[[str], ScanOptions | None] | None:
+    """Each file's scan options (its own config's build args), for the fixer; None when
+    every file has the run's."""
+    if not result.own_settings:
+        return None
+    own = result.own_settings
+
+    def options_for(path: str) -> ScanOptions | None:
+        settings = own.get(path)
+        return settings.scan if settings is not None else None
+
+    return options_for
 
 
 def _terminate_like_interrupt() -> Callable[[], None] | None:

@@ -28,7 +28,7 @@ listing is which is :mod:`pinlint.siblings`'s business.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pinlint import directives, lint, reference, resolve, rules
@@ -38,7 +38,12 @@ from pinlint.resolution import Resolution, suggestion_for
 
 if TYPE_CHECKING:
     from pinlint.config import Config
+    from pinlint.lint import FileSettings
     from pinlint.reference import Reference
+
+    # The settings a file was linted with (its own config's, or the run's); None: the
+    # run's config governs every file.
+    SettingsFor = Callable[[str], FileSettings | None] | None
 
 __all__ = ["apply_resolutions", "distinct_references", "online_findings", "resolve_findings"]
 
@@ -94,6 +99,7 @@ def online_findings(
     results: Mapping[str, Resolution],
     enabled: frozenset[str],
     pin_style: str,
+    settings_for: SettingsFor = None,
 ) -> list[Finding]:
     """PIN101 to PIN104 for every occurrence with a resolution, after inline directives.
 
@@ -101,8 +107,10 @@ def online_findings(
     (an ARG default feeding several stages is reported once, where it is written).
     ``# pinlint: ignore[PIN104]`` works as for the offline rules: the lint pass stamped
     each occurrence with the rules ignored at it, so no file is read again here.
+    ``settings_for`` gives each file's rules and ``allow`` (its own config's), instead
+    of ``enabled`` for every file.
     """
-    if not enabled & rules.ONLINE:
+    if settings_for is None and not enabled & rules.ONLINE:
         return []
     kept: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
@@ -111,8 +119,14 @@ def online_findings(
         if occ.image is None or res is None or (occ.path, occ.start, occ.end) in seen:
             continue
         seen.add((occ.path, occ.start, occ.end))
+        on = enabled
+        own = settings_for(occ.path) if settings_for is not None else None
+        if own is not None:
+            if rules.is_allowed(occ.image, own.allow):
+                continue
+            on = own.enabled
         for rule_id, message, suggestion in _drift(occ.image, res, pin_style):
-            if rule_id in enabled and not directives.suppresses(occ.ignored, rule_id):
+            if rule_id in on and not directives.suppresses(occ.ignored, rule_id):
                 finding = rules.finding(occ, rule_id, message)
                 finding.suggestion = suggestion
                 kept.append(finding)
@@ -126,14 +140,17 @@ def resolve_findings(
     *,
     progress: bool = False,
     unchecked: list[str] | None = None,
+    settings_for: SettingsFor = None,
 ) -> list[Finding]:
     """The findings with suggestions, and the online findings (PIN101 to PIN104), after
     asking the registries about every distinct reference of ``occurrences``.
 
     ``unchecked`` collects the references no registry answer could check (a registry
     down or refusing, not in the cache with ``--offline``), for ``--fail-on-unresolved``.
+    ``settings_for`` gives the rules and ``allow`` of each file, from its own config
+    (``LintResult.settings_for``); ``config`` is the run's (registries, pin style).
     """
-    refs = distinct_references(occurrences, config)
+    refs = distinct_references(occurrences, config, settings_for)
     results = resolve.resolve_all(
         refs,
         config,
@@ -146,7 +163,7 @@ def resolve_findings(
             image for image, res in results.items() if res.error is not None and not res.missing
         )
     _report_unchecked_pins(findings, results)
-    return apply_resolutions(occurrences, findings, results, config)
+    return apply_resolutions(occurrences, findings, results, config, settings_for)
 
 
 def _report_unchecked_pins(findings: Sequence[Finding], results: Mapping[str, Resolution]) -> None:
@@ -167,12 +184,18 @@ def _report_unchecked_pins(findings: Sequence[Finding], results: Mapping[str, Re
         print(printable(line), file=sys.stderr)
 
 
-def distinct_references(occurrences: Sequence[Occurrence], config: Config) -> dict[str, Reference]:
-    """Effective references worth asking about: valid, not allowed by config."""
+def distinct_references(
+    occurrences: Sequence[Occurrence], config: Config, settings_for: SettingsFor = None
+) -> dict[str, Reference]:
+    """Effective references worth asking about: valid, not allowed by the config of the
+    file they are in (``settings_for``), or by ``config``."""
     refs: dict[str, Reference] = {}
     for occ in occurrences:
         image = occ.image
-        if image is None or image in refs or rules.is_allowed(image, config.allow):
+        if image is None or image in refs:
+            continue
+        own = settings_for(occ.path) if settings_for is not None else None
+        if rules.is_allowed(image, own.allow if own is not None else config.allow):
             continue
         try:
             refs[image] = reference.parse(image)
@@ -186,11 +209,18 @@ def apply_resolutions(
     findings: list[Finding],
     results: Mapping[str, Resolution],
     config: Config,
+    settings_for: SettingsFor = None,
 ) -> list[Finding]:
     """New findings list: suggestions added, exact partial versions dropped, the online
-    findings (PIN101 to PIN104) added, and a reason appended where a registry failed."""
+    findings (PIN101 to PIN104) added, and a reason appended where a registry failed.
+    Each file's rules are its own config's (``settings_for``), else ``config``'s."""
     # The same rule set as the offline pass (without building its settings again).
     enabled = lint.enabled_rules(config)
+
+    def enabled_in(path: str) -> frozenset[str]:
+        own = settings_for(path) if settings_for is not None else None
+        return own.enabled if own is not None else enabled
+
     out: list[Finding] = []
     for finding in findings:
         occ = finding.occurrence
@@ -209,7 +239,7 @@ def apply_resolutions(
         ref = reference.parse(occ.image)
         if finding.rule == rules.PARTIAL_VERSION.id and res.exact:
             # A partial version with no more specific sibling is exact after all.
-            if rules.MISSING_DIGEST.id in enabled and res.suggested_digest:
+            if rules.MISSING_DIGEST.id in enabled_in(finding.path) and res.suggested_digest:
                 pin005 = rules.missing_digest(occ)
                 out.append(
                     pin005.replace(
@@ -226,7 +256,7 @@ def apply_resolutions(
 
     online = [
         f.replace(resolution="resolved")
-        for f in online_findings(occurrences, results, enabled, config.pin_style)
+        for f in online_findings(occurrences, results, enabled, config.pin_style, settings_for)
     ]
     if online:
         # Keep the offline order of files; within a file, by position, offline first.

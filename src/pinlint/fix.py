@@ -12,7 +12,7 @@ import dataclasses
 import os
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pinlint import formats, lint, rules
 from pinlint.config import Config
@@ -327,10 +327,13 @@ def fix_findings(
     roots: Sequence[str],
     kinds: Mapping[str, str] | None = None,
     options: ScanOptions | None = None,
+    options_for: Callable[[str], ScanOptions | None] | None = None,
 ) -> Outcome:
     """Rewrite what can be rewritten.  ``kinds`` (path -> kind) and ``options`` come
     from the lint pass (``LintResult.kinds()``, its settings); without them they are
-    worked out again from the paths and ``cfg``."""
+    worked out again from the paths and ``cfg``.  ``options_for`` gives a file's own
+    options (the build args of its own config), where it has them: the fixer re-scans
+    each file as the lint pass scanned it."""
     if options is None:
         options = ScanOptions(build_args=dict(cfg.build_args))
     project = Project(roots)
@@ -352,7 +355,8 @@ def fix_findings(
         kind = kinds.get(path) if kinds is not None else None
         if kind is None:
             kind = formats.classify(path, project)
-        result = _fix_file(path, kind, by_path[path], options, project, diff)
+        own = options_for(path) if options_for is not None else None
+        result = _fix_file(path, kind, by_path[path], own or options, project, diff)
         remaining.extend(result.left)
         if result.diff:
             diffs.append(result.diff)

@@ -24,6 +24,7 @@ TYPE_CHECKING = False
 __all__ = [
     "MAX_FILE_SIZE",
     "FileResult",
+    "FileSettings",
     "LintResult",
     "enabled_rules",
     "lint_paths",
@@ -62,7 +63,15 @@ class FileResult:
 
 
 class LintResult:
-    __slots__ = ("default_excluded", "files", "findings", "occurrences", "read_errors", "settings")
+    __slots__ = (
+        "default_excluded",
+        "files",
+        "findings",
+        "occurrences",
+        "own_settings",
+        "read_errors",
+        "settings",
+    )
 
     def __init__(
         self,
@@ -72,6 +81,7 @@ class LintResult:
         files: list[FileResult] | None = None,
         settings: _Settings | None = None,
         default_excluded: int = 0,
+        own_settings: Mapping[str, _Settings] | None = None,
     ) -> None:
         self.findings = findings
         self.occurrences = occurrences
@@ -80,6 +90,12 @@ class LintResult:
         self.settings = settings
         # Files left out because they lie in a third-party tree (vendor/, ...).
         self.default_excluded = default_excluded
+        # The settings of the files linted with a config of their own, not the run's.
+        self.own_settings = own_settings if own_settings is not None else {}
+
+    def settings_for(self, path: str) -> FileSettings | None:
+        """What ``path`` was linted with: its own config's settings, else the run's."""
+        return self.own_settings.get(path, self.settings)
 
     def files_read(self) -> int:
         """How many files were linted (a file that could not be read is not)."""
@@ -112,6 +128,11 @@ class _Settings:
         # What sources may read beyond one file: one per run, over the paths given
         # (shared by the settings of every config of the run).
         self.project = project if project is not None else Project(roots)
+
+
+# What the files of one config are linted with (rules, allow, scan options): the name the
+# later passes (pinlint.drift, pinlint.fix) know it by.
+FileSettings = _Settings
 
 
 def enabled_rules(cfg: Config) -> frozenset[str]:
@@ -673,4 +694,5 @@ def lint_paths(
             read_errors += 1
         findings.extend(r.findings)
         occurrences.extend(r.occurrences)
-    return LintResult(findings, occurrences, read_errors, results, s, len(skipped))
+    own = {path: fs for path, _, fs in assigned if fs is not s}
+    return LintResult(findings, occurrences, read_errors, results, s, len(skipped), own)
