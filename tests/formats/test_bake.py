@@ -30,6 +30,7 @@ def _scan(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     kind = formats.classify(str(path))
     assert kind == "bake", name
@@ -238,3 +239,54 @@ target "a" {
 target "b" { inherits = ["a"] }
 """
     assert _scan(tmp_path, text) == [(3, 36, "alpine:3", "alpine:3")]
+
+
+# Shape of 0GiS0/youtube-docker-bake@d717626399c2 (``bakes/bake-final.hcl``): bake files
+# kept in a folder, run from the repository's root with ``-f bakes/...``, whose targets'
+# contexts are relative to that root.  Written for the test.
+BAKES_FOLDER = """\
+target "frontend" {
+  context = "./web"
+  dockerfile = "Dockerfile.web"
+  args = {
+    "NGINX_VERSION" = "otel"
+  }
+}
+"""
+WEB_DOCKERFILE = (
+    "ARG NGINX_VERSION=alpine\nFROM node:22.11.0 AS build\nFROM nginx:${NGINX_VERSION}\n"
+)
+
+
+def test_context_relative_to_the_directory_bake_runs_in(tmp_path: Path) -> None:
+    """Not beside the bake file: the context is looked for in the directories above it
+    (bake resolves it against where it runs, usually the repository's root)."""
+    found = _scan(
+        tmp_path, BAKES_FOLDER, "bakes/bake-final.hcl", {"web/Dockerfile.web": WEB_DOCKERFILE}
+    )
+    assert found == [(5, 24, "otel", "nginx:otel")]
+
+
+def test_context_beside_the_bake_file_wins(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        BAKES_FOLDER,
+        "bakes/bake-final.hcl",
+        {
+            "web/Dockerfile.web": WEB_DOCKERFILE,
+            "bakes/web/Dockerfile.web": "ARG NGINX_VERSION\nFROM ghcr.io/x/nginx:${NGINX_VERSION}",
+        },
+    )
+    assert found == [(5, 24, "otel", "ghcr.io/x/nginx:otel")]
+
+
+def test_context_above_the_scanned_tree_is_not_read(tmp_path: Path) -> None:
+    """The walk up stops at the scanned tree: a Dockerfile above it is never opened."""
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Dockerfile.web").write_text(WEB_DOCKERFILE)
+    tree = tmp_path / "repo" / "bakes"
+    tree.mkdir(parents=True)
+    (tree / "bake-final.hcl").write_text(BAKES_FOLDER)
+    path = str(tree / "bake-final.hcl")
+    found = formats.scan("bake", path, BAKES_FOLDER, ScanOptions(), Project([str(tree)]))
+    assert found == []

@@ -42,6 +42,7 @@ _WHOLE_VARIABLE = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\}")
 _TARGET_BLOCK = re.compile(r'^[ \t]*target[ \t]+"', re.M)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MAX_INHERITS = 32  # levels of ``inherits`` followed (a cycle stops there too)
+_MAX_PARENTS = 8  # directories above a bake file where its relative contexts are looked for
 
 
 def scan(path: str, text: str, options: ScanOptions, project: Project) -> list[Occurrence]:
@@ -306,6 +307,26 @@ class _Bake:
                 o.unresolved,
             )
 
+    def dockerfile(self, relative: str) -> str | None:
+        """The text of a target's Dockerfile, ``context``/``dockerfile`` joined.
+
+        Bake resolves a relative ``context`` against the directory it runs in, not the
+        bake file's: ``docker buildx bake -f bakes/ci.hcl`` at the repository's root
+        builds ``./app`` of the root.  Beside the bake file first (where it usually runs),
+        then each directory above it, nearest first; what lies outside the scanned tree
+        is never read (:meth:`Project.read_beside`).
+        """
+        directory = os.path.dirname(self.path)
+        for _ in range(_MAX_PARENTS + 1):
+            text = self.project.read_beside(os.path.join(directory, "_"), relative)
+            if text is not None:
+                return text
+            parent = os.path.dirname(directory)
+            if not directory or parent == directory or os.path.basename(directory) in ("", "."):
+                return None
+            directory = parent
+        return None
+
     def args(self, attrs: Attrs, args: dict[str, Str], where: str, named: set[str]) -> None:
         """Args that supply a ``FROM`` of the target's Dockerfile."""
         context = attrs.get("context")
@@ -321,7 +342,7 @@ class _Bake:
         if "://" in directory or ":" in directory.split("/")[0] or os.path.isabs(name):
             return  # a remote context or another target's output
         relative = os.path.normpath(os.path.join(directory, name))
-        text = self.project.read_beside(self.path, relative)
+        text = self.dockerfile(relative)
         if text is None:
             return
         from pinlint.formats import ScanOptions, dockerfile
