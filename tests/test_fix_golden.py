@@ -175,6 +175,7 @@ CASES = [
     pytest.param("drone/pipelines", ".drone.yml", id="drone-pipelines"),
     pytest.param("drone/template", ".drone.yml", id="drone-go-template-lines"),
     pytest.param("woodpecker/anchors-crlf", ".woodpecker/test.yaml", id="woodpecker-anchors-crlf"),
+    pytest.param("woodpecker/envsubst", ".woodpecker.yml", id="woodpecker-envsubst-defaults"),
     pytest.param("circleci/config", ".circleci/config.yml", id="circleci-config"),
     pytest.param("bitbucket/pipelines", "bitbucket-pipelines.yml", id="bitbucket-pipelines"),
     pytest.param("azure/pipeline", "azure-pipelines.yml", id="azure-pipeline"),

@@ -355,3 +355,45 @@ def test_broken_drone_file_without_template_is_still_a_parse_error() -> None:
 
     with pytest.raises(ParseError):
         _scan("kind: pipeline\nsteps:\n- name: a\n  image: alpine\n   bad: [\n", ".drone.yml")
+
+
+# drone/envsubst's forms beyond compose's, as LemmyNet/lemmy@439734dd638a
+# (``.woodpecker.yml``: ``image: dessalines/lemmy:${CI_COMMIT_TAG=default}``) and Drone's
+# substitution docs (``${DRONE_TAG##v}``, ``${DRONE_COMMIT_SHA:0:8}``) write them.
+ENVSUBST = """\
+steps:
+  a:
+    image: golang:${GO_VERSION=1.22}
+  b:
+    image: "node:${NODE:=20-alpine}"
+  c:
+    image: dessalines/lemmy:${CI_COMMIT_TAG=default}
+  d:
+    image: app:${DRONE_TAG##v}
+  e:
+    image: app:${DRONE_COMMIT_SHA:0:8}
+  f:
+    image: app:${NAME,,}
+  g:
+    image: ${LINT_IMAGE:=alpine:3.20}
+"""
+
+
+def test_envsubst_forms() -> None:
+    """``=``/``:=`` give a default (fixable where written) unless the server sets the
+    variable on every run; string operations are computed there: unknown, not invalid."""
+    text = ENVSUBST
+    found = formats.scan("woodpecker", ".woodpecker.yml", text, ScanOptions())
+    rows = [(o.line, o.written, o.image, o.unresolved) for o in found]
+    assert rows == [
+        (3, "golang:${GO_VERSION=1.22}", "golang:1.22", None),
+        (5, "node:${NODE:=20-alpine}", "node:20-alpine", None),
+        (7, "dessalines/lemmy:${CI_COMMIT_TAG=default}", None, "CI_COMMIT_TAG"),
+        (9, "app:${DRONE_TAG##v}", None, "DRONE_TAG"),
+        (11, "app:${DRONE_COMMIT_SHA:0:8}", None, "DRONE_COMMIT_SHA"),
+        (13, "app:${NAME,,}", None, "NAME"),
+        # The default is the whole reference: reported (and fixed) where it is written.
+        (15, "alpine:3.20", "alpine:3.20", None),
+    ]
+    for o in found:
+        assert text[o.start : o.end] == o.written

@@ -48,17 +48,25 @@ def image_node(node: Node | None, key: str = "image") -> ScalarEvent | None:
 
 
 def reference(
-    doc: Document, node: ScalarEvent, context: str, lookup: Lookup = no_value, skip: int = 0
+    doc: Document,
+    node: ScalarEvent,
+    context: str,
+    lookup: Lookup = no_value,
+    skip: int = 0,
+    value: str | None = None,
 ) -> Occurrence:
     """The occurrence of the image written in ``node`` (after ``skip`` characters).
 
     ``skip`` drops a prefix of the value that is not part of the reference
-    (``docker://``).
+    (``docker://``); ``value``, when given, is read instead of the node's (the same
+    length: a source's own variable syntax spelled as compose spells it).
     """
     text = doc.text
     span = doc.locate(node)
     start, end, line, column = span.start, span.end, span.line, span.column
-    value = node.value[skip:]
+    if value is None:
+        value = node.value
+    value = value[skip:]
     if skip:
         if not span.verbatim:
             # Escapes or folding: the prefix is not written as it reads; keep the span

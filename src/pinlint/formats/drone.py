@@ -32,6 +32,8 @@ from pinlint.formats.yamltree import merged
 from pinlint.model import Occurrence
 
 if TYPE_CHECKING:
+    from yaml.events import ScalarEvent
+
     from pinlint.formats import Project
     from pinlint.formats.yamltree import Document, Node
 
@@ -44,6 +46,13 @@ _TEMPLATE_IMAGE = re.compile(
     r"""[ \t]*(?:-[ \t]+)?image:[ \t]*(?P<q>["']?)(?P<ref>[A-Za-z0-9][A-Za-z0-9._/:@-]*)(?P=q)"""
     r"""[ \t]*(?:\#[^\n]*)?"""
 )
+# ``${NAME`` followed by an operator of drone/envsubst that compose does not have.
+_ENVSUBST = re.compile(
+    r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:?=|#{1,2}|%{1,2}|/{1,2}|\^{1,2}|,{1,2}|:[0-9])"
+)
+_ENVSUBST_DEFAULT = re.compile(r"(\$\{[A-Za-z_][A-Za-z0-9_]*)(:?)=")
+# Variables the Drone and Woodpecker servers set on every run.
+_SERVER_VARIABLES = ("CI_", "DRONE_")
 # A key whose value is a block scalar (``commands: |``, ``script: >-``): the lines below
 # it that are indented deeper are its text.
 _BLOCK_SCALAR = re.compile(r"""[^#]*:[ \t]*[|>][-+0-9]*[ \t]*(?:\#.*)?""")
@@ -84,8 +93,46 @@ def scan_document(doc: Document) -> list[Occurrence]:
             if node is None or id(node) in seen:
                 continue
             seen.add(id(node))
-            found.append(ci.reference(doc, node, context + ".image"))
+            found.append(_reference(doc, node, context + ".image"))
     return found
+
+
+def _reference(doc: Document, node: ScalarEvent, context: str) -> Occurrence:
+    """The image of ``node``, its ``${...}`` read as the servers' envsubst reads them.
+
+    ``${NAME:-x}``/``${NAME-x}`` are compose's too; ``${NAME:=x}`` is ``${NAME:-x}``, and
+    ``${NAME=x}`` is ``${NAME-x}`` (the default when the variable is unset), unless the
+    server itself sets NAME (``CI_*``, ``DRONE_*``: set on every run, so the default
+    never applies).  Envsubst's string operations (``${NAME##v}``, ``${NAME,,}``,
+    ``${NAME:0:8}``, ...) compute the image on the server: unknown here, like a variable
+    without a default, never an invalid reference.
+    """
+    value = node.value
+    if "${" not in value:
+        return ci.reference(doc, node, context)
+    computed = None
+    for match in _ENVSUBST.finditer(value):
+        name, operator = match.group(1), match.group(2)
+        if operator.endswith("=") and not name.startswith(_SERVER_VARIABLES):
+            continue
+        computed = name
+        break
+    if computed is None:
+        # Same length: the spans of a default stay where they are written.
+        spelled = _ENVSUBST_DEFAULT.sub(lambda m: m.group(1) + m.group(2) + "-", value)
+        return ci.reference(doc, node, context, value=spelled)
+    span = doc.locate(node)
+    return Occurrence(
+        path=doc.path,
+        start=span.start,
+        end=span.end,
+        line=span.line,
+        column=span.column,
+        written=doc.text[span.start : span.end],
+        image=None,
+        context=context,
+        unresolved=computed,
+    )
 
 
 def scan_template(path: str, text: str, project: Project) -> list[Occurrence]:
