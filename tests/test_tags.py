@@ -52,6 +52,9 @@ CLASSIFY = [
     # jenkinsci/helm-charts@22055414 charts/jenkins/values.yaml (agent.image.tag)
     pytest.param("3385.vf1123fb_515da_-1", EXACT, id="jenkins-jep-229"),
     pytest.param("1.2.vendor", PARTIAL, id="not-jep-229"),
+    # billimek/k8s-gitops@887f5cf6 deployments/nzbget.yaml (linuxserver/nzbget)
+    pytest.param("v21.0-ls25", EXACT, id="linuxserver-build"),
+    pytest.param("ls25", MOVING, id="linuxserver-build-alone"),
     # k8s-at-home/charts@2463dec1 charts/stable/mealie/values.yaml
     pytest.param("frontend-v1.0.0beta-2", EXACT, id="embedded-version-glued-prerelease"),
     pytest.param("frontend-v1.0.0betamax", MOVING, id="embedded-version-glued-word"),

@@ -125,9 +125,10 @@ _DATE_PATTERN = r"""
 """
 
 
-# Build identifiers that name one build: a date stamp, a git commit id, or a JEP-229
+# Build identifiers that name one build: a date stamp, a git commit id, a JEP-229
 # version of Jenkins components (a commit count and ``v`` with the commit's first 12 hex
-# digits, ``_`` between runs: 3385.vf1123fb_515da_, jenkins/inbound-agent's tags).
+# digits, ``_`` between runs: 3385.vf1123fb_515da_, jenkins/inbound-agent's tags), or
+# LinuxServer.io's build number after a version (v21.0-ls25, 1.2-ls3).
 @functools.cache
 def _build_id_re() -> re.Pattern[str]:
     return re.compile(
@@ -139,6 +140,8 @@ def _build_id_re() -> re.Pattern[str]:
             (?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{{7,64}}
           |
             [0-9]+\.v(?=(?:_?[0-9a-f]){{12}}_?(?:$|[-.]))[0-9a-f_]{{12,24}}
+          |
+            (?<=[0-9][-_])ls[0-9]+
         )
         (?=$|[-_.])
         """,

@@ -357,5 +357,10 @@ def test_flux_v1_helmrelease() -> None:
     assert scan_rows(FLUX_V1) == [
         (12, 15, "adopt13", "itzg/minecraft-server:adopt13", "itzg/minecraft-server")
     ]
+    # billimek/k8s-gitops@887f5cf6 deployments/minecraft.yaml: the group before the rename.
+    weave = FLUX_V1.replace("helm.fluxcd.io/v1", "flux.weave.works/v1beta1")
+    assert [r[:4] for r in scan_rows(weave)] == [
+        (12, 15, "adopt13", "itzg/minecraft-server:adopt13")
+    ]
     other = FLUX_V1.replace("helm.fluxcd.io/v1", "example.com/v1")
     assert scan_rows(other) == []

@@ -1,7 +1,7 @@
 """Flux ``HelmRelease`` and Argo CD ``Application``: values and image overrides inline.
 
 - ``HelmRelease`` (``helm.toolkit.fluxcd.io``, and Flux v1's Helm Operator
-  ``helm.fluxcd.io``): ``spec.values`` holds Helm values;
+  ``helm.fluxcd.io``, first ``flux.weave.works``): ``spec.values`` holds Helm values;
 - ``Application`` (``argoproj.io``; ``ApplicationSet`` through ``spec.template``):
   ``spec.source.helm.valuesObject`` (and each of ``spec.sources``) holds Helm values,
   ``spec.source.helm.values`` the same as a YAML string, and
@@ -40,7 +40,9 @@ def sniff(root: dict[str, Node]) -> bool:
     if kind is None or version is None:
         return False
     if kind.value == "HelmRelease":
-        return version.value.startswith(("helm.toolkit.fluxcd.io/", "helm.fluxcd.io/"))
+        return version.value.startswith(
+            ("helm.toolkit.fluxcd.io/", "helm.fluxcd.io/", "flux.weave.works/")
+        )
     return kind.value in ("Application", "ApplicationSet") and version.value.startswith(
         "argoproj.io/"
     )
