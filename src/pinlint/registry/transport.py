@@ -216,6 +216,10 @@ class Transport:
         self._timeout = timeout
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
+        # The transport requests go to without the client's cookie jar, auth and hooks
+        # (none of which a registry request uses: 0.1-0.2 ms of CPU each); None when
+        # httpx routes them itself (a proxy from the environment).
+        self._direct: httpx.AsyncBaseTransport | None = None
         self._closed = False
 
     def _client(self) -> httpx.AsyncClient:
@@ -227,6 +231,7 @@ class Transport:
             transport = self._transport
             if transport is None and not _proxy_from_env():
                 transport = _pooled_transport(-(-self.concurrency // POOL_SIZE))
+            self._direct = transport
             self._http = httpx.AsyncClient(
                 transport=transport,
                 follow_redirects=False,
@@ -370,7 +375,11 @@ class Transport:
             self.requests_sent += 1
             try:
                 request = http.build_request(method, url, headers=headers, data=data)
-                streamed = await http.send(request, stream=True)
+                if self._direct is not None:
+                    streamed = await self._direct.handle_async_request(request)
+                    streamed.request = request
+                else:
+                    streamed = await http.send(request, stream=True)
                 try:
                     body = await _read_capped(name, streamed, max_bytes)
                 finally:
