@@ -396,9 +396,21 @@ def _document_starts(text: str) -> list[int] | None:
         return None
     if any(c in text for c in ("\r", "\x85", "\u2028", "\u2029")):
         return None
-    import re
-
-    return [m.start() for m in re.finditer(r"^---(?=[ \t\n]|\Z)", text, re.MULTILINE)]
+    # Where ``^---(?=[ \t\n]|\Z)`` matches in MULTILINE mode; str.find is ~10x faster
+    # than the regex over megabytes.
+    starts: list[int] = []
+    if text.startswith("---"):
+        at = 0
+    else:
+        nl = text.find("\n---")
+        at = nl + 1 if nl >= 0 else -1
+    while at >= 0:
+        after = at + 3
+        if after == len(text) or text[after] in " \t\n":
+            starts.append(at)
+        nl = text.find("\n---", after)
+        at = nl + 1 if nl >= 0 else -1
+    return starts
 
 
 def _parts(text: str, count: int) -> list[tuple[int, int]]:
@@ -517,9 +529,10 @@ def _lint_parallel(
     s: _Settings,
     workers: int,
     keep_occurrences: bool,
-    split: Mapping[str, str] | None = None,
+    split: Mapping[str, tuple[str, list[tuple[int, int]]]] | None = None,
 ) -> list[FileResult]:
-    """``split``: the texts of the files to scan in parts, by path (offline runs)."""
+    """``split``: the texts of the files to scan in parts and their parts, by path
+    (offline runs)."""
     import gc
     import multiprocessing
 
@@ -545,7 +558,7 @@ def _lint_parallel(
             tasks.append((run, s, keep_occurrences))
             where.append(None)
             run = []
-        for start, end in _parts(split[path], workers * 4):
+        for start, end in split[path][1]:
             tasks.append((path, kind, start, end, s))
             where.append((path, kind, start, end))
     if run:
@@ -555,7 +568,7 @@ def _lint_parallel(
     # pages to scan them), and the collector stays off while results arrive: every
     # unpickled record is a new object, and collections would walk them again and again.
     enabled = gc.isenabled()
-    _SPLIT_TEXTS.update(split)
+    _SPLIT_TEXTS.update((path, text) for path, (text, _) in split.items())
     gc.freeze()
     gc.disable()
     try:
@@ -575,7 +588,7 @@ def _lint_parallel(
                     parts = []
                 if parts is not None:
                     parts = None if got is None else parts + got
-                if end == len(split[path]):
+                if end == len(split[path][0]):
                     if parts is None:  # a part that does not parse: the whole file reports it
                         results.append(lint_file(path, kind, s))
                     else:
@@ -595,9 +608,12 @@ def _task(args: tuple[object, ...]) -> list[_Sent] | None:
     return _lint_part(args)  # type: ignore[arg-type]
 
 
-def _splittable(files: list[tuple[str, str]], workers: int) -> dict[str, str]:
-    """The texts of the generic YAML files large enough to scan in parts."""
-    split: dict[str, str] = {}
+def _splittable(
+    files: list[tuple[str, str]], workers: int
+) -> dict[str, tuple[str, list[tuple[int, int]]]]:
+    """The texts of the generic YAML files large enough to scan in parts, and their
+    parts."""
+    split: dict[str, tuple[str, list[tuple[int, int]]]] = {}
     if formats.source(formats.YAML).reader == formats.YAML:
         return split
     for path, kind in files:
@@ -609,8 +625,9 @@ def _splittable(files: list[tuple[str, str]], workers: int) -> dict[str, str]:
             text = read_text(path)
         except (OSError, ParseError):
             continue  # reported when the file is linted whole
-        if len(_parts(text, workers * 4)) > 1:
-            split[path] = text
+        parts = _parts(text, workers * 4)
+        if len(parts) > 1:
+            split[path] = (text, parts)
     return split
 
 

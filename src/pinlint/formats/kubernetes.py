@@ -44,6 +44,26 @@ def sniff(root: dict[str, Node]) -> bool:
     return "apiVersion" in root and "kind" in root
 
 
+# A node's path in its document, built only for the images reported: (the parent's path,
+# a key or a list index); None for the root.
+_Path = tuple["_Path", "str | int"] | None
+
+
+def _context(path: _Path) -> str:
+    """``spec.template.spec.containers[0]`` for the path of that mapping."""
+    parts: list[str | int] = []
+    while path is not None:
+        path, part = path
+        parts.append(part)
+    text = ""
+    for part in reversed(parts):
+        if type(part) is int:
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text
+
+
 def scan_document(doc: Document) -> list[Occurrence]:
     """The container images of one manifest."""
     from yaml.events import ScalarEvent
@@ -54,44 +74,47 @@ def scan_document(doc: Document) -> list[Occurrence]:
     # anchored elsewhere may also be used as a container).
     seen: set[tuple[int, bool]] = set()
     reported: set[int] = set()
-    # (node, context, container-like); a stack, not recursion: depth is the input's.
-    stack: list[tuple[Node, str, bool]] = [(root, "", False)]
+    # (node, path, container-like); a stack, not recursion: depth is the input's.  Types
+    # are compared exactly: the light tree holds plain dicts, lists and scalar events.
+    stack: list[tuple[Node, _Path, bool]] = [(root, None, False)]
     while stack:
-        node, context, container = stack.pop()
-        if (id(node), container) in seen:
+        node, path, container = stack.pop()
+        mark = (id(node), container)
+        if mark in seen:
             continue
-        seen.add((id(node), container))
-        prefix = context + "." if context else ""
-        children: list[tuple[Node, str, bool]] = []
-        if isinstance(node, dict):
+        seen.add(mark)
+        children: list[tuple[Node, _Path, bool]] = []
+        if type(node) is dict:
             keys = merged(node)
             if container:
                 image = keys.get("image")
                 if (
-                    isinstance(image, ScalarEvent)
+                    type(image) is ScalarEvent
                     and not is_null(image)
                     and id(image) not in reported
                     and "{{" not in image.value
                 ):
                     reported.add(id(image))
-                    found.append(doc.occurrence(image, prefix + "image"))
+                    context = _context(path)
+                    found.append(doc.occurrence(image, f"{context}.image" if context else "image"))
             kind = keys.get("kind")
-            skip_data = isinstance(kind, ScalarEvent) and kind.value in _DATA_KINDS
+            skip_data = type(kind) is ScalarEvent and kind.value in _DATA_KINDS
             for key, value in keys.items():
-                if isinstance(value, ScalarEvent) or key == "metadata":
+                if type(value) is ScalarEvent or key == "metadata":
                     continue
                 if skip_data and key in _DATA_KEYS:
                     continue
-                if isinstance(value, list) and key in CONTAINER_LISTS:
+                if type(value) is list and key in CONTAINER_LISTS:
+                    at: _Path = (path, key)
                     for index, item in enumerate(value):
-                        if isinstance(item, dict):
-                            children.append((item, f"{prefix}{key}[{index}]", True))
+                        if type(item) is dict:
+                            children.append((item, (at, index), True))
                 else:
-                    children.append((value, prefix + key, key in CONTAINER_KEYS))
-        elif isinstance(node, list):
+                    children.append((value, (path, key), key in CONTAINER_KEYS))
+        elif type(node) is list:
             for index, item in enumerate(node):
-                if not isinstance(item, ScalarEvent):
-                    children.append((item, f"{context}[{index}]", False))
+                if type(item) is not ScalarEvent:
+                    children.append((item, (path, index), False))
         # Reversed, so that nodes are visited in document order and a node named by
         # an alias gets the context of its first use.
         stack.extend(reversed(children))
