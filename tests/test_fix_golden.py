@@ -176,6 +176,7 @@ CASES = [
     pytest.param("drone/template", ".drone.yml", id="drone-go-template-lines"),
     pytest.param("woodpecker/anchors-crlf", ".woodpecker/test.yaml", id="woodpecker-anchors-crlf"),
     pytest.param("woodpecker/envsubst", ".woodpecker.yml", id="woodpecker-envsubst-defaults"),
+    pytest.param("woodpecker/matrix", ".woodpecker.yml", id="woodpecker-matrix"),
     pytest.param("circleci/config", ".circleci/config.yml", id="circleci-config"),
     pytest.param("bitbucket/pipelines", "bitbucket-pipelines.yml", id="bitbucket-pipelines"),
     pytest.param("azure/pipeline", "azure-pipelines.yml", id="azure-pipeline"),

@@ -144,13 +144,9 @@ pipeline:
                 (19, 26, "alpine:3.20", "alpine:3.20", "steps[1].image"),
                 (8, 12, "postgres:15", "postgres:15", "services.postgres.image"),
                 (13, 12, "woodpeckerci/plugin-git", "woodpeckerci/plugin-git", "clone.git.image"),
-                (
-                    17,
-                    12,
-                    "akkoma/ci-base:${ELIXIR_VERSION}-otp${OTP_VERSION}",
-                    None,
-                    "steps[0].image",
-                ),
+                # Built from the matrix: the one combination, at its last value (a
+                # value that is part of the tag is not rewritten).
+                (4, 20, "25", "akkoma/ci-base:1.14-otp25", "steps[0].image"),
             ],
             id="woodpecker-services-clone-variables",
         ),
@@ -397,3 +393,85 @@ def test_envsubst_forms() -> None:
     ]
     for o in found:
         assert text[o.start : o.end] == o.written
+
+
+# Woodpecker's matrix workflows, as its documentation writes them
+# (woodpecker-ci/woodpecker, docs/docs/20-usage/30-matrix-workflows.md: ``image:
+# golang:${GO_VERSION}``, a service ``image: ${DATABASE}``), the ``include`` form of
+# BDX-town/Akkoma's tuning file, and drycc/controller@948eacb7's matrix that only feeds
+# ``labels`` (no image).
+WOODPECKER_MATRIX = """\
+matrix:
+  GO_VERSION:
+    - 1.22
+    - 1.23.4
+  DATABASE:
+    - mysql:8.0
+    - mariadb:11.4.2
+steps:
+  build:
+    image: golang:${GO_VERSION}
+  lint:
+    image: golangci/golangci-lint:${LINT}
+services:
+  database:
+    image: ${DATABASE}
+"""
+
+WOODPECKER_MATRIX_INCLUDE = """\
+matrix:
+  include:
+    - NODE: 20
+      DISTRO: alpine
+    - NODE: 22.11.0
+      DISTRO: bookworm
+steps:
+  test:
+    image: node:${NODE}-${DISTRO}
+"""
+
+
+def test_woodpecker_matrix() -> None:
+    rows = _scan(WOODPECKER_MATRIX, ".woodpecker/test.yml")
+    assert sorted(rows) == sorted(
+        [
+            # Exactly the tag: at the matrix value (the fix rewrites it there); each
+            # written value once, whatever the other columns.
+            (3, 7, "1.22", "golang:1.22", "steps.build.image"),
+            (4, 7, "1.23.4", "golang:1.23.4", "steps.build.image"),
+            # Not a matrix variable: unknown, as before.
+            (12, 12, "golangci/golangci-lint:${LINT}", None, "steps.lint.image"),
+            # The whole reference: the matrix entry itself.
+            (6, 7, "mysql:8.0", "mysql:8.0", "services.database.image"),
+            (7, 7, "mariadb:11.4.2", "mariadb:11.4.2", "services.database.image"),
+        ]
+    )
+
+
+def test_woodpecker_matrix_include_rows() -> None:
+    rows = _scan(WOODPECKER_MATRIX_INCLUDE, ".woodpecker.yml")
+    assert rows == [
+        (4, 15, "alpine", "node:20-alpine", "steps.test.image"),
+        (6, 15, "bookworm", "node:22.11.0-bookworm", "steps.test.image"),
+    ]
+
+
+def test_woodpecker_matrix_feeding_no_image_is_noop() -> None:
+    text = (
+        "matrix:\n  platform:\n  - linux/amd64\n  - linux/arm64\n"
+        "labels:\n  platform: ${platform}\nsteps:\n- name: a\n  image: bash:5.2.37\n"
+    )
+    assert _scan(text, ".woodpecker/build-linux.yml") == [
+        (9, 10, "bash:5.2.37", "bash:5.2.37", "steps[0].image")
+    ]
+
+
+def test_woodpecker_matrix_is_bounded() -> None:
+    """Twelve columns of ten values would be 10**12 combinations: at most 256 are read."""
+    columns = "".join(f"  V{c}:\n" + "".join(f"    - {v}\n" for v in range(10)) for c in range(12))
+    text = "matrix:\n" + columns + "steps:\n  a:\n    image: app:${V0}-${V11}\n"
+    from helpers import time_limit
+
+    with time_limit(5):
+        rows = _scan(text, ".woodpecker.yml")
+    assert 0 < len(rows) <= 256

@@ -10,7 +10,10 @@ Images are often shared through anchors (``variables: [&golang 'golang:1.22']``,
 ``image: *golang`` in every step): the reference is written once and reported once,
 where it is written, so that a fix edits the anchor.  ``${VAR}`` is the server's
 environment, unknown to a lint: such an image is unresolved unless the variable has a
-default.
+default, or is a column of Woodpecker's ``matrix`` (its lists, every combination, or its
+``include`` rows): then each value is a reference of its own, placed where it is written
+when it is the whole reference or exactly the tag (``golang:${GO_VERSION}``), so that a
+fix rewrites the matrix entry.
 
 A file so named that is a Go template (Drone's template extension: ``{{ if .input.cpu
 }}`` lines, rendered by the server) is not YAML until rendered.  Rather than skipping it
@@ -27,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from pinlint.formats import ci
+from pinlint.formats import ci, parts
 from pinlint.formats.yamltree import merged
 from pinlint.model import Occurrence
 
@@ -51,6 +54,9 @@ _ENVSUBST = re.compile(
     r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:?=|#{1,2}|%{1,2}|/{1,2}|\^{1,2}|,{1,2}|:[0-9])"
 )
 _ENVSUBST_DEFAULT = re.compile(r"(\$\{[A-Za-z_][A-Za-z0-9_]*)(:?)=")
+# ``${NAME}`` of a Woodpecker matrix variable; combinations read at most.
+_MATRIX_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_MAX_ROWS = 256
 # Variables the Drone and Woodpecker servers set on every run.
 _SERVER_VARIABLES = ("CI_", "DRONE_")
 # A key whose value is a block scalar (``commands: |``, ``script: >-``): the lines below
@@ -77,6 +83,7 @@ def scan_document(doc: Document) -> list[Occurrence]:
     root = merged(doc.root)
     found: list[Occurrence] = []
     seen: set[int] = set()
+    rows = _matrix_rows(root)
     for section in _SECTIONS:
         block = root.get(section)
         items: list[tuple[str, Node]]
@@ -93,8 +100,77 @@ def scan_document(doc: Document) -> list[Occurrence]:
             if node is None or id(node) in seen:
                 continue
             seen.add(id(node))
-            found.append(_reference(doc, node, context + ".image"))
+            expanded = _matrix_references(doc, node, context + ".image", rows)
+            if expanded is not None:
+                found += expanded
+            else:
+                found.append(_reference(doc, node, context + ".image"))
     return found
+
+
+def _matrix_rows(root: dict[str, Node]) -> list[dict[str, ScalarEvent]]:
+    """Woodpecker's ``matrix``: its ``include`` rows, else every combination of its
+    lists (at most ``_MAX_ROWS``), each a name -> scalar mapping."""
+    from yaml.events import ScalarEvent
+
+    matrix = root.get("matrix")
+    if not isinstance(matrix, dict):
+        return []
+    keys = merged(matrix)
+    include = keys.get("include")
+    rows: list[dict[str, ScalarEvent]] = []
+    if isinstance(include, list):
+        for item in include[:_MAX_ROWS]:
+            if isinstance(item, dict):
+                rows.append({k: v for k, v in merged(item).items() if isinstance(v, ScalarEvent)})
+        return rows
+    rows = [{}]
+    for name, values in keys.items():
+        if not isinstance(values, list):
+            continue
+        scalars = [v for v in values if isinstance(v, ScalarEvent)]
+        if not scalars:
+            continue
+        rows = [{**row, name: v} for row in rows for v in scalars][:_MAX_ROWS]
+    return rows if rows != [{}] else []
+
+
+def _matrix_references(
+    doc: Document, node: ScalarEvent, context: str, rows: list[dict[str, ScalarEvent]]
+) -> list[Occurrence] | None:
+    """The references of an image written with matrix variables (``golang:${GO}``), one
+    per combination, each placed where its value is written (the matrix entry, when it
+    is the whole reference or exactly the tag); None when the image names none."""
+    value = node.value
+    if not rows or "${" not in value:
+        return None
+    names = {m.group(1) for m in _MATRIX_VARIABLE.finditer(value)}
+    if not names or not any(name in row for row in rows for name in names):
+        return None
+    out: list[Occurrence] = []
+    seen: set[tuple[int, int, str | None]] = set()
+    for row in rows:
+        pieces: list[parts.Piece] = []
+        position = 0
+        for match in _MATRIX_VARIABLE.finditer(value):
+            scalar = row.get(match.group(1))
+            if scalar is None:
+                break
+            if match.start() > position:
+                pieces.append(parts.literal(value[position : match.start()]))
+            pieces.append(parts.Piece(scalar.value, scalar))
+            position = match.end()
+        else:
+            if position < len(value):
+                pieces.append(parts.literal(value[position:]))
+            if "$" in "".join(p.text for p in pieces):
+                continue  # another variable the server sets, or a value with one
+            occurrence = parts.compose(doc.path, doc.text, doc.bom, pieces, context, anchor=node)
+            key = (occurrence.start, occurrence.end, occurrence.image)
+            if key not in seen:
+                seen.add(key)
+                out.append(occurrence)
+    return out if out else None
 
 
 def _reference(doc: Document, node: ScalarEvent, context: str) -> Occurrence:
