@@ -325,6 +325,22 @@ def test_directive_whose_rule_does_not_fire_is_pin901(
             ["compose.yaml:17:12:", "PIN005"],
         ],
     )
+    # With --resolve the online rules run next: a bare directive on a reference may be
+    # there for them (b), and is not judged; those naming offline rules still are.
+    from helpers import isolate
+
+    isolate(monkeypatch, tmp_path)
+    code, out, _ = run(capsys, "--resolve", "--offline", "--quiet", "compose.yaml")
+    assert (code, [line.split(" ", 2)[:2] for line in out.splitlines()]) == (
+        1,
+        [
+            ["compose.yaml:3:12:", "PIN001"],
+            ["compose.yaml:3:25:", "PIN901"],
+            ["compose.yaml:11:12:", "PIN001"],
+            ["compose.yaml:11:25:", "PIN901"],
+            ["compose.yaml:13:25:", "PIN901"],
+        ],
+    )
     # --ignore PIN901 turns the rule off.
     assert run(capsys, "--ignore", "unused-ignore", "--quiet", "compose.yaml") == (
         1,

@@ -385,6 +385,7 @@ def _run(argv: Sequence[str] | None) -> int:
         cfg,
         keep_occurrences=args.resolve or args.fix,
         config_for=_config_for(args, cfg, run_path),
+        online=args.resolve or args.fix,
     )
     findings = result.findings
     # A file named on the command line that no source reads: say so rather than let

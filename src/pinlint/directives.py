@@ -74,8 +74,8 @@ def problems(
     ``fired``: the rules whose findings each line's directives would silence; with it, a
     directive naming a rule of ``judged`` (the rules this pass applied) that did not fire
     there does nothing, and neither does a bare ``# pinlint: ignore`` where nothing fired,
-    unless the line holds a digest-pinned reference (``pinned``), which only the online
-    rules of ``--resolve`` check."""
+    unless the line is one of ``pinned``, where the online rules of ``--resolve`` may
+    fire (pinlint.lint says which)."""
     if "pinlint:" not in text:
         return []
     from pinlint import rules

@@ -108,7 +108,7 @@ class LintResult:
 
 class _Settings:
     # A plain class, as every record on the lint path (CONTRIBUTING.md, "Start-up budget").
-    __slots__ = ("allow", "enabled", "exact_patterns", "exact_schemes", "project", "scan")
+    __slots__ = ("allow", "enabled", "exact_patterns", "exact_schemes", "online", "project", "scan")
 
     def __init__(
         self,
@@ -119,8 +119,12 @@ class _Settings:
         roots: tuple[str, ...] = (),
         exact_schemes: tuple[tuple[str, str], ...] = (),
         project: Project | None = None,
+        online: bool = False,
     ) -> None:
         self.enabled = enabled
+        # The online rules run after this pass (--resolve, --fix): a bare directive on a
+        # reference may be there for them (pinlint.directives.problems).
+        self.online = online
         self.allow = allow
         self.exact_patterns = exact_patterns
         self.exact_schemes = exact_schemes
@@ -143,10 +147,13 @@ def enabled_rules(cfg: Config) -> frozenset[str]:
     return enabled
 
 
-def settings(cfg: Config, roots: Sequence[str] = (), project: Project | None = None) -> _Settings:
+def settings(
+    cfg: Config, roots: Sequence[str] = (), project: Project | None = None, online: bool = False
+) -> _Settings:
     """What the files of one config are linted with, computed once per config
     (``LintResult.settings`` hands on the run's); ``roots`` are the paths given (the
-    scanned tree of :class:`~pinlint.formats.Project`), or ``project`` is the run's."""
+    scanned tree of :class:`~pinlint.formats.Project`), or ``project`` is the run's;
+    ``online``: the online rules run after this pass."""
     return _Settings(
         enabled=enabled_rules(cfg),
         allow=tuple(cfg.allow),
@@ -155,6 +162,7 @@ def settings(cfg: Config, roots: Sequence[str] = (), project: Project | None = N
         scan=ScanOptions(build_args=dict(cfg.build_args)),
         roots=tuple(roots),
         project=project,
+        online=online,
     )
 
 
@@ -301,7 +309,7 @@ def _checked(
             n for occ in occurrences for n in (occ.line, occ.use_line) if n is not None
         )
         for line, column, message in directives.problems(
-            text, targets, lines, *_fired(unfiltered, occurrences, s.enabled)
+            text, targets, lines, *_fired(unfiltered, occurrences, s.enabled, s.online)
         ):
             findings.append(rules.unused_ignore(path, message, line, column))
         # In the order of the file, as the findings of a file read in parts are.
@@ -316,13 +324,18 @@ def _checked(
 
 
 def _fired(
-    findings: Sequence[Finding], occurrences: Sequence[Occurrence], enabled: frozenset[str]
+    findings: Sequence[Finding],
+    occurrences: Sequence[Occurrence],
+    enabled: frozenset[str],
+    online: bool,
 ) -> tuple[dict[int, frozenset[str]], frozenset[str], frozenset[int]]:
     """What :func:`pinlint.directives.problems` judges directives by: the rules whose
     findings a directive on each line would silence (the finding's line, and the line
     that uses a variable default), the rules this pass applied (the online rules and
     the findings of the file itself, PIN900 and PIN901, are not silenced here), and the
-    lines of digest-pinned references."""
+    lines where a bare directive may be there for the online rules: those of
+    digest-pinned references (which only they check), and with ``online`` (they run
+    next) those of every reference."""
     fired: dict[int, set[str]] = {}
     for f in findings:
         use = f.occurrence.use_line if f.occurrence is not None else None
@@ -332,7 +345,7 @@ def _fired(
     pinned = frozenset(
         n
         for occ in occurrences
-        if occ.image is not None and "@" in occ.image
+        if online or (occ.image is not None and "@" in occ.image)
         for n in (occ.line, occ.use_line)
         if n is not None
     )
@@ -647,7 +660,7 @@ def _assign_settings(
         own = config_for(path)
         entry = by_config.get(id(own))
         if entry is None:
-            entry = by_config[id(own)] = (own, settings(own, project=s.project))
+            entry = by_config[id(own)] = (own, settings(own, project=s.project, online=s.online))
         if own is not cfg and discover.is_excluded(path, own.exclude):
             continue
         out.append((path, kind, entry[1]))
@@ -660,6 +673,7 @@ def lint_paths(
     *,
     keep_occurrences: bool = True,
     config_for: Callable[[str], Config] | None = None,
+    online: bool = False,
 ) -> LintResult:
     """Lint every file; ``keep_occurrences=False`` when only the findings are wanted
     (then the findings of a run in worker processes come without their occurrence).
@@ -668,8 +682,9 @@ def lint_paths(
     without it, or where it returns ``cfg`` itself, a file is linted with ``cfg``.  A
     file's own config decides its rules, ``allow``, ``exact-tags``, ``build-args`` and
     ``exclude`` (on top of the run's); everything else is the run's (``cfg``).
+    ``online``: the online rules run next (``--resolve``, ``--fix``).
     """
-    s = settings(cfg, paths)
+    s = settings(cfg, paths, online=online)
     skipped: list[str] = []
     unreadable: list[str] = []
     files = list(

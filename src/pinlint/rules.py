@@ -200,7 +200,9 @@ UNUSED_IGNORE = Rule(
     "`ignore[PIN004]` on a line whose only finding is PIN001, or a bare `ignore` on a "
     "line with no finding. Rules are named by id or name. Online rules (PIN101 to "
     "PIN104), rules the run does not apply (PIN005 without require-digest), and a bare "
-    "`ignore` on a digest-pinned reference (which only --resolve checks) are not judged. "
+    "`ignore` on a digest-pinned reference (which only --resolve checks), or on any "
+    "reference in a --resolve run, are not judged; to silence an online rule, name it "
+    "(`ignore[PIN102]`). "
     "A directive that does nothing usually means a finding is not silenced as intended, "
     "or no longer needs to be; fix or remove it (like ruff's RUF100).",
 )
