@@ -165,3 +165,111 @@ def test_cycles_and_missing_resources_end(tmp_path: Path) -> None:
     assert ("a/dep.yaml", 9, "PIN002") not in report
     assert ("a/dep.yaml", 11, "PIN002") in report
     assert ("d/kustomization.yaml", 1, "PIN900") in report
+
+
+def test_strategic_merge_patch_replaces_the_base_image(tmp_path: Path) -> None:
+    # GoogleContainerTools/skaffold@359a940c1b26e9aecfad508c1e87a679ec86e49b
+    # examples/kustomize: the base's ``not/a/valid/image`` is replaced by patch.yaml
+    # (patchesStrategicMerge); the patch's own image is the one deployed, and floats.
+    deployment = DEPLOYMENT.replace("controller", "not/a/valid/image")
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n"
+        "  template:\n    spec:\n      containers:\n      - name: a\n"
+        "        image: index.docker.io/library/busybox\n"
+    )
+    _tree(
+        tmp_path,
+        {
+            "kustomization.yaml": (
+                "resources:\n- deployment.yaml\npatchesStrategicMerge:\n- patch.yaml\n"
+            ),
+            "deployment.yaml": deployment,
+            "patch.yaml": patch,
+            # Another kind or name, or a container the patch does not touch: kept.
+            "other/kustomization.yaml": (
+                "resources:\n- deployment.yaml\npatches:\n- path: patch.yaml\n"
+            ),
+            "other/deployment.yaml": deployment.replace("name: app", "name: other"),
+            "other/patch.yaml": patch,
+        },
+    )
+    assert _report(tmp_path) == [
+        ("deployment.yaml", 11, "PIN002"),  # container b: busybox, untouched
+        ("other/deployment.yaml", 9, "PIN002"),
+        ("other/deployment.yaml", 11, "PIN002"),
+        ("other/patch.yaml", 10, "PIN002"),
+        ("patch.yaml", 10, "PIN002"),
+    ]
+
+
+def test_inline_patches_replace_the_base_image(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "kustomization.yaml": (
+                "resources:\n- deployment.yaml\npatches:\n- patch: |-\n"
+                "    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: app}\n"
+                "    spec:\n      template:\n        spec:\n          containers:\n"
+                "          - {name: a, image: ghcr.io/acme/controller:1.2.3}\n"
+                "patchesStrategicMerge:\n- |-\n    apiVersion: apps/v1\n"
+                "    kind: Deployment\n    metadata: {name: app}\n    spec:\n      template:\n"
+                "        spec:\n          containers:\n"
+                "          - {name: b, image: busybox:1.36.1}\n"
+            ),
+            "deployment.yaml": DEPLOYMENT,
+        },
+    )
+    assert _report(tmp_path) == []
+
+
+def test_patch_file_images_are_rewritten_by_the_images_entry(tmp_path: Path) -> None:
+    # kubeflow/manifests@009c88084074904c7743384ff50d3bd70012ef55
+    # applications/profiles/upstream/overlays/kubeflow: patches/kfam.yaml adds the kfam
+    # container with ``image: ghcr.io/kubeflow/kubeflow/kfam``, and the same
+    # kustomization's images entry gives it ``newTag: v1.10.0``.
+    patch = DEPLOYMENT.replace("controller", "ghcr.io/kubeflow/kubeflow/kfam").replace(
+        "busybox", "ghcr.io/kubeflow/kubeflow/kfam"
+    )
+    _tree(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT.replace("busybox", "busybox:1.36.1"),
+            "overlays/kubeflow/kustomization.yaml": (
+                "resources:\n- ../../base\npatchesStrategicMerge:\n- patches/kfam.yaml\n"
+                "images:\n- name: ghcr.io/kubeflow/kubeflow/kfam\n"
+                "  newName: ghcr.io/kubeflow/kubeflow/kfam\n  newTag: v1.10.0\n"
+                "- name: controller\n  newTag: latest\n"
+            ),
+            "overlays/kubeflow/patches/kfam.yaml": patch,
+        },
+    )
+    assert _report(tmp_path) == [("overlays/kubeflow/kustomization.yaml", 10, "PIN001")]
+
+
+def test_patch_paths_outside_the_tree_are_not_read(tmp_path: Path) -> None:
+    # A patch named outside the scanned tree (``../``, absolute, a symlink out of it), a
+    # remote one, a huge one and a patch that does not parse: none replaces an image,
+    # none is read from outside, the run ends.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    patch = DEPLOYMENT.replace("controller", "ghcr.io/acme/x:1.0.0")
+    (outside / "patch.yaml").write_text(patch)
+    root = tmp_path / "tree"
+    _tree(
+        root,
+        {
+            "kustomization.yaml": (
+                "resources:\n- deployment.yaml\npatchesStrategicMerge:\n- ../outside/patch.yaml\n"
+                f"- {outside}/patch.yaml\n- link.yaml\n- https://example.com/p.yaml\n"
+                "- huge.yaml\n- broken.yaml\n- missing.yaml\n"
+            ),
+            "deployment.yaml": DEPLOYMENT,
+            "broken.yaml": "kind: [\n",
+            "huge.yaml": patch + "#" * (17 * 1024 * 1024),
+        },
+    )
+    (root / "link.yaml").symlink_to(outside / "patch.yaml")
+    report = _report(root)
+    assert ("deployment.yaml", 9, "PIN002") in report
+    assert ("deployment.yaml", 11, "PIN002") in report

@@ -33,7 +33,9 @@ A map is a reference written in parts: the finding is at its ``tag`` (where the 
 reads it), and ``--fix`` writes the exact tag there and the digest into an empty
 ``digest``/``sha`` beside it (or after the tag when there is none), never a new map.
 A string that is no valid reference (``image: auto``, ``image: true``) is no image.
-Images that skaffold builds for the chart are the project's own (``owned``).
+Images that skaffold builds for the chart are the project's own (``owned``), and so are
+the values a skaffold Helm release of the chart sets from a built image
+(``setValueTemplates: {image.repository: "{{.IMAGE_REPO_app}}"}``, ``artifactOverrides``).
 """
 
 from __future__ import annotations
@@ -107,6 +109,15 @@ def scan_document(doc: Document) -> list[Occurrence]:
     """The images of one values document of a chart."""
     version = app_version(chart_text(doc.project, doc.path))
     found = values_occurrences(doc.path, doc.text, doc.bom, doc.root, version)
+    if found and doc.project.files("skaffold"):
+        from pinlint.formats import skaffold
+
+        # A skaffold release of this chart sets these keys from the image it built.
+        replaced = skaffold.replaced_values(doc.project, doc.path)
+        if replaced:
+            found = [
+                o for o in found if re.split(r"[.\[]", o.context, maxsplit=1)[0] not in replaced
+            ]
     return drop_owned(doc.project, doc.path, found)
 
 

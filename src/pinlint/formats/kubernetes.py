@@ -74,6 +74,7 @@ def scan_document(doc: Document) -> list[Occurrence]:
     # anchored elsewhere may also be used as a container).
     seen: set[tuple[int, bool]] = set()
     reported: set[int] = set()
+    names: list[str | None] = []  # the container name of each of ``found``
     # (node, path, container-like); a stack, not recursion: depth is the input's.  Types
     # are compared exactly: the light tree holds plain dicts, lists and scalar events.
     stack: list[tuple[Node, _Path, bool]] = [(root, None, False)]
@@ -97,6 +98,8 @@ def scan_document(doc: Document) -> list[Occurrence]:
                     reported.add(id(image))
                     context = _context(path)
                     found.append(doc.occurrence(image, f"{context}.image" if context else "image"))
+                    name = keys.get("name")
+                    names.append(name.value if type(name) is ScalarEvent else None)
             kind = keys.get("kind")
             skip_data = type(kind) is ScalarEvent and kind.value in _DATA_KINDS
             for key, value in keys.items():
@@ -118,5 +121,36 @@ def scan_document(doc: Document) -> list[Occurrence]:
         # Reversed, so that nodes are visited in document order and a node named by
         # an alias gets the context of its first use.
         stack.extend(reversed(children))
+    if found and doc.project.files("kustomize"):
+        found = _drop_patched(doc, found, names)
     # What skaffold builds or kustomize rewrites here is not this manifest's to pin.
     return drop_owned(doc.project, doc.path, found)
+
+
+def _drop_patched(
+    doc: Document, found: list[Occurrence], names: list[str | None]
+) -> list[Occurrence]:
+    """``found`` without the images that a strategic-merge patch of a kustomization
+    including this manifest replaces (same kind, name and container, another image)."""
+    from yaml.events import ScalarEvent
+
+    from pinlint.formats import kustomize
+
+    overrides = kustomize.overridden(doc.project, doc.path)
+    if not overrides:
+        return found
+    kind = doc.root.get("kind")
+    metadata = doc.root.get("metadata")
+    name = merged(metadata).get("name") if isinstance(metadata, dict) else None
+    if not isinstance(kind, ScalarEvent) or not isinstance(name, ScalarEvent):
+        return found
+    patch = overrides.get((kind.value, name.value))
+    if not patch:
+        return found
+    return [
+        occ
+        for occ, container in zip(found, names, strict=True)
+        if container is None
+        or container not in patch
+        or patch[container] in (occ.written, occ.image)
+    ]

@@ -36,7 +36,16 @@ if TYPE_CHECKING:
     from pinlint.formats import Project
     from pinlint.formats.yamltree import Document, Node
 
-__all__ = ["NAMES", "claim", "rewritten", "scan_document", "sniff"]
+__all__ = [
+    "NAMES",
+    "claim",
+    "containers",
+    "overridden",
+    "reached",
+    "rewritten",
+    "scan_document",
+    "sniff",
+]
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "kustomization")
 # A chain of kustomizations including each other is at most this deep.
@@ -150,24 +159,68 @@ def _digest_slot(text: str, bom: int, tag: ScalarEvent) -> tuple[tuple[int, int]
 
 
 class _Kustomization:
-    __slots__ = ("entries", "resources")
+    __slots__ = ("entries", "patched", "resources")
 
-    def __init__(self, resources: list[str], entries: dict[str, bool]) -> None:
-        self.resources = resources  # absolute, normalised paths (files or directories)
-        self.entries = entries  # image name -> whether the entry sets the tag or digest
+    def __init__(self) -> None:
+        self.resources: list[str] = []  # absolute, normalised paths (files or directories)
+        self.entries: dict[str, bool] = {}  # image name -> whether it sets tag or digest
+        # strategic-merge patches: (kind, name) -> {container name: the image it sets}
+        self.patched: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _patch_documents(k: _Kustomization, text: str) -> None:
+    """Record the container images the strategic-merge patches of ``text`` set."""
+    try:
+        roots = [r for r in iter_documents(text) if isinstance(r, dict)]
+    except ParseError:
+        return
+    for root in roots:
+        root = merged(root)
+        kind = _scalar(root.get("kind"))
+        metadata = root.get("metadata")
+        name = _scalar(merged(metadata).get("name")) if isinstance(metadata, dict) else None
+        if kind is None or name is None:
+            continue
+        images = dict(containers(root))
+        if images:
+            k.patched.setdefault((kind.value, name.value), {}).update(images)
+
+
+def containers(root: Node) -> list[tuple[str, str]]:
+    """(name, image) of the containers and init containers of a manifest."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_DEPTH * 4:
+            continue
+        if isinstance(node, list):
+            stack += [(item, depth + 1) for item in node]
+        elif isinstance(node, dict):
+            for key, value in merged(node).items():
+                if key in ("containers", "initContainers") and isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, dict):
+                            item = merged(item)
+                            name = _scalar(item.get("name"))
+                            image = _scalar(item.get("image"))
+                            if name is not None and image is not None:
+                                out.append((name.value, image.value))
+                elif key != "metadata" and isinstance(value, (dict, list)):
+                    stack.append((value, depth + 1))
+    return out
 
 
 def _read(project: Project, path: str) -> _Kustomization:
     text = project.read_beside(path, os.path.basename(path))
-    resources: list[str] = []
-    entries: dict[str, bool] = {}
+    k = _Kustomization()
     if text is None:
-        return _Kustomization(resources, entries)
+        return k
     directory = os.path.dirname(os.path.abspath(path))
     try:
         roots = [r for r in iter_documents(text) if isinstance(r, dict)]
     except ParseError:
-        return _Kustomization(resources, entries)
+        return k
     for root in roots:
         root = merged(root)
         for key in ("resources", "bases", "components"):
@@ -178,7 +231,39 @@ def _read(project: Project, path: str) -> _Kustomization:
                 value = _scalar(item)
                 if value is None or "://" in value.value or value.value.startswith("github.com/"):
                     continue
-                resources.append(os.path.normpath(os.path.join(directory, value.value)))
+                k.resources.append(os.path.normpath(os.path.join(directory, value.value)))
+        # Patches: their files are built like resources (an ``images:`` entry rewrites
+        # what a patch sets), and a strategic-merge patch replaces a base's image.
+        patch_files: list[str] = []
+        inline: list[str] = []
+        legacy = root.get("patchesStrategicMerge")
+        if isinstance(legacy, list):
+            for item in legacy:
+                value = _scalar(item)
+                if value is not None:
+                    (inline if "\n" in value.value else patch_files).append(value.value)
+        patches = root.get("patches")
+        if isinstance(patches, list):
+            for item in patches:
+                if not isinstance(item, dict):
+                    continue
+                item = merged(item)
+                file = _scalar(item.get("path"))
+                if file is not None:
+                    patch_files.append(file.value)
+                body = _scalar(item.get("patch"))
+                if body is not None:
+                    inline.append(body.value)
+        for file_name in patch_files:
+            if "://" in file_name:
+                continue
+            target = os.path.normpath(os.path.join(directory, file_name))
+            k.resources.append(target)
+            patch_text = project.read_beside(target, os.path.basename(target))
+            if patch_text is not None:
+                _patch_documents(k, patch_text)
+        for body_text in inline:
+            _patch_documents(k, body_text)
         images = root.get("images")
         if isinstance(images, list):
             for entry in images:
@@ -191,19 +276,31 @@ def _read(project: Project, path: str) -> _Kustomization:
                 sets = _scalar(entry.get("newTag")) is not None or (
                     _scalar(entry.get("digest")) is not None
                 )
-                entries[name.value] = entries.get(name.value, False) or sets
-    return _Kustomization(resources, entries)
+                k.entries[name.value] = k.entries.get(name.value, False) or sets
+    return k
 
 
-def _model(project: Project) -> dict[str, set[str]]:
-    """Manifest path (absolute) -> the image names some including kustomization pins."""
+class _Tree:
+    __slots__ = ("by_dir", "overrides", "reach", "rewrites")
+
+    def __init__(self) -> None:
+        self.by_dir: dict[str, str] = {}  # folder -> its kustomization
+        self.reach: dict[str, set[str]] = {}  # kustomization -> files it builds
+        self.rewrites: dict[str, set[str]] = {}  # manifest -> names pinned for it
+        # manifest -> (kind, name) -> {container: image a patch sets}
+        self.overrides: dict[str, dict[tuple[str, str], dict[str, str]]] = {}
+
+
+def _model(project: Project) -> _Tree:
+    """Which manifests each kustomization builds, the image names an including
+    kustomization pins for each manifest, and the images patches set there."""
+    tree = _Tree()
     known: dict[str, _Kustomization] = {}
-    by_dir: dict[str, str] = {}
     for path in project.files("kustomize"):
         absolute = os.path.normpath(os.path.abspath(path))
         known[absolute] = _read(project, path)
-        by_dir.setdefault(os.path.dirname(absolute), absolute)
-    reached: dict[str, set[str]] = {}
+        tree.by_dir.setdefault(os.path.dirname(absolute), absolute)
+    reached = tree.reach
 
     def files_of(kustomization: str, depth: int, seen: set[str]) -> set[str]:
         if kustomization in reached:
@@ -213,7 +310,7 @@ def _model(project: Project) -> dict[str, set[str]]:
         seen.add(kustomization)
         out: set[str] = set()
         for resource in known[kustomization].resources:
-            inner = by_dir.get(resource)
+            inner = tree.by_dir.get(resource)
             if inner is not None:
                 out |= files_of(inner, depth + 1, seen)
             else:
@@ -221,14 +318,19 @@ def _model(project: Project) -> dict[str, set[str]]:
         reached[kustomization] = out
         return out
 
-    rewrites: dict[str, set[str]] = {}
     for kustomization, model in known.items():
+        files = files_of(kustomization, 0, set())
         pinned = {name for name, sets in model.entries.items() if sets}
-        if not pinned:
-            continue
-        for manifest in files_of(kustomization, 0, set()):
-            rewrites.setdefault(manifest, set()).update(pinned)
-    return rewrites
+        for manifest in files:
+            if pinned:
+                tree.rewrites.setdefault(manifest, set()).update(pinned)
+            for key, images in model.patched.items():
+                tree.overrides.setdefault(manifest, {}).setdefault(key, {}).update(images)
+    return tree
+
+
+def _tree(project: Project) -> _Tree:
+    return project.fact(("kustomize", "model"), lambda: _model(project))
 
 
 def rewritten(project: Project, path: str) -> frozenset[str]:
@@ -236,5 +338,21 @@ def rewritten(project: Project, path: str) -> frozenset[str]:
     rewrite with a tag or digest in the manifest ``path``."""
     if not project.files("kustomize"):
         return frozenset()
-    model = project.fact(("kustomize", "model"), lambda: _model(project))
-    return frozenset(model.get(os.path.normpath(os.path.abspath(path)), ()))
+    return frozenset(_tree(project).rewrites.get(os.path.normpath(os.path.abspath(path)), ()))
+
+
+def overridden(project: Project, path: str) -> dict[tuple[str, str], dict[str, str]]:
+    """(kind, name) -> {container: image} that strategic-merge patches of kustomizations
+    including the manifest ``path`` set: the manifest's own image there is replaced."""
+    if not project.files("kustomize"):
+        return {}
+    return _tree(project).overrides.get(os.path.normpath(os.path.abspath(path)), {})
+
+
+def reached(project: Project, directory: str) -> frozenset[str]:
+    """The files (absolute) the kustomization in ``directory`` builds, at any depth."""
+    if not project.files("kustomize"):
+        return frozenset()
+    tree = _tree(project)
+    kustomization = tree.by_dir.get(os.path.normpath(os.path.abspath(directory)))
+    return frozenset(tree.reach.get(kustomization, ())) if kustomization else frozenset()

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from pinlint.formats import Project
     from pinlint.formats.yamltree import Document, Node
 
-__all__ = ["built", "claim", "scan_document", "sniff"]
+__all__ = ["built", "claim", "replaced_values", "scan_document", "sniff"]
 
 _IMAGE_KEYS = frozenset(
     (
@@ -109,8 +109,8 @@ def scan_document(doc: Document) -> list[Occurrence]:
             if scalar is not None:
                 # ``verify[].container.image``, ``customActions[].containers[].image``
                 container = key == "image" and parent in ("container", "containers")
-                if container and _repository(scalar.value) in own:
-                    continue  # the config builds it
+                if _repository(scalar.value) in own and (container or key in _IMAGE_KEYS):
+                    continue  # the config builds it (``runImage: base``, ``requires: base``)
                 wanted = key in _IMAGE_KEYS or container
                 if parent == "buildArgs" and _IMAGE_ARG.search(key):
                     wanted = True
@@ -146,9 +146,12 @@ def artifacts(root: dict[str, Node]) -> set[str]:
             if isinstance(items, list):
                 for item in items:
                     if isinstance(item, dict):
-                        image = _scalar(merged(item).get("image"))
-                        if image is not None:
-                            names.add(image.value)
+                        item = merged(item)
+                        # ``imageName``: the spelling of skaffold/v1alpha1 and v1alpha2
+                        for key in ("image", "imageName"):
+                            image = _scalar(item.get(key))
+                            if image is not None:
+                                names.add(image.value)
 
     from_build(root.get("build"))
     profiles = root.get("profiles")
@@ -177,9 +180,114 @@ def artifacts(root: dict[str, Node]) -> set[str]:
     return names
 
 
-def _configs(project: Project) -> dict[str, frozenset[str]]:
-    """Directory (absolute) -> the image names the skaffold configs there build."""
-    by_dir: dict[str, set[str]] = {}
+class _Config:
+    """What one skaffold config file builds, and where it deploys outside its folder."""
+
+    __slots__ = ("charts", "directories", "names", "patterns", "requires")
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.patterns: list[str] = []  # manifests named (absolute globs)
+        self.directories: list[str] = []  # kustomize paths and charts (absolute)
+        self.charts: dict[str, set[str]] = {}  # chart -> value keys set to a built image
+        self.requires: list[str] = []  # the configs it requires (absolute files)
+
+
+def _strings(node: Node | None) -> list[str]:
+    if isinstance(node, list):
+        return [s.value for s in (_scalar(i) for i in node) if s is not None]
+    one = _scalar(node)
+    return [one.value] if one is not None else []
+
+
+def _local(value: str) -> bool:
+    return "://" not in value and not value.startswith("{{")
+
+
+def _deploys(config: _Config, directory: str, section: dict[str, Node]) -> None:
+    """Read what ``section`` (a config or a profile) deploys: ``manifests.rawYaml``,
+    ``deploy.kubectl.manifests`` (and v1alpha's ``manifests[].paths``), kustomize paths,
+    Helm charts and the value keys a release sets from a built image
+    (``setValueTemplates: {image.repository: "{{.IMAGE_REPO_app}}"}``,
+    ``artifactOverrides: {image: app}``), ``requires`` paths, and profile patches that add
+    to ``rawYaml``."""
+
+    def join(value: str) -> str:
+        return os.path.normpath(os.path.join(directory, value))
+
+    for key in ("manifests", "deploy"):
+        part = section.get(key)
+        if not isinstance(part, dict):
+            continue
+        part = merged(part)
+        config.patterns += [join(p) for p in _strings(part.get("rawYaml")) if _local(p)]
+        kubectl = part.get("kubectl")
+        if isinstance(kubectl, dict):
+            manifests = merged(kubectl).get("manifests")
+            config.patterns += [join(p) for p in _strings(manifests) if _local(p)]
+            if isinstance(manifests, list):
+                for item in manifests:
+                    if isinstance(item, dict):
+                        paths = merged(item).get("paths")
+                        config.patterns += [join(p) for p in _strings(paths) if _local(p)]
+        kustomize = part.get("kustomize")
+        if isinstance(kustomize, dict):
+            kustomize = merged(kustomize)
+            for name in ("paths", "path"):
+                config.directories += [join(p) for p in _strings(kustomize.get(name))]
+        helm = part.get("helm")
+        releases = merged(helm).get("releases") if isinstance(helm, dict) else None
+        if isinstance(releases, list):
+            for release in releases:
+                if not isinstance(release, dict):
+                    continue
+                release = merged(release)
+                chart = _scalar(release.get("chartPath"))
+                if chart is None or not _local(chart.value):
+                    continue
+                target = join(chart.value)
+                config.directories.append(target)
+                keys = config.charts.setdefault(target, set())
+                overrides = release.get("artifactOverrides")
+                if isinstance(overrides, dict):
+                    keys.update(k.split(".")[0] for k in merged(overrides))
+                templates = release.get("setValueTemplates")
+                if isinstance(templates, dict):
+                    for name, value in merged(templates).items():
+                        one = _scalar(value)
+                        if one is not None and "{{.IMAGE_" in one.value.replace(" ", ""):
+                            keys.add(name.split(".")[0])
+    requires = section.get("requires")
+    if isinstance(requires, list):
+        for item in requires:
+            if isinstance(item, dict):
+                for required in _strings(merged(item).get("path")):
+                    config.requires.append(join(required))
+    patches = section.get("patches")
+    if isinstance(patches, list):
+        for patch in patches:
+            if isinstance(patch, dict):
+                patch = merged(patch)
+                where = _scalar(patch.get("path"))
+                added = _scalar(patch.get("value"))
+                if where is not None and added is not None and "/rawYaml" in where.value:
+                    config.patterns.append(join(added.value))
+
+
+class _Model:
+    __slots__ = ("by_dir", "charts", "elsewhere")
+
+    def __init__(self) -> None:
+        # folder -> the names the configs there build (and the configs they require)
+        self.by_dir: dict[str, set[str]] = {}
+        # (names, globs, folders): manifests a config deploys outside its folder
+        self.elsewhere: list[tuple[frozenset[str], list[str], list[str]]] = []
+        self.charts: dict[str, set[str]] = {}  # chart folder -> value keys set by skaffold
+
+
+def _configs(project: Project) -> _Model:
+    """The skaffold configs of the run: what each builds and where it deploys."""
+    configs: dict[str, _Config] = {}
     for path in project.files("skaffold"):
         text = project.read_beside(path, os.path.basename(path))
         if text is None:
@@ -188,28 +296,92 @@ def _configs(project: Project) -> dict[str, frozenset[str]]:
             roots = [r for r in iter_documents(text) if isinstance(r, dict)]
         except ParseError:
             continue
-        directory = os.path.dirname(os.path.normpath(os.path.abspath(path)))
+        absolute = os.path.normpath(os.path.abspath(path))
+        directory = os.path.dirname(absolute)
         for root in roots:
-            if sniff(root):
-                by_dir.setdefault(directory, set()).update(artifacts(merged(root)))
-    return {d: frozenset(n) for d, n in by_dir.items()}
+            if not sniff(root):
+                continue
+            config = configs.setdefault(absolute, _Config())
+            root = merged(root)
+            config.names |= artifacts(root)
+            _deploys(config, directory, root)
+            profiles = root.get("profiles")
+            if isinstance(profiles, list):
+                for profile in profiles:
+                    if isinstance(profile, dict):
+                        _deploys(config, directory, merged(profile))
+    model = _Model()
+    for absolute, config in configs.items():
+        # A config's manifests may name what the configs it requires build (at any depth;
+        # a cycle or a missing file ends the walk).
+        names = set(config.names)
+        todo, seen = list(config.requires), {absolute}
+        while todo:
+            target = todo.pop()
+            if target not in configs and os.path.join(target, "skaffold.yaml") in configs:
+                target = os.path.join(target, "skaffold.yaml")
+            if target in seen or target not in configs:
+                continue
+            seen.add(target)
+            names |= configs[target].names
+            todo += configs[target].requires
+        model.by_dir.setdefault(os.path.dirname(absolute), set()).update(names)
+        if names and (config.patterns or config.directories):
+            model.elsewhere.append((frozenset(names), config.patterns, config.directories))
+        for chart, keys in config.charts.items():
+            if keys:
+                model.charts.setdefault(chart, set()).update(keys)
+    return model
 
 
 def built(project: Project, path: str) -> frozenset[str]:
-    """The image names that skaffold configs in the directory of ``path`` or above it
-    build: in the manifests they deploy, those names are the project's own images."""
+    """The image names skaffold builds for the manifest ``path``: those of the configs in
+    its folder or above, and of configs that deploy it from elsewhere (``rawYaml:
+    [../k8s/*.yaml]``, a kustomize path whose kustomization includes it, a chart).  In
+    the manifests they deploy, those names are the project's own images."""
     if not project.files("skaffold"):
         return frozenset()
-    configs = project.fact(("skaffold", "configs"), lambda: _configs(project))
+    model = project.fact(("skaffold", "configs"), lambda: _configs(project))
     names: set[str] = set()
-    directory = os.path.dirname(os.path.normpath(os.path.abspath(path)))
+    absolute = os.path.normpath(os.path.abspath(path))
+    directory = os.path.dirname(absolute)
     while True:
-        names |= configs.get(directory, frozenset())
+        names |= model.by_dir.get(directory, set())
         parent = os.path.dirname(directory)
         if parent == directory:
             break
         directory = parent
+    for built_names, patterns, directories in model.elsewhere:
+        if built_names <= names:
+            continue
+        if _deployed(project, absolute, patterns, directories):
+            names |= built_names
     return frozenset(names)
+
+
+def _deployed(project: Project, path: str, patterns: list[str], directories: list[str]) -> bool:
+    import fnmatch
+
+    if any(fnmatch.fnmatchcase(path, p) for p in patterns):
+        return True
+    from pinlint.formats import kustomize
+
+    for directory in directories:
+        if path.startswith(directory + os.sep) or path in kustomize.reached(project, directory):
+            return True
+    return False
+
+
+def replaced_values(project: Project, path: str) -> frozenset[str]:
+    """The top-level keys of the values file ``path`` that a skaffold Helm release of its
+    chart sets from the image it built (``setValueTemplates``, ``artifactOverrides``)."""
+    if not project.files("skaffold"):
+        return frozenset()
+    model = project.fact(("skaffold", "configs"), lambda: _configs(project))
+    directory = os.path.dirname(os.path.normpath(os.path.abspath(path)))
+    if os.path.basename(directory) == "values":
+        directory = os.path.dirname(directory)
+    return frozenset(model.charts.get(directory, ()))
 
 
 def image_name(image: str) -> str:
