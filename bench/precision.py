@@ -276,6 +276,11 @@ def _skaffold_config(root: str, rel: str, doc: dict[str, Any]) -> SkaffoldConfig
                     if isinstance(release.get("chartPath"), str):
                         chart = join(release["chartPath"])
                         config.directories.append(chart)
+                        overrides = release.get("artifactOverrides")
+                        if isinstance(overrides, dict):
+                            config.set_values.setdefault(chart, set()).update(
+                                str(key).split(".")[0] for key in overrides
+                            )
                         templates = release.get("setValueTemplates")
                         if isinstance(templates, dict):
                             config.set_values.setdefault(chart, set()).update(
@@ -422,7 +427,7 @@ def repo_facts(tree: str) -> Facts:
 def _value_replaced(tree: str, rel: str, image: str, facts: Facts) -> bool:
     """``image`` is the value, in a chart's values file, of a key that the skaffold
     release deploying the chart sets from the image it built (``setValueTemplates``:
-    ``image.repository: "{{.IMAGE_REPO_app}}"``)."""
+    ``image.repository: "{{.IMAGE_REPO_app}}"``; ``artifactOverrides: {image: app}``)."""
     for c in facts.skaffold:
         for chart, keys in c.set_values.items():
             if os.path.dirname(rel) != chart or not keys:
@@ -432,7 +437,7 @@ def _value_replaced(tree: str, rel: str, image: str, facts: Facts) -> bool:
                     value = doc.get(key)
                     if isinstance(value, dict):
                         value = value.get("repository")
-                    if isinstance(value, str) and name_of(value) == name_of(image):
+                    if isinstance(value, str) and name_of(image).endswith(name_of(value)):
                         return True
     return False
 
