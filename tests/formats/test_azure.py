@@ -121,3 +121,47 @@ def test_alias_is_not_an_image() -> None:
 )
 def test_azure_claims(path: str, kind: str) -> None:
     assert formats.classify(path) == kind
+
+
+# gprestes/azure-pipelines-container-jobs@e1cc6e64bc51 (tuning set): a job builds and pushes
+# ``flcdrg/azure-pipelines-container-jobs`` with Docker@2, a later job runs in it as
+# ``ghcr.io/...:latest`` through a job variable.  Written for the test in that shape.
+BUILT_HERE = """\
+variables:
+  repo: team/app
+jobs:
+- job: build
+  steps:
+  - task: Docker@2
+    inputs:
+      command: login
+      containerRegistry: GitHub Packages
+  - task: Docker@2
+    inputs:
+      containerRegistry: GitHub Packages
+      repository: 'flcdrg/azure-pipelines-container-jobs'
+      command: 'build'
+      tags: latest
+  - task: Docker@2
+    inputs:
+      repository: $(repo)
+- job: use
+  dependsOn: build
+  container:
+    image: $(ContainerName)
+  variables:
+    ContainerName: 'ghcr.io/flcdrg/azure-pipelines-container-jobs:latest'
+- job: other
+  container: ghcr.io/team/app:main
+  services:
+    db: postgres:16
+- job: unrelated
+  container: ghcr.io/flcdrg/other:latest
+"""
+
+
+def test_images_a_docker_task_builds_are_not_findings() -> None:
+    """The repositories of the pipeline's Docker@2 build/push tasks (``buildAndPush`` by
+    default; a login builds nothing) are its own images, under any registry."""
+    rows = [(r[0], r[3]) for r in _scan(BUILT_HERE)]
+    assert rows == [(28, "postgres:16"), (30, "ghcr.io/flcdrg/other:latest")]

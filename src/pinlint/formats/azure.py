@@ -13,6 +13,11 @@ read.  Template expressions (``${{ parameters.image }}``) and runtime expression
 (``$[ variables.image ]``) are computed when the pipeline runs and are skipped; a macro
 ``$(name)`` takes the value of the pipeline's or the job's ``variables``, and without
 one the image is unresolved.
+
+An image a ``Docker@2`` task of the same pipeline builds or pushes (its ``repository``
+input, e.g. ``flcdrg/app``, under whatever registry its service connection names) is
+the pipeline's own: ``container: ghcr.io/flcdrg/app:latest`` in a later job is not a
+finding.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ def scan_document(doc: Document) -> list[Occurrence]:
     found: list[Occurrence] = []
     seen: set[int] = set()
     variables = _variables(root.get("variables"))
+    built = _built(root, variables)
     aliases: set[str] = set()
     resources = root.get("resources")
     containers = merged(resources).get("containers") if isinstance(resources, dict) else None
@@ -53,7 +59,7 @@ def scan_document(doc: Document) -> list[Occurrence]:
             aliases.add(alias)
         image = keys.get("image")
         if isinstance(image, ScalarEvent):
-            _add(doc, image, f"resources.containers[{index}].image", variables, found, seen)
+            _add(doc, image, f"resources.containers[{index}].image", variables, found, seen, built)
 
     def job_like(keys: dict[str, Node], path: str, scope: dict[str, str]) -> None:
         prefix = path + "." if path else ""
@@ -61,14 +67,14 @@ def scan_document(doc: Document) -> list[Occurrence]:
         if isinstance(container, dict):
             image = merged(container).get("image")
             if isinstance(image, ScalarEvent):
-                _add(doc, image, prefix + "container.image", scope, found, seen)
+                _add(doc, image, prefix + "container.image", scope, found, seen, built)
         elif isinstance(container, ScalarEvent) and container.value not in aliases:
-            _add(doc, container, prefix + "container", scope, found, seen)
+            _add(doc, container, prefix + "container", scope, found, seen, built)
         services = keys.get("services")
         if isinstance(services, dict):
             for name, service in merged(services).items():
                 if isinstance(service, ScalarEvent) and service.value not in aliases:
-                    _add(doc, service, f"{prefix}services.{name}", scope, found, seen)
+                    _add(doc, service, f"{prefix}services.{name}", scope, found, seen, built)
 
     job_like(root, "", variables)
     jobs: list[tuple[Node | None, str]] = [(root.get("jobs"), "jobs")]
@@ -110,6 +116,7 @@ def _add(
     variables: dict[str, str],
     found: list[Occurrence],
     seen: set[int],
+    built: frozenset[str] = frozenset(),
 ) -> None:
     value = node.value.strip()
     if id(node) in seen or not value or "${{" in value or "$[" in value:
@@ -120,7 +127,8 @@ def _add(
         return
     occurrence = ci.reference(doc, node, context)
     if "$(" not in value:
-        found.append(occurrence)
+        if not _is_built(occurrence.image, built):
+            found.append(occurrence)
         return
     missing: list[str] = []
 
@@ -132,6 +140,8 @@ def _add(
         return variables[name]
 
     image = _MACRO.sub(substitute, value)
+    if not missing and _is_built(image, built):
+        return
     found.append(
         Occurrence(
             path=occurrence.path,
@@ -145,3 +155,39 @@ def _add(
             unresolved=missing[0] if missing else None,
         )
     )
+
+
+# Docker@2's commands that make an image the pipeline then has (buildAndPush is the
+# task's default).
+_BUILDS = frozenset(("build", "buildandpush", "push"))
+
+
+def _built(root: dict[str, Node], variables: dict[str, str]) -> frozenset[str]:
+    """The ``repository`` inputs of the pipeline's ``Docker@N`` build and push tasks,
+    ``$(var)`` macros taken from the pipeline's ``variables``."""
+    repositories: set[str] = set()
+    for keys, _ in ci.walk(root):
+        task = scalar_text(keys.get("task"))
+        if task is None or not task.lower().startswith("docker@"):
+            continue
+        inputs = keys.get("inputs")
+        fields = merged(inputs) if isinstance(inputs, dict) else {}
+        command = (scalar_text(fields.get("command")) or "buildAndPush").lower()
+        repository = scalar_text(fields.get("repository"))
+        if command not in _BUILDS or not repository:
+            continue
+        repository = _MACRO.sub(lambda m: variables.get(m.group(1), m.group(0)), repository)
+        if "$(" not in repository and "${{" not in repository:
+            repositories.add(repository.strip().lower())
+    return frozenset(repositories)
+
+
+def _is_built(image: str | None, built: frozenset[str]) -> bool:
+    """Whether ``image`` names a repository a Docker task of the pipeline builds: the
+    repository itself, or it under a registry (``ghcr.io/`` + ``owner/app``)."""
+    if image is None or not built:
+        return False
+    from pinlint.formats.parts import name_end
+
+    name = image[: name_end(image)].lower()
+    return any(name == r or name.endswith("/" + r) for r in built)
