@@ -136,6 +136,10 @@ def project(
     path = root / name
     path.parent.mkdir(parents=True, exist_ok=True)  # ``.circleci/config.yml``
     path.write_bytes(content)
+    if name.startswith("templates/"):
+        # A chart's template named alone, as a pre-commit hook does in its repository:
+        # the Chart.yaml a directory up is the repository's.
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True, capture_output=True)
     return path
 
 
@@ -181,10 +185,13 @@ CASES = [
     pytest.param("bitbucket/pipelines", "bitbucket-pipelines.yml", id="bitbucket-pipelines"),
     pytest.param("azure/pipeline", "azure-pipelines.yml", id="azure-pipeline"),
     pytest.param("helm/chart", "values.yaml", id="helm-values"),
+    pytest.param("helm/template", "templates/job.yaml", id="helm-template-lines"),
     pytest.param("kustomize/overlay", "kustomization.yaml", id="kustomize-images"),
     pytest.param("gitops/helmrelease", "release.yaml", id="flux-helmrelease-values"),
     pytest.param("gitops/application", "app.yaml", id="argocd-application-values"),
     pytest.param("argo/withparam", "workflow.yaml", id="argo-withparam-items"),
+    pytest.param("skaffold/config", "skaffold.yaml", id="skaffold-config"),
+    pytest.param("olm/csv", "app.clusterserviceversion.yaml", id="olm-csv"),
 ]
 
 

@@ -62,6 +62,44 @@ def test_one_values_file_with_a_chart_linked_out_of_the_tree(tmp_path: Path) -> 
     assert _findings(tmp_path, tree, "charts/x/values.yaml") == []
 
 
+TEMPLATE = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-init
+spec:
+  template:
+    spec:
+      containers:
+      - name: clear
+        image: alpine
+      - name: app
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+
+
+def test_one_template_reads_the_chart_of_its_repository(tmp_path: Path) -> None:
+    # A pre-commit hook names charts/x/templates/job.yaml alone; its Chart.yaml is a
+    # directory up, inside the repository (k8s-at-home/charts@2463dec1 gollum's shape).
+    tree = tmp_path / "tree"
+    templates = tree / "charts" / "x" / "templates"
+    templates.mkdir(parents=True)
+    (tree / "charts" / "x" / "Chart.yaml").write_text(CHART.format(app="1.0.0"))
+    (templates / "job.yaml").write_text(TEMPLATE)
+    (tree / ".git").mkdir()
+    assert _findings(tmp_path, tree, "charts/x/templates/job.yaml") == [
+        ("charts/x/templates/job.yaml", 10, "PIN002", "alpine"),
+    ]
+    # A Chart.yaml that leads out of the repository does not make a chart: the template
+    # is then not a chart's, and not read as a manifest either (it is a Go template).
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Chart.yaml").write_text(CHART.format(app="1.0.0"))
+    (tree / "charts" / "x" / "Chart.yaml").unlink()
+    (tree / "charts" / "x" / "Chart.yaml").symlink_to(outside / "Chart.yaml")
+    assert _findings(tmp_path, tree, "charts/x/templates/job.yaml") == []
+
+
 def test_one_overlay_kustomization(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     (tree / "base").mkdir(parents=True)

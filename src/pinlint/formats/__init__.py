@@ -108,6 +108,27 @@ class ScanOptions:
 TREE_KINDS = frozenset(("kustomize", "skaffold"))
 
 
+def _work_tree(directory: str, seen: dict[str, str | None]) -> str | None:
+    """The top of the git work tree ``directory`` is in (a ``.git`` beside it), or None."""
+    current = os.path.abspath(directory)
+    walked: list[str] = []
+    top: str | None = None
+    while current not in seen:
+        walked.append(current)
+        if os.path.exists(os.path.join(current, ".git")):
+            top = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    else:
+        top = seen[current]
+    for each in walked:
+        seen[each] = top
+    return top
+
+
 class Project:
     """Per-run facts about the scanned tree, read on first use and cached."""
 
@@ -143,10 +164,16 @@ class Project:
 
     def _trees(self, path: str) -> tuple[str, ...]:
         if self._real_roots is None:
-            trees = []
+            trees: list[str] = []
+            tops: dict[str, str | None] = {}
             for root in self.roots:
                 directory = root if os.path.isdir(root) else os.path.dirname(root) or "."
-                trees.append(os.path.realpath(directory))
+                # And the git work tree around it: a pre-commit hook names single files
+                # (``charts/x/templates/job.yaml``), whose chart and ``.env`` are the
+                # repository's, a directory up.  Never more than the repository.
+                for tree in (directory, _work_tree(directory, tops)):
+                    if tree is not None and os.path.realpath(tree) not in trees:
+                        trees.append(os.path.realpath(tree))
             self._real_roots = tuple(trees)
         if self._real_roots:
             return self._real_roots
