@@ -538,3 +538,22 @@ def test_warm_cache_run_imports_no_http_client(
     assert [r.stderr.strip() for r in runs] == ["True", "False"]
     assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)
     assert json.loads(runs[1].stdout)[0]["suggestion"] == f"{web}:1.27.3@{seeded['mainline']}"
+
+
+def test_table_form_of_exact_tags_is_exact_when_resolving(
+    tmp_path: Path, registry: Registry
+) -> None:
+    # ``[exact-tags]`` as a table (repository glob = regex of its exact tags) counts in
+    # --resolve as in the lint pass: the tag is kept and only its digest added, however
+    # the registry tags the same image (no listing asked for, no sibling suggested).
+    repo = registry.new_repo("mycorp/app")
+    h = registry.host
+    build = registry.push_index(repo, ["build-42", "1.4.2", "1.4", "latest"])
+    registry.clear_log()
+    cfg = Config(require_digest=True, exact_tag_schemes={f"{h}/mycorp/*": "build-[0-9]+"})
+    got = [(f.rule, f.suggestion) for f in _resolve(tmp_path, [f"{h}/{repo}:build-42"], cfg)]
+    assert got == [("PIN005", f"{h}/{repo}:build-42@{build.digest}")]
+    assert f"GET /v2/{repo}/tags/list" not in registry.request_log()
+    # Without the table, build-42 is a moving tag and 1.4.2 the version it stands for.
+    got = [(f.rule, f.suggestion) for f in _resolve(tmp_path, [f"{h}/{repo}:build-42"])]
+    assert got == [("PIN003", f"{h}/{repo}:1.4.2@{build.digest}")]

@@ -85,9 +85,18 @@ MAX_PLATFORM_LOOKUPS = 8
 class Resolver:
     """Resolves references through one :class:`RegistryClient`."""
 
-    def __init__(self, client: RegistryClient, *, exact_patterns: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        client: RegistryClient,
+        *,
+        exact_patterns: Sequence[str] = (),
+        exact_schemes: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.client = client
         self.exact_patterns = tuple(exact_patterns)
+        # The user's (repository glob, tag regex) pairs (``exact-tags`` as a table), on
+        # top of the known version schemes (pinlint.schemes): as the lint pass reads them.
+        self.exact_schemes = tuple(exact_schemes)
         # Per repository: the listing it was built from, and its parsed form.
         self._listings: dict[str, tuple[tuple[str, ...], siblings.Listing]] = {}
 
@@ -97,7 +106,8 @@ class Resolver:
         try:
             if ref.digest is not None:
                 return await self._resolve_pinned(ref, repo, text)
-            return await self._resolve_tag(ref.tag or "latest", repo, text)
+            tag = ref.tag or "latest"
+            return await self._resolve_tag(tag, repo, text, self._exact_by_scheme(ref, tag))
         except RegistryError as e:
             return Resolution(text, tag=ref.tag, pinned_digest=ref.digest, error=e)
         except ConfigError:
@@ -241,9 +251,16 @@ class Resolver:
                 return found
         return None
 
-    async def _resolve_tag(self, tag: str, repo: Repository, text: str) -> Resolution:
+    def _exact_by_scheme(self, ref: Reference, tag: str) -> bool:
+        from pinlint import schemes
+
+        return schemes.exact_by_scheme(ref.canonical, ref.familiar, tag, self.exact_schemes)
+
+    async def _resolve_tag(
+        self, tag: str, repo: Repository, text: str, exact_by_scheme: bool = False
+    ) -> Resolution:
         kind = tagmod.classify(tag, self.exact_patterns)
-        if kind is tagmod.TagKind.EXACT:
+        if kind is tagmod.TagKind.EXACT or exact_by_scheme:
             info = await self.client.manifest_info(repo, tag)
             return Resolution(
                 text,
@@ -540,7 +557,11 @@ async def _resolve(
             # Credential helpers run in threads, which the cancellation below cannot
             # stop: they are held to the same deadline.
             client.credentials.deadline = time.monotonic() + run_timeout
-            resolver = Resolver(client, exact_patterns=config.exact_tag_patterns)
+            resolver = Resolver(
+                client,
+                exact_patterns=config.exact_tag_patterns,
+                exact_schemes=tuple(config.exact_tag_schemes.items()),
+            )
             todo = dict(refs)
 
             def start(part: Mapping[str, Reference]) -> None:
