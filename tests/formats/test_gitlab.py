@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pinlint import formats
@@ -105,3 +107,90 @@ def test_alias_bomb_in_variables_is_cheap() -> None:
     lines += [f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}]}}" for i in range(1, 40)]
     lines += ["variables: *a39", "job:", "  image: $X", "  script: [x]"]
     assert [r[2] for r in _scan("\n".join(lines) + "\n")] == ["redis"]
+
+
+# -- variables from locally included files ----------------------------------------------
+#
+# The shape GitLab documents for ``include:local`` (docs.gitlab.com, "Use CI/CD
+# configuration from other files": ``include: '.gitlab-ci-production.yml'``, ``- local:
+# /templates/.gitlab-ci-template.yml``) with a file of shared ``variables``.  Written
+# for the test.
+MAIN = """\
+include:
+  - local: /.gitlab/ci/images.yml
+  - '.gitlab/ci/more.yml'
+  - remote: https://example.org/ci.yml
+  - local: 'ci/*.yml'
+variables:
+  TAG: "3.20"
+build:
+  image: $BUILD_IMAGE
+  services:
+    - name: ${DB_IMAGE}
+  script: [make]
+lint:
+  image: "$REGISTRY/alpine:$TAG"
+  script: [lint]
+unknown:
+  image: $NOT_DEFINED
+  script: [x]
+"""
+IMAGES = "variables:\n  BUILD_IMAGE: golang:1.22\n  REGISTRY: docker.io/library\n  TAG: '3.19'\n"
+MORE = "variables:\n  DB_IMAGE:\n    value: postgres:16\n    description: the database\n"
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> list[tuple[int, str, str | None]]:
+    from pinlint.formats import Project
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    path = str(tmp_path / ".gitlab-ci.yml")
+    found = formats.scan(
+        "gitlab", path, files[".gitlab-ci.yml"], ScanOptions(), Project([str(tmp_path)])
+    )
+    return [(o.line, o.written, o.image) for o in found]
+
+
+def test_variables_of_local_includes(tmp_path: Path) -> None:
+    """Reported where used, with the included value (the file's own ``TAG`` wins), not
+    rewritten; remote and wildcard includes and undefined variables are not read."""
+    rows = _tree(
+        tmp_path,
+        {".gitlab-ci.yml": MAIN, ".gitlab/ci/images.yml": IMAGES, ".gitlab/ci/more.yml": MORE},
+    )
+    assert rows == [
+        (9, "$BUILD_IMAGE", "golang:1.22"),
+        (11, "${DB_IMAGE}", "postgres:16"),
+        (14, "$REGISTRY/alpine:$TAG", "docker.io/library/alpine:3.20"),
+    ]
+
+
+def test_local_includes_outside_the_tree_or_not_files_are_not_read(tmp_path: Path) -> None:
+    """An included path that is a symlink out of the tree, to ``/dev/zero``, or text that
+    is not YAML gives no variables, and the pipeline is read as before."""
+    import os
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "images.yml").write_text(IMAGES)
+    tree = tmp_path / "tree"
+    (tree / ".gitlab" / "ci").mkdir(parents=True)
+    (tree / ".gitlab" / "ci" / "images.yml").symlink_to(outside / "images.yml")
+    (tree / ".gitlab" / "ci" / "more.yml").symlink_to("/dev/zero")
+    (tree / "ci").mkdir()
+    os.mkfifo(tree / "ci" / "fifo.yml")
+    main = MAIN.replace("  - local: 'ci/*.yml'\n", "  - local: ci/fifo.yml\n")
+    assert _tree(tree, {".gitlab-ci.yml": main}) == []
+
+
+def test_local_include_that_is_not_yaml_gives_nothing(tmp_path: Path) -> None:
+    rows = _tree(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": MAIN,
+            ".gitlab/ci/images.yml": "variables: [\n",
+            ".gitlab/ci/more.yml": MORE,
+        },
+    )
+    assert rows == [(11, "${DB_IMAGE}", "postgres:16")]

@@ -18,6 +18,14 @@ its last variable and not rewritten.  A variable defined nowhere in
 the file (``$CI_REGISTRY_IMAGE``, a project setting) is known only to the pipeline and
 is not reported.  ``!reference`` tags parse like any other tag.
 
+Variables may also come from the files the pipeline ``include``s with ``local:`` (or
+as a plain path): their top-level ``variables``, under those of the file itself.  Such
+a reference is reported where it is used (``image: $BUILD_IMAGE``), with the image the
+included value makes, and not rewritten: the value is written in another file.  Only
+the included files themselves are read (not what they include), paths without
+wildcards, inside the scanned tree, looked for from the including file's directory up
+(GitLab resolves them from the repository's root).
+
 Not container images: the VM images of GitLab's hosted macOS runners
 (``macos-14-xcode-15``).
 """
@@ -97,6 +105,14 @@ def scan_document(doc: Document) -> list[Occurrence]:
     found: list[Occurrence] = []
     seen: set[int] = set()
     global_vars = _variables(root.get("variables"))
+    cache: list[dict[str, str]] = []
+
+    def included() -> dict[str, str]:
+        """The variables of the locally included files, read on first use."""
+        if not cache:
+            cache.append(_included_variables(doc, root.get("include")))
+        return cache[0]
+
     jobs = {k: merged(v) for k, v in root.items() if isinstance(v, dict) and k not in _GLOBAL_KEYS}
 
     def chain_vars(name: str) -> dict[str, ScalarEvent]:
@@ -134,6 +150,8 @@ def scan_document(doc: Document) -> list[Occurrence]:
             found.append(doc.occurrence(node, context))
             return
         occ = _interpolated(doc, node, context, {**global_vars, **variables})
+        if occ is None and included():
+            occ = _from_included(doc, node, context, {**global_vars, **variables}, included())
         if occ is not None:
             # A variable feeding several jobs is one finding: the lint pass keeps one
             # occurrence per span.
@@ -207,3 +225,105 @@ def _interpolated(
             context=context,
         )
     return parts.compose(doc.path, doc.text, doc.bom, pieces, context, anchor=node)
+
+
+_MAX_INCLUDES = 32  # local files of one ``include`` read at most
+_MAX_PARENTS = 8  # directories above the including file where a local path is looked for
+
+
+def _included_variables(doc: Document, include: Node | None) -> dict[str, str]:
+    """The top-level ``variables`` of the files ``include`` names locally (a later file
+    wins), as text."""
+    from yaml.events import ScalarEvent
+
+    entries: list[Node] = []
+    if isinstance(include, list):
+        entries = include[:_MAX_INCLUDES]
+    elif include is not None:
+        entries = [include]
+    result: dict[str, str] = {}
+    for entry in entries:
+        local: Node | None = entry
+        if isinstance(entry, dict):
+            local = merged(entry).get("local")
+        if not isinstance(local, ScalarEvent) or is_null(local):
+            continue
+        path = local.value.strip().lstrip("/")
+        if not path or "://" in path or "$" in path or any(c in path for c in "*?["):
+            continue
+        text = _read_local(doc, path)
+        if text is None:
+            continue
+        result.update(_variables_of(text))
+    return result
+
+
+def _read_local(doc: Document, relative: str) -> str | None:
+    """A file of the repository by its path from the root: looked for from the including
+    file's directory up, inside the scanned tree only (``Project.read_beside``)."""
+    import os
+
+    directory = os.path.dirname(doc.path)
+    for _ in range(_MAX_PARENTS + 1):
+        text = doc.project.read_beside(os.path.join(directory, "_"), relative)
+        if text is not None:
+            return text
+        parent = os.path.dirname(directory)
+        if not directory or parent == directory:
+            return None
+        directory = parent
+    return None
+
+
+def _variables_of(text: str) -> dict[str, str]:
+    """The top-level ``variables`` of an included file; nothing when it is not YAML."""
+    from pinlint.formats.yamltree import iter_documents
+    from pinlint.model import ParseError
+
+    try:
+        for root in iter_documents(text):
+            if isinstance(root, dict):
+                return {k: v.value for k, v in _variables(root.get("variables")).items()}
+            return {}
+    except ParseError:
+        return {}
+    return {}
+
+
+def _from_included(
+    doc: Document,
+    node: ScalarEvent,
+    context: str,
+    own: dict[str, ScalarEvent],
+    included: dict[str, str],
+) -> Occurrence | None:
+    """The reference of a value whose variables the included files (and this one)
+    define, reported at the value: the text is in another file, so it is not rewritten."""
+    value = node.value
+    if "$$" in value:
+        return None
+    missing = False
+
+    def substitute(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1) or match.group(2)
+        target = own[name].value if name in own else included.get(name)
+        if target is None or "$" in target:
+            missing = True
+            return ""
+        return target
+
+    image = _VARIABLE.sub(substitute, value)
+    if missing:
+        return None
+    span = doc.locate(node)
+    return Occurrence(
+        path=doc.path,
+        start=span.start,
+        end=span.end,
+        line=span.line,
+        column=span.column,
+        written=doc.text[span.start : span.end],
+        image=image,
+        context=context,
+    )
