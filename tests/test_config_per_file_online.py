@@ -120,3 +120,28 @@ def test_allow_of_each_file_in_the_online_pass(project: Project, paths: tuple[st
         "Found 2 findings (1 error, 1 warning) in 2 files; 2 files read.\n"
     )
     assert (code, out, err) == (1, expected, "")
+
+
+@pytest.mark.parametrize("paths", ORDERS)
+def test_exact_tags_of_each_file_decide_its_suggestion(
+    project: Project, paths: tuple[str, str]
+) -> None:
+    # nginx's `mainline` is the index of 1.27.3.  a/ counts `mainline` as exact: it keeps
+    # the tag and gets its digest (PIN005); for b/ it is a moving tag pinned to 1.27.3.
+    _tree(project)
+    mirror = f'registry-mirrors = {{"docker.io" = "http://{project.seeded.host}"}}\n'
+    project.write(
+        "a/.pinlint.toml", mirror + 'exact-tags = ["^mainline$"]\nrequire-digest = true\n'
+    )
+    project.write("b/.pinlint.toml", mirror)
+    for name in ("a", "b"):
+        project.write(f"{name}/Dockerfile", "FROM {{nginx}}:mainline\n")
+    code, out, err = project.run("--resolve", *paths)
+    expected = project.expand(
+        "a/Dockerfile:1:6: PIN005 {{nginx}}:mainline has an exact tag but no digest -> "
+        "{{nginx}}:mainline@{{nginx@1.27.3}} [error]\n"
+        'b/Dockerfile:1:6: PIN003 {{nginx}}:mainline uses the moving tag "mainline" -> '
+        "{{nginx}}:1.27.3@{{nginx@1.27.3}} [error]\n"
+        "Found 2 findings (2 errors) in 2 files; 2 files read.\n"
+    )
+    assert (code, out, err) == (1, expected, "")

@@ -147,9 +147,31 @@ def resolve_findings(
 
     ``unchecked`` collects the references no registry answer could check (a registry
     down or refusing, not in the cache with ``--offline``), for ``--fail-on-unresolved``.
-    ``settings_for`` gives the rules and ``allow`` of each file, from its own config
-    (``LintResult.settings_for``); ``config`` is the run's (registries, pin style).
+    ``settings_for`` gives the rules, ``allow`` and ``exact-tags`` of each file, from its
+    own config (``LintResult.settings_for``); ``config`` is the run's (registries, pin
+    style).
     """
+    groups = _by_exact_tags(occurrences, findings, config, settings_for)
+    if len(groups) > 1:
+        # Which tags are exact decides what a reference resolves to (the tag itself, or
+        # its most specific sibling): files whose configs disagree on it are resolved
+        # apart, each with its own; then back in the order of the files.
+        out: list[Finding] = []
+        for group_config, group_occurrences, group_findings in groups:
+            out += resolve_findings(
+                group_occurrences,
+                group_findings,
+                group_config,
+                progress=progress,
+                unchecked=unchecked,
+                settings_for=settings_for,
+            )
+        order: dict[str, int] = {}
+        for path in [*(f.path for f in findings), *(o.path for o in occurrences)]:
+            order.setdefault(path, len(order))
+        return sorted(out, key=lambda f: order.get(f.path, len(order)))
+    if groups:
+        config = groups[0][0]
     refs = distinct_references(occurrences, config, settings_for)
     results = resolve.resolve_all(
         refs,
@@ -164,6 +186,44 @@ def resolve_findings(
         )
     _report_unchecked_pins(findings, results)
     return apply_resolutions(occurrences, findings, results, config, settings_for)
+
+
+def _by_exact_tags(
+    occurrences: Sequence[Occurrence],
+    findings: Sequence[Finding],
+    config: Config,
+    settings_for: SettingsFor,
+) -> list[tuple[Config, list[Occurrence], list[Finding]]]:
+    """The occurrences and findings of the files that share their ``exact-tags``, each
+    group with the run's config carrying them (one group, or none, when every file has
+    the run's)."""
+    if settings_for is None:
+        return []
+    run_key = (tuple(config.exact_tag_patterns), tuple(config.exact_tag_schemes.items()))
+    groups: dict[tuple[object, ...], tuple[Config, list[Occurrence], list[Finding]]] = {}
+
+    def group(path: str) -> tuple[Config, list[Occurrence], list[Finding]]:
+        own = settings_for(path)
+        key = run_key if own is None else (own.exact_patterns, own.exact_schemes)
+        found = groups.get(key)
+        if found is None:
+            variant = config
+            if key != run_key:
+                from pinlint.config import Config
+
+                variant = Config()
+                for name in Config.__slots__:
+                    setattr(variant, name, getattr(config, name))
+                variant.exact_tag_patterns = list(key[0])
+                variant.exact_tag_schemes = dict(key[1])
+            found = groups[key] = (variant, [], [])
+        return found
+
+    for occ in occurrences:
+        group(occ.path)[1].append(occ)
+    for finding in findings:
+        group(finding.path)[2].append(finding)
+    return list(groups.values())
 
 
 def _report_unchecked_pins(findings: Sequence[Finding], results: Mapping[str, Resolution]) -> None:
