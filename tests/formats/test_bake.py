@@ -290,3 +290,17 @@ def test_context_above_the_scanned_tree_is_not_read(tmp_path: Path) -> None:
     path = str(tree / "bake-final.hcl")
     found = formats.scan("bake", path, BAKES_FOLDER, ScanOptions(), Project([str(tree)]))
     assert found == []
+
+
+def test_args_feeding_copy_from_and_mount_from(tmp_path: Path) -> None:
+    """An arg that names a ``COPY --from`` or ``RUN --mount=from=`` image is pulled as a
+    base image is: reported once at its value in the bake file (written for the test,
+    in the shape of Dockerfiles that copy a tool out of its image)."""
+    dockerfile = (
+        "ARG HELM=alpine/helm:3\nFROM alpine:3.20.3\nARG HELM\n"
+        "COPY --from=${HELM} /usr/bin/helm /usr/bin/helm\n"
+        "RUN --mount=type=bind,from=${HELM},target=/h true\n"
+    )
+    bake = 'target "default" {\n  args = {\n    HELM = "alpine/helm:3.14"\n  }\n}\n'
+    found = _scan(tmp_path, bake, files={"Dockerfile": dockerfile})
+    assert found == [(3, 13, "alpine/helm:3.14", "alpine/helm:3.14")]

@@ -3,10 +3,11 @@
 What a target pulls, per target (with what it ``inherits``):
 
 - ``contexts`` values ``docker-image://IMAGE``: named contexts that are images;
-- ``args`` that feed the base image of its Dockerfile: the Dockerfile (``context`` +
+- ``args`` that feed what its Dockerfile pulls: the Dockerfile (``context`` +
   ``dockerfile``, read through the project) is scanned with the target's args as build
-  arguments, and an arg that supplies a ``FROM`` is reported at its value in the bake
-  file (pinned there when it is the whole reference);
+  arguments, and an arg that supplies a ``FROM``, a ``COPY --from`` or a ``RUN
+  --mount=from=`` image is reported at its value in the bake file (pinned there when it
+  is the whole reference);
 - ``dockerfile-inline``: the ``FROM``s (and the rest) of the inline Dockerfile, at
   their place in the bake file.
 
@@ -43,6 +44,9 @@ _TARGET_BLOCK = re.compile(r'^[ \t]*target[ \t]+"', re.M)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MAX_INHERITS = 32  # levels of ``inherits`` followed (a cycle stops there too)
 _MAX_PARENTS = 8  # directories above a bake file where its relative contexts are looked for
+# What a Dockerfile pulls that an arg can name: a base image, a ``COPY --from`` or a
+# ``RUN --mount=from=`` source.
+_PULLS = ("FROM", "COPY --from", "RUN --mount")
 
 
 def scan(path: str, text: str, options: ScanOptions, project: Project) -> list[Occurrence]:
@@ -368,7 +372,7 @@ class _Bake:
             return  # the Dockerfile is reported on its own
         pulled = {(o.start, o.end, o.context): o for o in real}
         for o in marked:
-            if o.image is None or "\ue000" not in o.image or not o.context.startswith("FROM"):
+            if o.image is None or "\ue000" not in o.image or not o.context.startswith(_PULLS):
                 continue
             twin = pulled.get((o.start, o.end, o.context))
             if twin is None or twin.image in named:
