@@ -336,6 +336,31 @@ def test_a_bare_word_outside_a_container_is_a_setting(tmp_path: Path) -> None:
     assert _rows(_chart(tmp_path, "1.0.0", text)) == []
 
 
+# istio/istio manifests/charts/istio-control/istio-discovery/values.yaml: the image is a
+# name under a hub, both empty values left to ``global.hub`` and ``global.tag``.
+ISTIO = """\
+pilot:
+  hub: ""
+  tag: ""
+  image: pilot
+global:
+  hub: docker.io/istio
+  tag: 1.24.0
+  proxy:
+    image: proxyv2
+gateway:
+  hub: gcr.io/istio-release
+  tag: "1.24"
+  image: proxyv2
+"""
+
+
+def test_an_image_under_a_hub(tmp_path: Path) -> None:
+    assert _rows(_chart(tmp_path, "1.24.0", ISTIO)) == [
+        (12, 9, "1.24", "gcr.io/istio-release/proxyv2:1.24", "gcr.io/istio-release/proxyv2")
+    ]
+
+
 FLUX_V1 = """\
 apiVersion: helm.fluxcd.io/v1
 kind: HelmRelease

@@ -188,16 +188,26 @@ def _image_string(
 ) -> Occurrence | None:
     node = _scalar(mapping.get(key))
     tag = _scalar(mapping.get(key + "Tag"))
+    hub: str | None = None
     if tag is None and key == "image" and "repository" not in mapping:
         tag = _scalar(mapping.get("tag"))  # ``image: ghcr.io/x/exporter``, ``tag: v1``
+        if "hub" in mapping:
+            # Istio's ``{hub, image: pilot, tag}``: the image is a name under the hub,
+            # which an empty value leaves to ``global.hub``.
+            hub = _text(mapping.get("hub"))
+            if hub is None or tag is None or not tag.value:
+                return None
     # A bare word is an image with its tag beside it (``image: redis``, ``imageTag: 7``)
     # or in a container (``initContainers: [{name: x, image: busybox, command: ...}]``);
     # alone it is a setting (``image: auto``, ``token: {image: 24h}``).
-    bare = tag is not None or (key == "image" and not _CONTAINER_KEYS.isdisjoint(mapping))
+    tagged = tag is not None and tag.value != ""
+    bare = tagged or (key == "image" and not _CONTAINER_KEYS.isdisjoint(mapping))
     if node is None or "repository" in mapping or not _is_reference(node.value, bare):
         return None
     if tag is not None and node.value[parts.name_end(node.value) :] == "" and tag.value:
         pieces = [parts.Piece(node.value, node), parts.literal(":"), parts.Piece(tag.value, tag)]
+        if hub is not None:
+            pieces.insert(0, parts.literal(hub.rstrip("/") + "/"))
         return parts.compose(path, text, bom, pieces, context, anchor=tag)
     return parts.whole(path, text, bom, node, context)
 
