@@ -371,3 +371,41 @@ def test_directive_in_a_dockerfile_judged_where_the_reference_is_used(
         "Found 3 findings (1 error, 2 warnings) in 1 file; 1 file read.\n",
         "",
     )
+
+
+def test_explain_of_parse_error_and_unused_ignore_says_directives_do_not_silence_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silence = (
+        "Silence it:\n"
+        '  everywhere   ignore = ["PIN901"] in [tool.pinlint] or .pinlint.toml, or --ignore '
+        "PIN901\n"
+        '  one file     exclude = ["path/to/file"] in the configuration, or --exclude\n'
+        "A # pinlint: ignore directive does not silence it.\n"
+        "Rules are named by id or name: --ignore unused-ignore works too.\n"
+    )
+    code, out, err = run(capsys, "--explain", "unused-ignore")
+    assert (code, out.endswith("\n\n" + silence), err) == (0, True, "")
+    assert "one line" not in run(capsys, "--explain", "PIN900")[1]
+    assert "one line" in run(capsys, "--explain", "PIN001")[1]
+    # What the explanation says: a directive naming PIN901 or PIN900 silences nothing.
+    write(
+        tmp_path, "compose.yaml", "services:\n  a:\n    image: [nginx:1.27.3  # pinlint: ignore\n"
+    )
+    write(
+        tmp_path,
+        "Dockerfile",
+        "# pinlint: ignore[PIN901]\n# pinlint: ignore [PIN004]\nFROM python:3\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--quiet", ".") == (
+        1,
+        'Dockerfile:1:1: PIN901 "# pinlint: ignore[PIN901]" has nothing to ignore: no image '
+        "reference on line 2 [warning]\n"
+        'Dockerfile:2:1: PIN901 "# pinlint: ignore [PIN004]" is not a directive pinlint '
+        'reads; write "# pinlint: ignore" or "# pinlint: ignore[RULE,...]" [warning]\n'
+        'Dockerfile:3:6: PIN004 python:3 uses the partial version "3" [error]\n'
+        "compose.yaml:3:44: PIN900 invalid YAML: did not find expected ',' or ']' while "
+        'parsing a flow sequence in "image: [nginx:1.27.3  # pinlint: ignore" [error]\n',
+        "",
+    )

@@ -321,7 +321,10 @@ def _explain(rule_id: str) -> str:
         parts.append("Needs --resolve: it asks the registry.")
     if rule.id in (rules.MOVING_TAG.id, rules.PARTIAL_VERSION.id, rules.MISSING_DIGEST.id):
         parts.append(_EXACT_TAGS)
-    parts.append(_SILENCE.format(id=rule.id, name=rule.name))
+    # A directive silences the findings of a reference: not a file that does not parse,
+    # nor a directive itself.
+    of_file = rule.id in (rules.PARSE_ERROR.id, rules.UNUSED_IGNORE.id)
+    parts.append((_SILENCE_FILE if of_file else _SILENCE).format(id=rule.id, name=rule.name))
     return "\n\n".join(parts) + "\n"
 
 
@@ -339,6 +342,13 @@ Silence it:
                line above (YAML and Dockerfiles: Dockerfiles have no end-of-line comments)
   everywhere   ignore = ["{id}"] in [tool.pinlint] or .pinlint.toml, or --ignore {id}
   one image    allow = ["mycorp/*:dev"] in the configuration
+Rules are named by id or name: --ignore {name} works too."""
+
+_SILENCE_FILE = """\
+Silence it:
+  everywhere   ignore = ["{id}"] in [tool.pinlint] or .pinlint.toml, or --ignore {id}
+  one file     exclude = ["path/to/file"] in the configuration, or --exclude
+A # pinlint: ignore directive does not silence it.
 Rules are named by id or name: --ignore {name} works too."""
 
 

@@ -183,9 +183,9 @@ PARSE_ERROR = Rule(
     "parse-error",
     Severity.ERROR,
     "The file cannot be parsed.",
-    "pinlint could not read the file as a Dockerfile or YAML, so it could not check "
-    "it. The finding points at the line where reading stopped and quotes its text. The "
-    "other files are still linted.",
+    "pinlint could not read the file as the format that claims it (a Dockerfile, YAML, "
+    "JSON or HCL), so it could not check it. The finding points at the line where "
+    "reading stopped and quotes its text. The other files are still linted.",
 )
 
 UNUSED_IGNORE = Rule(
