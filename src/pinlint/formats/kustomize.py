@@ -38,10 +38,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NAMES",
+    "built_files",
     "claim",
     "containers",
     "overridden",
-    "reached",
     "rewritten",
     "scan_document",
     "sniff",
@@ -349,10 +349,11 @@ def overridden(project: Project, path: str) -> dict[tuple[str, str], dict[str, s
     return _tree(project).overrides.get(os.path.normpath(os.path.abspath(path)), {})
 
 
-def reached(project: Project, directory: str) -> frozenset[str]:
-    """The files (absolute) the kustomization in ``directory`` builds, at any depth."""
+def built_files(project: Project, directory: str) -> frozenset[str]:
+    """The files (absolute, normalised) the kustomization in ``directory`` builds, at
+    any depth."""
     if not project.files("kustomize"):
         return frozenset()
     tree = _tree(project)
-    kustomization = tree.by_dir.get(os.path.normpath(os.path.abspath(directory)))
+    kustomization = tree.by_dir.get(directory)
     return frozenset(tree.reach.get(kustomization, ())) if kustomization else frozenset()

@@ -275,13 +275,17 @@ def _deploys(config: _Config, directory: str, section: dict[str, Node]) -> None:
 
 
 class _Model:
-    __slots__ = ("by_dir", "charts", "elsewhere")
+    __slots__ = ("by_dir", "charts", "deployed", "elsewhere", "kustomize_dirs")
 
     def __init__(self) -> None:
         # folder -> the names the configs there build (and the configs they require)
         self.by_dir: dict[str, set[str]] = {}
-        # (names, globs, folders): manifests a config deploys outside its folder
-        self.elsewhere: list[tuple[frozenset[str], list[str], list[str]]] = []
+        # (names, globs as one pattern, folders): what a config deploys outside its folder
+        self.elsewhere: list[tuple[frozenset[str], re.Pattern[str] | None, list[str]]] = []
+        # (names, kustomize folders) of each config, and what their kustomizations build
+        # (computed on first use: file -> names)
+        self.kustomize_dirs: list[tuple[frozenset[str], list[str]]] = []
+        self.deployed: dict[str, set[str]] | None = None
         self.charts: dict[str, set[str]] = {}  # chart folder -> value keys set by skaffold
 
 
@@ -325,13 +329,40 @@ def _configs(project: Project) -> _Model:
             seen.add(target)
             names |= configs[target].names
             todo += configs[target].requires
-        model.by_dir.setdefault(os.path.dirname(absolute), set()).update(names)
-        if names and (config.patterns or config.directories):
-            model.elsewhere.append((frozenset(names), config.patterns, config.directories))
+        folder = os.path.dirname(absolute)
+        model.by_dir.setdefault(folder, set()).update(names)
         for chart, keys in config.charts.items():
             if keys:
                 model.charts.setdefault(chart, set()).update(keys)
+        if not names:
+            continue
+        # Below its own folder everything is the config's already: only what lies
+        # elsewhere is looked at file by file.
+        inside = folder.rstrip(os.sep) + os.sep
+        patterns = [p for p in config.patterns if not p.startswith(inside)]
+        directories = [d for d in config.directories if not d.startswith(inside)]
+        if patterns or directories:
+            import fnmatch
+
+            globs = "|".join(fnmatch.translate(p) for p in patterns)
+            pattern = re.compile(globs) if globs else None
+            model.elsewhere.append((frozenset(names), pattern, directories))
+        if config.directories:
+            model.kustomize_dirs.append((frozenset(names), config.directories))
     return model
+
+
+def _deployed_by_kustomize(project: Project, model: _Model) -> dict[str, set[str]]:
+    """File -> the names of the configs whose kustomize paths build it."""
+    if model.deployed is None:
+        from pinlint.formats import kustomize
+
+        model.deployed = {}
+        for names, directories in model.kustomize_dirs:
+            for directory in directories:
+                for path in kustomize.built_files(project, directory):
+                    model.deployed.setdefault(path, set()).update(names)
+    return model.deployed
 
 
 def built(project: Project, path: str) -> frozenset[str]:
@@ -351,25 +382,16 @@ def built(project: Project, path: str) -> frozenset[str]:
         if parent == directory:
             break
         directory = parent
-    for built_names, patterns, directories in model.elsewhere:
+    for built_names, pattern, directories in model.elsewhere:
         if built_names <= names:
             continue
-        if _deployed(project, absolute, patterns, directories):
+        if (pattern is not None and pattern.match(absolute)) or any(
+            absolute.startswith(d + os.sep) for d in directories
+        ):
             names |= built_names
+    if model.kustomize_dirs and project.files("kustomize"):
+        names |= _deployed_by_kustomize(project, model).get(absolute, set())
     return frozenset(names)
-
-
-def _deployed(project: Project, path: str, patterns: list[str], directories: list[str]) -> bool:
-    import fnmatch
-
-    if any(fnmatch.fnmatchcase(path, p) for p in patterns):
-        return True
-    from pinlint.formats import kustomize
-
-    for directory in directories:
-        if path.startswith(directory + os.sep) or path in kustomize.reached(project, directory):
-            return True
-    return False
 
 
 def replaced_values(project: Project, path: str) -> frozenset[str]:
