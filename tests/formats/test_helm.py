@@ -352,12 +352,19 @@ gateway:
   hub: gcr.io/istio-release
   tag: "1.24"
   image: proxyv2
+ztunnel:
+  hub: registry.istio.io/testing
+  tag: latest
+  variant: distroless
+  image: ztunnel
 """
 
 
 def test_an_image_under_a_hub(tmp_path: Path) -> None:
     assert _rows(_chart(tmp_path, "1.24.0", ISTIO)) == [
-        (12, 9, "1.24", "gcr.io/istio-release/proxyv2:1.24", "gcr.io/istio-release/proxyv2")
+        (12, 9, "1.24", "gcr.io/istio-release/proxyv2:1.24", "gcr.io/istio-release/proxyv2"),
+        # Hub/Image:Tag-Variant: reported at the tag, not rewritten (the variant follows).
+        (16, 8, "latest", "registry.istio.io/testing/ztunnel:latest-distroless", None),
     ]
 
 

@@ -207,7 +207,11 @@ def _image_string(
     if tag is not None and node.value[parts.name_end(node.value) :] == "" and tag.value:
         pieces = [parts.Piece(node.value, node), parts.literal(":"), parts.Piece(tag.value, tag)]
         if hub is not None:
+            # ``Hub/Image:Tag-Variant``, as the chart's comments say.
             pieces.insert(0, parts.literal(hub.rstrip("/") + "/"))
+            variant = _text(mapping.get("variant"))
+            if variant:
+                pieces.append(parts.literal("-" + variant))
         return parts.compose(path, text, bom, pieces, context, anchor=tag)
     return parts.whole(path, text, bom, node, context)
 
