@@ -4,6 +4,7 @@ repositories (``pinlint.resolve.resolve_all``).  Against the real registry."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import pickle
 
@@ -81,6 +82,19 @@ def test_two_processes_answer_as_one(
     # Each repository listed once: its references stayed in one process.
     lists = [r for r in log if r.endswith("/tags/list")]
     assert len(lists) == len(set(lists)) == REPOS + 1
+
+
+def test_the_progress_bar_counts_both_processes(
+    many: dict[str, Reference], registry: Registry, two_cores: None
+) -> None:
+    stream = io.StringIO()
+    resolve.resolve_all(many, Config(no_cache=True), progress=stream)
+    text = stream.getvalue()
+    assert registry.request_log().count("GET /v2/") == 2  # split
+    assert text.startswith(f"\rresolving [{'.' * 30}] 0/{len(many)}")
+    # The other process's references are counted as it reports them.
+    assert f"] {len(many)}/{len(many)}" in text
+    assert text.endswith("\r\x1b[K")
 
 
 def test_one_process_below_the_threshold_or_the_limit(
