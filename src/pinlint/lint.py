@@ -590,7 +590,7 @@ def _lint_parallel(
                 return [r for chunk in pool.map(_lint_chunk, tasks, 1) for r in chunk]  # type: ignore[arg-type]
             # In order, as they arrive: each chunk's tuples are dropped once made records.
             results: list[FileResult] = []
-            parts: list[_Sent] | None = []
+            parts: list[FileResult] | None = []
             for part, got in zip(where, pool.imap(_task, tasks, 1), strict=True):
                 if part is None:
                     assert got is not None
@@ -600,13 +600,16 @@ def _lint_parallel(
                 if start == 0:
                     parts = []
                 if parts is not None:
-                    parts = None if got is None else parts + got
+                    # Records made as each part arrives: this process waits for the
+                    # workers anyway, and only the last part's are left for the end.
+                    parts = None if got is None else parts + _received(got)
                 if end == len(split[path][0]):
                     if parts is None:  # a part that does not parse: the whole file reports it
                         results.append(lint_file(path, kind, s))
                     else:
-                        findings = [f for p in parts for f in p[4]]
-                        results += _received([(*parts[0][:4], findings)])
+                        record = parts[0]  # path, kind and directives of the first part
+                        record.findings = [f for p in parts for f in p.findings]
+                        results.append(record)
         return results
     finally:
         _SPLIT_TEXTS.clear()
