@@ -424,6 +424,23 @@ def repo_facts(tree: str) -> Facts:
     return Facts(configs, kustomizations, reach)
 
 
+def _pinned_by_every_overlay(rel: str, name: str, facts: Facts, reaching: list[str]) -> bool:
+    """Every top kustomization (one no other includes) that builds ``rel`` gives ``name``
+    a tag or digest, itself or through a kustomization it includes that builds ``rel``:
+    an overlay that leaves the placeholder alone deploys it as written."""
+    included = {inner for files in facts.reach.values() for inner in files}
+    roots = [k for k in reaching if k not in included] or reaching
+    return bool(roots) and all(
+        name in facts.kustomizations[root].pinned
+        or any(
+            inner in reaching and name in facts.kustomizations[inner].pinned
+            for inner in facts.reach[root]
+            if inner in facts.kustomizations
+        )
+        for root in roots
+    )
+
+
 def _value_replaced(tree: str, rel: str, image: str, facts: Facts) -> bool:
     """``image`` is the value, in a chart's values file, of a key that the skaffold
     release deploying the chart sets from the image it built (``setValueTemplates``:
@@ -493,7 +510,7 @@ def classify(tree: str, rel: str, finding: dict[str, Any], facts: Facts) -> str:
         for k, files in facts.reach.items()
         if rel in files and os.path.basename(rel) not in _KUSTOMIZATIONS
     ]
-    if any(name in facts.kustomizations[k].pinned for k in reaching) or _patched_away(
+    if _pinned_by_every_overlay(rel, name, facts, reaching) or _patched_away(
         tree, rel, image, facts, reaching
     ):
         return "2 kustomize placeholder"

@@ -273,3 +273,24 @@ def test_patch_paths_outside_the_tree_are_not_read(tmp_path: Path) -> None:
     report = _report(root)
     assert ("deployment.yaml", 9, "PIN002") in report
     assert ("deployment.yaml", 11, "PIN002") in report
+
+
+def test_an_overlay_that_leaves_the_placeholder_deploys_it(tmp_path: Path) -> None:
+    # kubeflow/manifests@009c88084074904c7743384ff50d3bd70012ef55 shape: a base included
+    # by several overlays (applications/pipeline/upstream/env/*). prod pins the
+    # placeholder, staging pins it through prod; plain includes the base and leaves the
+    # placeholder alone, so that overlay deploys ``controller`` as written.
+    files = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": DEPLOYMENT.replace("busybox", "busybox:1.36.1"),
+        "overlays/prod/kustomization.yaml": (
+            "resources:\n- ../../base\nimages:\n- name: controller\n"
+            "  newName: ghcr.io/acme/controller\n  newTag: 1.4.2\n"
+        ),
+        "overlays/staging/kustomization.yaml": "resources:\n- ../prod\n",
+    }
+    _tree(tmp_path / "pinned", files)
+    assert _report(tmp_path / "pinned") == []
+    files["overlays/plain/kustomization.yaml"] = "resources:\n- ../../base\n"
+    _tree(tmp_path / "mixed", files)
+    assert _report(tmp_path / "mixed") == [("base/deployment.yaml", 9, "PIN002")]

@@ -14,8 +14,12 @@ and ``--fix`` makes the tag exact and adds a ``digest:`` line after it.  An entr
 ``digest`` is pinned.  An entry with neither only renames: the tag stays the manifest's.
 
 One model of the tree answers the other direction (:func:`rewritten`): a manifest image
-whose name an including kustomization rewrites with ``newTag`` or ``digest`` is not the
-manifest's to pin (a base's ``image: controller`` placeholder).  A kustomization
+whose name every overlay that builds the manifest rewrites with ``newTag`` or ``digest``
+(itself or through a kustomization it includes) is not the manifest's to pin (a base's
+``image: controller`` placeholder); an overlay that leaves it alone deploys it as
+written, and it is reported.  Patch files (``patchesStrategicMerge``, ``patches``) are
+built like resources, and a strategic-merge patch that gives a container another image
+replaces the manifest's (:func:`overridden`).  A kustomization
 includes what its ``resources``, ``bases`` and ``components`` name, through directories
 (their kustomization) at any depth; the kustomizations known are those discovery found
 in this run.
@@ -319,14 +323,53 @@ def _model(project: Project) -> _Tree:
         return out
 
     for kustomization, model in known.items():
-        files = files_of(kustomization, 0, set())
-        pinned = {name for name, sets in model.entries.items() if sets}
-        for manifest in files:
-            if pinned:
-                tree.rewrites.setdefault(manifest, set()).update(pinned)
+        for manifest in files_of(kustomization, 0, set()):
             for key, images in model.patched.items():
                 tree.overrides.setdefault(manifest, {}).setdefault(key, {}).update(images)
+    _pinned_by_every_root(tree, known)
     return tree
+
+
+def _pinned_by_every_root(tree: _Tree, known: dict[str, _Kustomization]) -> None:
+    """A manifest's image name is rewritten when every top kustomization that builds the
+    manifest (one no other includes: an overlay) pins it, itself or through a
+    kustomization it includes on the way: an overlay that leaves a base's placeholder
+    alone deploys it as written.  Manifests only a cycle reaches take any pin."""
+    children: dict[str, list[str]] = {}
+    included: set[str] = set()
+    for kustomization, model in known.items():
+        inner = [tree.by_dir[r] for r in model.resources if r in tree.by_dir]
+        children[kustomization] = [k for k in inner if k != kustomization]
+        included.update(children[kustomization])
+    pinned = {k: {n for n, sets in m.entries.items() if sets} for k, m in known.items()}
+    per_root: dict[str, list[set[str]]] = {}  # manifest -> the names each root pins there
+    for root in known:
+        if root in included:
+            continue
+        closure, todo = {root}, [(root, 0)]
+        while todo:
+            current, depth = todo.pop()
+            if depth >= _MAX_DEPTH:
+                continue
+            for child in children[current]:
+                if child not in closure:
+                    closure.add(child)
+                    todo.append((child, depth + 1))
+        names: dict[str, set[str]] = {}
+        for kustomization in closure:
+            for manifest in tree.reach.get(kustomization, ()):
+                names.setdefault(manifest, set()).update(pinned[kustomization])
+        for manifest, these in names.items():
+            per_root.setdefault(manifest, []).append(these)
+    for manifest, sets in per_root.items():
+        common = set.intersection(*sets)
+        if common:
+            tree.rewrites[manifest] = common
+    for kustomization in known:
+        if pinned[kustomization]:
+            for manifest in tree.reach.get(kustomization, ()):
+                if manifest not in per_root:
+                    tree.rewrites.setdefault(manifest, set()).update(pinned[kustomization])
 
 
 def _tree(project: Project) -> _Tree:
