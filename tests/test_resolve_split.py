@@ -7,6 +7,7 @@ import asyncio
 import io
 import os
 import pickle
+import time
 
 import pytest
 
@@ -134,6 +135,26 @@ def test_a_failed_helper_leaves_its_share_to_this_process(
     monkeypatch.setattr(resolve, "_helper_main", crash)
     both = resolve.resolve_all(many, Config(no_cache=True))
     assert all(_same(both[t], one[t]) for t in many)
+
+
+@pytest.mark.slow  # waits out a run deadline
+def test_a_hung_helper_is_stopped_at_the_run_deadline(
+    many: dict[str, Reference],
+    two_cores: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def hang(*_args: object) -> None:
+        time.sleep(120)
+
+    monkeypatch.setattr(resolve, "_helper_main", hang)
+    monkeypatch.setattr(resolve, "HELPER_GRACE", 0.5)
+    mine, theirs = resolve._halves(many)
+    start = time.monotonic()
+    got = resolve.resolve_all(many, Config(no_cache=True), run_timeout=3.0)
+    # The run's deadline, the grace, and no more: the forked process is killed.
+    assert time.monotonic() - start < 3.0 + 0.5 + 5.0
+    assert all(isinstance(got[t].error, RegistryTimeout) for t in theirs)
+    assert not any(isinstance(got[t].error, RegistryTimeout) for t in mine)
 
 
 def test_garbage_from_the_helper_is_no_answer() -> None:
