@@ -333,11 +333,17 @@ def test_template_lines(path: str, text: str, expected: list[Row]) -> None:
             "steps:\n  a:\n    image: {{ .input.image }}:{{ .input.tag }}\n",
             id="woodpecker-template-value",
         ),
-        # Not claimed by name: a generic YAML file that does not parse stays unread.
+        # Not claimed by name and no ``kind: pipeline`` line: a generic YAML file that
+        # does not parse stays unread (a Go template of anything else).
+        pytest.param(
+            "deploy/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nspec:\n{{ if .x }}\n  - image: alpine\n{{ end }}\n",
+            id="unclaimed-template",
+        ),
         pytest.param(
             "ci/pipeline.yml",
-            "kind: pipeline\nsteps:\n{{ if .input.x }}\n- name: a\n  image: alpine\n{{ end }}\n",
-            id="unclaimed-template",
+            "kind: Pipeline\nsteps:\n{{ if .input.x }}\n- name: a\n  image: alpine\n{{ end }}\n",
+            id="capitalised-kind-is-not-drone",
         ),
     ],
 )
@@ -475,3 +481,10 @@ def test_woodpecker_matrix_is_bounded() -> None:
     with time_limit(5):
         rows = _scan(text, ".woodpecker.yml")
     assert 0 < len(rows) <= 256
+
+
+def test_template_of_a_drone_pipeline_under_another_name() -> None:
+    """``.drone/drone.yml`` (drycc/controller@7d0d97d6 keeps its pipelines there) as a
+    template: its ``kind: pipeline`` line says it is Drone's, and its lines are read."""
+    text = "kind: pipeline\nsteps:\n{{ if .input.x }}\n- name: a\n  image: alpine\n{{ end }}\n"
+    assert _scan(text, ".drone/drone.yml") == [(5, 10, "alpine", "alpine", "template line")]

@@ -13,6 +13,7 @@ dispatches, and imports the sources through the registry, never by name.
 
 from __future__ import annotations
 
+import re
 from types import ModuleType
 from typing import Any
 
@@ -88,6 +89,10 @@ def scan_part(
 
 _LAST_WHOLE: list[Any] = []
 
+# ``kind: pipeline`` at the start of a line: a Drone pipeline document (Kubernetes and
+# Tekton kinds are capitalised).
+_DRONE_PIPELINE = re.compile(r"^kind:[ \t]*['\"]?pipeline['\"]?[ \t]*\r?$", re.M)
+
 
 def _readers(path: str, text: str) -> tuple[list[ModuleType], bool] | None:
     """The sources that may read a generic YAML file, and whether the first one claims
@@ -160,6 +165,10 @@ def _scan_documents(
             # A CI source claimed by name may read such a template's lines as text
             # (Drone's and Woodpecker's Go templates: ``formats.drone.scan_template``).
             template = getattr(modules[0], "scan_template", None) if claimed else None
+            if template is None and not claimed and _DRONE_PIPELINE.search(text):
+                # A Drone pipeline under another name (``.drone/drone.yml``): a
+                # ``kind: pipeline`` line of its own, as the Drone source sniffs it.
+                template = formats.load(formats.source("drone")).scan_template
             if template is not None:
                 lines: list[Occurrence] = template(path, text, project)
                 return lines
