@@ -92,7 +92,9 @@ def render(
         if skipped:
             lines.append(skipped_note(skipped))
         lines.extend(printable(n) for n in notes)
-    return "".join(line + "\n" for line in lines)
+    # Each line followed by a newline, without a second copy of every line.
+    lines.append("")
+    return "\n".join(lines)
 
 
 def _order(f: Finding) -> tuple[str, int, int, str]:
