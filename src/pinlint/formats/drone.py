@@ -22,7 +22,8 @@ are (:func:`scan_template`): a line that is all of ``image: REFERENCE`` (quotes 
 comment allowed) is a reference, and ``--fix`` rewrites exactly that reference and
 nothing else of the line; a value with ``{{``, ``${`` or an alias is the template's
 business and skipped, and so are the lines of block scalars (``commands: |``), which are
-shell, not keys.
+shell, not keys.  A YAML file of another name that does not parse and has a ``kind:
+pipeline`` line (``.drone/drone.yml``) is read the same way (:mod:`pinlint.formats.yamlfile`).
 """
 
 from __future__ import annotations
