@@ -35,7 +35,6 @@ pinlint quieter for the repositories it names.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 
@@ -77,15 +76,34 @@ SCHEMES: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 
 
-@functools.cache
-def _compiled() -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
-    return tuple((globs, re.compile(rx)) for globs, rx, _ in SCHEMES)
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(rx: str) -> re.Pattern[str]:
+    """A scheme's regex, compiled the first time a repository of the scheme is met
+    (most runs meet none: compiling them all costs more than the rest of a one-file
+    run's tag checks)."""
+    pattern = _COMPILED.get(rx)
+    if pattern is None:
+        pattern = _COMPILED[rx] = re.compile(rx)
+    return pattern
+
+
+def _glob_match(name: str, glob: str) -> bool:
+    """``fnmatch.fnmatchcase(name, glob)``, without building a regex for the plain
+    globs of the table (a name, or one ``*``)."""
+    if "?" in glob or "[" in glob or glob.count("*") > 1:
+        import fnmatch  # only for the globs a user writes with more than one wildcard
+
+        return fnmatch.fnmatchcase(name, glob)
+    if "*" not in glob:
+        return name == glob
+    head, tail = glob.split("*")
+    return len(name) >= len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
 
 
 def _matches(globs: Sequence[str], names: Sequence[str]) -> bool:
-    import fnmatch  # only for partial and moving tags: off the all-pinned path
-
-    return any(fnmatch.fnmatchcase(name, glob) for glob in globs for name in names)
+    return any(_glob_match(name, glob) for glob in globs for name in names)
 
 
 def exact_by_scheme(
@@ -106,4 +124,7 @@ def exact_by_scheme(
 
             if patterns.fullmatch(pattern, tag):
                 return True
-    return any(rx.fullmatch(tag) and _matches(globs, names) for globs, rx in _compiled())
+    return any(
+        _matches(globs, names) and _compiled(rx).fullmatch(tag) is not None
+        for globs, rx, _ in SCHEMES
+    )
