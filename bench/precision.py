@@ -20,7 +20,8 @@ files each was checked on.
 The false-error rate is noise (the classes numbered 1-7 and "other") / all error
 findings; test fixtures are shown apart.  ``--save`` writes the classified rows;
 ``--recall-of`` reads rows saved by an earlier run (another ``--src``) and lists each
-*true* finding of that run (path and image) that this run no longer reports as an error.
+*true* finding of that run (path and image, or else path and line) that this run no
+longer reports as an error.
 
 It is a measurement, not a test: the exit status is 0 whatever the figures (2 on bad
 arguments or a repository that cannot be extracted).
@@ -597,10 +598,18 @@ def report(rows: list[Row], show_rows: bool) -> None:
 
 
 def recall(previous: list[Row], rows: list[Row]) -> None:
+    """Each *true* finding of ``previous`` among the error findings of ``rows``: same path
+    and image, or else same path and line (the reference spelled otherwise, listed)."""
     found = {(r["path"], r["image"]) for r in rows}
+    at = {(r["path"], r["line"]): r["image"] for r in rows}
     wanted = [r for r in previous if r["class"] == TRUE]
     lost = [r for r in wanted if (r["path"], r["image"]) not in found]
+    respelled = [r for r in lost if (r["path"], r["line"]) in at]
+    lost = [r for r in lost if (r["path"], r["line"]) not in at]
     print(f"recall of the earlier run's true findings: {len(wanted) - len(lost)} of {len(wanted)}")
+    for r in respelled:
+        now = at[(r["path"], r["line"])]
+        print(f"  same line, spelled otherwise: {r['path']}:{r['line']}: {r['image']} -> {now}")
     for r in lost:
         print(f"  lost: {r['path']}:{r['line']}: {r['rule']} {r['image']}")
 

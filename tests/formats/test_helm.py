@@ -396,3 +396,95 @@ def test_flux_v1_helmrelease() -> None:
     ]
     other = FLUX_V1.replace("helm.fluxcd.io/v1", "example.com/v1")
     assert scan_rows(other) == []
+
+
+KATIB_VALUES = """\
+global:
+  imageRegistry: ghcr.io/kubeflow/katib
+controller:
+  image:
+    repository: katib-controller
+    tag: latest
+database:
+  postgres:
+    image:
+      repository: postgres
+      tag: "14.5-alpine"
+  mysql:
+    image:
+      repository: mysql
+      tag: "8.0"
+"""
+KATIB_CONTROLLER = (
+    '          image: {{ include "katib.image" (dict "registry" .Values.global.imageRegistry'
+    ' "repository" .Values.controller.image.repository "tag" .Values.controller.image.tag) }}\n'
+)
+KATIB_POSTGRES = (
+    "          image: {{ .Values.database.postgres.image.repository }}"
+    ":{{ .Values.database.postgres.image.tag }}\n"
+)
+KATIB_MYSQL = (
+    "          image: {{ .Values.database.mysql.image.repository }}"
+    ":{{ .Values.database.mysql.image.tag }}\n"
+)
+
+
+def _katib(root: Path) -> Path:
+    chart = _chart(root, "v0.19.0", KATIB_VALUES)
+    (root / "templates" / "database").mkdir(parents=True, exist_ok=True)
+    (root / "templates" / "controller.yaml").write_text(KATIB_CONTROLLER)
+    (root / "templates" / "database" / "postgres-deployment.yaml").write_text(KATIB_POSTGRES)
+    (root / "templates" / "database" / "mysql-deployment.yaml").write_text(KATIB_MYSQL)
+    return chart
+
+
+def _images(root: Path) -> list[tuple[int, str, str | None]]:
+    result = lint_paths([str(root)], Config())
+    return sorted(
+        (f.line, f.rule, f.occurrence.image if f.occurrence else None)
+        for f in result.findings
+        if f.path.endswith("values.yaml")
+    )
+
+
+def test_global_registry_only_where_the_templates_write_it(tmp_path: Path) -> None:
+    # kubeflow/manifests@009c88084074904c7743384ff50d3bd70012ef55
+    # experimental/helm/charts/katib: global.imageRegistry prefixes katib's own images
+    # (templates/controller/deployment.yaml through the "katib.image" helper), while
+    # templates/database/postgres-deployment.yaml writes repository:tag alone: the
+    # official postgres:14.5-alpine (exact in PostgreSQL's scheme) and mysql:8.0.
+    _katib(tmp_path)
+    assert _images(tmp_path) == [
+        (6, "PIN001", "ghcr.io/kubeflow/katib/katib-controller:latest"),
+        (15, "PIN004", "mysql:8.0"),
+    ]
+
+
+def test_without_templates_every_map_takes_the_global_registry(tmp_path: Path) -> None:
+    _chart(tmp_path, "v0.19.0", KATIB_VALUES)
+    assert _images(tmp_path) == [
+        (6, "PIN001", "ghcr.io/kubeflow/katib/katib-controller:latest"),
+        (11, "PIN004", "ghcr.io/kubeflow/katib/postgres:14.5-alpine"),
+        (15, "PIN004", "ghcr.io/kubeflow/katib/mysql:8.0"),
+    ]
+
+
+def test_templates_outside_the_tree_or_too_many_are_not_read(tmp_path: Path) -> None:
+    # The templates folder a symbolic link out of the tree, a template linked out of it,
+    # more templates than are read: the global registry stays on every map.
+    outside = tmp_path / "outside"
+    (outside / "templates").mkdir(parents=True)
+    (outside / "templates" / "postgres.yaml").write_text(KATIB_POSTGRES)
+    linked = tmp_path / "linked"
+    _chart(linked, "v0.19.0", KATIB_VALUES)
+    (linked / "templates").rmdir()
+    (linked / "templates").symlink_to(outside / "templates")
+    one_link = tmp_path / "one-link"
+    _chart(one_link, "v0.19.0", KATIB_VALUES)
+    (one_link / "templates" / "postgres.yaml").symlink_to(outside / "templates" / "postgres.yaml")
+    many = tmp_path / "many"
+    _katib(many)
+    for n in range(300):
+        (many / "templates" / f"t{n:03}.yaml").write_text("kind: ConfigMap\n")
+    for root in (linked, one_link, many):
+        assert (11, "PIN004", "ghcr.io/kubeflow/katib/postgres:14.5-alpine") in _images(root)

@@ -108,7 +108,12 @@ def app_version(chart: str | None) -> str | None:
 def scan_document(doc: Document) -> list[Occurrence]:
     """The images of one values document of a chart."""
     version = app_version(chart_text(doc.project, doc.path))
-    found = values_occurrences(doc.path, doc.text, doc.bom, doc.root, version)
+    plain = frozenset[str]()
+    if _global_registry(doc.root) is not None:
+        plain = doc.project.fact(
+            ("helm", "plain", _chart_dir(doc.path)), lambda: _plain_images(doc.project, doc.path)
+        )
+    found = values_occurrences(doc.path, doc.text, doc.bom, doc.root, version, plain)
     if found and doc.project.files("skaffold"):
         from pinlint.formats import skaffold
 
@@ -119,6 +124,50 @@ def scan_document(doc: Document) -> list[Occurrence]:
                 o for o in found if re.split(r"[.\[]", o.context, maxsplit=1)[0] not in replaced
             ]
     return drop_owned(doc.project, doc.path, found)
+
+
+# How much of a chart's templates is read to see which images they prefix with the
+# global registry: files, and folder depth below ``templates/``.
+_MAX_TEMPLATES = 256
+_MAX_TEMPLATE_DEPTH = 4
+_REPOSITORY_USE = re.compile(r"\.Values\.([A-Za-z0-9_.]+)\.repository\b")
+
+
+def _plain_images(project: Project, path: str) -> frozenset[str]:
+    """The image maps (``database.postgres.image``) the chart's templates only ever write
+    without a registry (``{{ .Values.database.postgres.image.repository }}:{{ ... }}`` on
+    a line naming no registry): kubeflow's katib chart sets ``global.imageRegistry`` for
+    its own images, and its postgres is the official one.  Only templates inside the
+    scanned tree are read (at most ``_MAX_TEMPLATES`` files, each within the size limit);
+    without them every map takes the global registry."""
+    templates = os.path.join(_chart_dir(path), "templates")
+    if project.inside(path, templates) is None or not os.path.isdir(templates):
+        return frozenset()
+    plain: dict[str, bool] = {}
+    count = 0
+    top = templates.rstrip(os.sep).count(os.sep)
+    for folder, dirs, files in os.walk(templates):
+        if folder.count(os.sep) - top >= _MAX_TEMPLATE_DEPTH:
+            dirs.clear()
+        dirs.sort()
+        for name in sorted(files):
+            if not name.endswith((".yaml", ".yml", ".tpl")):
+                continue
+            count += 1
+            if count > _MAX_TEMPLATES:
+                return frozenset()  # too many to tell: the global registry for all
+            file = os.path.join(folder, name)
+            text = project.read_beside(file, name)
+            if text is None:
+                continue
+            for line in text.splitlines():
+                if ".repository" not in line:
+                    continue
+                with_registry = "egistry" in line
+                for match in _REPOSITORY_USE.finditer(line):
+                    key = match.group(1)
+                    plain[key] = plain.get(key, True) and not with_registry
+    return frozenset(key for key, only_plain in plain.items() if only_plain)
 
 
 def _scalar(node: Node | None) -> ScalarEvent | None:
@@ -146,9 +195,16 @@ def _global_registry(root: dict[str, Node]) -> str | None:
 
 
 def values_occurrences(
-    path: str, text: str, bom: int, root: dict[str, Node], app_version: str | None
+    path: str,
+    text: str,
+    bom: int,
+    root: dict[str, Node],
+    app_version: str | None,
+    plain: frozenset[str] = frozenset(),
 ) -> list[Occurrence]:
-    """The image references of a tree of Helm values."""
+    """The image references of a tree of Helm values.  ``plain`` are the image maps
+    (``database.postgres.image``) the chart's templates write without a registry: the
+    global registry is not theirs."""
     glob = _global_registry(root)
     found: list[Occurrence] = []
     seen: set[int] = set()
@@ -167,7 +223,8 @@ def values_occurrences(
             continue
         mapping = merged(node)
         if key != "global":
-            occ = _image_map(path, text, bom, mapping, key, context, glob, app_version)
+            registry = None if context in plain else glob
+            occ = _image_map(path, text, bom, mapping, key, context, registry, app_version)
             if occ is not None:
                 found.append(occ)
         prefix = context + "." if context else ""
