@@ -149,6 +149,23 @@ def _build_id_re() -> re.Pattern[str]:
     )
 
 
+def _may_hold_build_id(tag: str) -> bool:
+    """False when :func:`_build_id_re` cannot match, decided without compiling it (a
+    one-file run's tags are mostly versions like ``1.22``): every build id holds four
+    hex digits in a row (a date's year, a commit id), ``.v`` (JEP-229) or ``ls``."""
+    if "ls" in tag or ".v" in tag:
+        return True
+    run = 0
+    for c in tag:
+        if c in "0123456789abcdef":
+            run += 1
+            if run == 4:
+                return True
+        else:
+            run = 0
+    return False
+
+
 # A three-part version as one dash-separated part of a tag that starts with a word:
 # release-1.2.3, jdk-21.0.5_11, frontend-v1.0.0beta-2 (a pre-release word glued on).
 @functools.cache
@@ -380,13 +397,13 @@ def _builtin_kind(tag: str) -> TagKind:
         # Versions, dates and commit ids all have a digit: this is a name (stable, lts,
         # alpine, nonroot), and no regex is needed to say so.
         return TagKind.MOVING
-    if _build_id_re().search(tag):
+    if _may_hold_build_id(tag) and _build_id_re().search(tag):
         return TagKind.EXACT
     version = parse_version(tag)
     if version is not None:
         if len(version.numbers) >= 3 or version.build:
             return TagKind.EXACT
-        if re.match(r"[0-9]+u[0-9]+(?![0-9])", tag):
+        if "u" in tag and re.match(r"[0-9]+u[0-9]+(?![0-9])", tag):
             # Java 8's update form names one release: 8u342 is 1.8.0_342.
             return TagKind.EXACT
         return TagKind.PARTIAL
