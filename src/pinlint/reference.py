@@ -96,11 +96,16 @@ def _digest_re() -> re.Pattern[str]:
     return re.compile(_DIGEST_PATTERN)
 
 
-# A bare 64-hex string is an image id, not a repository name (``ParseNormalizedNamed``).
-_IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}")
-# go-digest's looser syntax: it separates "unsupported algorithm" from "bad format".
-_GO_DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
-_HEX_LOWER_RE = re.compile(r"[a-f0-9]+")
+_HEX_LOWER = "0123456789abcdef"
+
+
+# go-digest's looser syntax: it separates "unsupported algorithm" from "bad format".  Only
+# for a digest of an algorithm docker does not accept: compiled on first use.
+@functools.cache
+def _go_digest_re() -> re.Pattern[str]:
+    return re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+
+
 # Algorithms docker accepts, with the hex length of each (go-digest's ``Size() * 2``).
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 
@@ -212,12 +217,12 @@ def _check_digest(digest: str, text: str) -> None:
     algorithm, _, encoded = digest.partition(":")
     expected = _DIGEST_HEX_LENGTHS.get(algorithm)
     if expected is None:
-        if _GO_DIGEST_RE.fullmatch(digest) is None:
+        if _go_digest_re().fullmatch(digest) is None:
             raise InvalidReference("invalid checksum digest format", text)
         raise InvalidReference("unsupported digest algorithm", text)
     if len(encoded) != expected:
         raise InvalidReference("invalid checksum digest length", text)
-    if _HEX_LOWER_RE.fullmatch(encoded) is None:
+    if not encoded or encoded.strip(_HEX_LOWER):
         # Digests are lower-case hex; "sha256:ABC..." names no blob.
         raise InvalidReference("invalid checksum digest format", text)
 
@@ -231,7 +236,8 @@ def parse(text: str) -> Reference:
         raise InvalidReference("repository name must have at least one component", text)
     if len(text) > _MAX_INPUT_LENGTH:
         raise InvalidReference("invalid reference format: too long", text)
-    if _IDENTIFIER_RE.fullmatch(text) is not None:
+    # A bare 64-hex string is an image id, not a repository name (``ParseNormalizedNamed``).
+    if len(text) == 64 and not text.strip(_HEX_LOWER):
         raise InvalidReference(
             "invalid repository name: cannot specify 64-byte hexadecimal strings", text
         )
