@@ -10,32 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from helpers import plain_env
+from helpers import run_main as run
+from helpers import write_file as write
 from pinlint import __version__, cli
 from pinlint.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8", newline="")
-    return path
-
-
 @pytest.fixture(autouse=True)
 def _plain_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
+    plain_env(monkeypatch)
 
 
 EXAMPLES_OUTPUT = """\

@@ -88,6 +88,32 @@ def rule_of(text: str, path: str = "deploy/app.yaml") -> list[str]:
     return out
 
 
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``pinlint ARGV`` in this process: exit code, stdout, stderr."""
+    from pinlint import cli
+
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_file(root: Path, name: str, content: str | bytes) -> Path:
+    """``root/name`` with ``content`` exactly (no newline translation), folders made."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+def plain_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No CI job's or terminal's choice of output format or colour."""
+    for var in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+
+
 def run_pinlint(
     tmp_path: Path,
     cwd: Path,

@@ -198,18 +198,7 @@ def _reference(doc: Document, node: ScalarEvent, context: str) -> Occurrence:
         # Same length: the spans of a default stay where they are written.
         spelled = _ENVSUBST_DEFAULT.sub(lambda m: m.group(1) + m.group(2) + "-", value)
         return ci.reference(doc, node, context, value=spelled)
-    span = doc.locate(node)
-    return Occurrence(
-        path=doc.path,
-        start=span.start,
-        end=span.end,
-        line=span.line,
-        column=span.column,
-        written=doc.text[span.start : span.end],
-        image=None,
-        context=context,
-        unresolved=computed,
-    )
+    return doc.occurrence(node, context, image=None, unresolved=computed)
 
 
 def scan_template(path: str, text: str, project: Project) -> list[Occurrence]:

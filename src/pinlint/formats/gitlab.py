@@ -213,17 +213,7 @@ def _interpolated(
     last = pieces[-1]
     if last.node is None and ("@" in last.text or ":" in last.text.rsplit("/", 1)[-1]):
         # The tag is written in the field itself: reported there, not rewritten.
-        span = doc.locate(node)
-        return Occurrence(
-            path=doc.path,
-            start=span.start,
-            end=span.end,
-            line=span.line,
-            column=span.column,
-            written=doc.text[span.start : span.end],
-            image="".join(piece.text for piece in pieces),
-            context=context,
-        )
+        return doc.occurrence(node, context, image="".join(piece.text for piece in pieces))
     return parts.compose(doc.path, doc.text, doc.bom, pieces, context, anchor=node)
 
 
@@ -316,14 +306,4 @@ def _from_included(
     image = _VARIABLE.sub(substitute, value)
     if missing:
         return None
-    span = doc.locate(node)
-    return Occurrence(
-        path=doc.path,
-        start=span.start,
-        end=span.end,
-        line=span.line,
-        column=span.column,
-        written=doc.text[span.start : span.end],
-        image=image,
-        context=context,
-    )
+    return doc.occurrence(node, context, image=image)

@@ -75,6 +75,15 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 
 
+class _Same:
+    """The default ``image`` of :func:`occurrence`: the scalar's own value."""
+
+    __slots__ = ()
+
+
+SAME = _Same()
+
+
 class Document:
     """One YAML document as a source sees it: the root and what locates its scalars.
 
@@ -100,9 +109,19 @@ class Document:
         self.options = options
         self.project = project
 
-    def occurrence(self, node: ScalarEvent, context: str) -> Occurrence:
-        """The occurrence of a scalar of this document that is a reference by itself."""
-        return occurrence(self.path, self.text, self.bom, node, context)
+    def occurrence(
+        self,
+        node: ScalarEvent,
+        context: str,
+        *,
+        image: str | _Same | None = SAME,
+        unresolved: str | None = None,
+    ) -> Occurrence:
+        """The occurrence at a scalar of this document: by default one that is a reference
+        by itself; ``image``/``unresolved`` when the scalar computes it (variables)."""
+        return occurrence(
+            self.path, self.text, self.bom, node, context, image=image, unresolved=unresolved
+        )
 
     def locate(self, node: ScalarEvent) -> Span:
         return locate(self.text, self.bom, node)
@@ -409,8 +428,12 @@ def occurrence(
     bom: int,
     node: ScalarEvent,
     context: str,
+    *,
+    image: str | _Same | None = SAME,
+    unresolved: str | None = None,
 ) -> Occurrence:
-    """The occurrence of a scalar that is a reference by itself (no interpolation)."""
+    """The occurrence spanning a scalar: the reference it is by itself (no interpolation),
+    or the ``image`` it computes (``None`` with ``unresolved`` naming what is missing)."""
     span = locate(text, bom, node)
     return Occurrence(
         path=path,
@@ -419,8 +442,9 @@ def occurrence(
         line=span.line,
         column=span.column,
         written=text[span.start : span.end],
-        image=node.value,
+        image=node.value if isinstance(image, _Same) else image,
         context=context,
+        unresolved=unresolved,
     )
 
 
