@@ -308,6 +308,7 @@ def _skaffold_config(root: str, rel: str, doc: dict[str, Any]) -> SkaffoldConfig
 class Kustomization:
     path: str  # the file, relative to the tree
     includes: list[str] = field(default_factory=list)  # files or directories
+    components: list[str] = field(default_factory=list)  # folders of its components
     pinned: set[str] = field(default_factory=set)  # names an entry gives a tag or digest
     # strategic-merge patches: (kind, name) -> {container name: the image it sets}
     patched: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
@@ -320,6 +321,8 @@ def _kustomization(root: str, rel: str, doc: dict[str, Any]) -> Kustomization:
         for item in _strings(doc.get(key)):
             if "://" not in item and not item.startswith("github.com/"):
                 k.includes.append(os.path.normpath(os.path.join(base, item)))
+                if key == "components":
+                    k.components.append(os.path.normpath(os.path.join(base, item)))
     patch_files = list(_strings(doc.get("patchesStrategicMerge")))
     patch_docs: list[dict[str, Any]] = []
     for entry in _dicts(doc.get("patches")):
@@ -401,6 +404,16 @@ def repo_facts(tree: str) -> Facts:
                 c.artifacts |= other.artifacts
                 todo += other.requires
     by_dir = {os.path.dirname(p): p for p in kustomizations}
+    # A component's images and patches apply to all the including kustomization builds.
+    own = {p: (set(k.pinned), dict(k.patched)) for p, k in kustomizations.items()}
+    for includer in kustomizations.values():
+        for folder in includer.components:
+            for name in _KUSTOMIZATIONS:
+                component = own.get(os.path.join(folder, name))
+                if component is not None:
+                    includer.pinned |= component[0]
+                    for key, images in component[1].items():
+                        includer.patched.setdefault(key, {}).update(images)
     reach: dict[str, set[str]] = {}
 
     def files_of(k: str, seen: set[str]) -> set[str]:

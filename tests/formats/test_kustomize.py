@@ -294,3 +294,27 @@ def test_an_overlay_that_leaves_the_placeholder_deploys_it(tmp_path: Path) -> No
     files["overlays/plain/kustomization.yaml"] = "resources:\n- ../../base\n"
     _tree(tmp_path / "mixed", files)
     assert _report(tmp_path / "mixed") == [("base/deployment.yaml", 9, "PIN002")]
+
+
+def test_a_component_pins_what_its_includer_builds(tmp_path: Path) -> None:
+    # kubeflow/manifests@009c88084074904c7743384ff50d3bd70012ef55
+    # common/oauth2-proxy/components/cluster-jwks-proxy: a Component with an ``images:``
+    # entry. A component's images (and patches) apply to everything the kustomization
+    # that includes it builds, the base's placeholder too; its floating entry is reported
+    # at the entry.
+    _tree(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT.replace("busybox", "busybox:1.36.1"),
+            "components/pin/kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                "images:\n- name: controller\n  newName: ghcr.io/acme/controller\n"
+                "  newTag: latest\n"
+            ),
+            "overlays/prod/kustomization.yaml": (
+                "resources:\n- ../../base\ncomponents:\n- ../../components/pin\n"
+            ),
+        },
+    )
+    assert _report(tmp_path) == [("components/pin/kustomization.yaml", 6, "PIN001")]

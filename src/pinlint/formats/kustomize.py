@@ -17,7 +17,8 @@ One model of the tree answers the other direction (:func:`rewritten`): a manifes
 whose name every overlay that builds the manifest rewrites with ``newTag`` or ``digest``
 (itself or through a kustomization it includes) is not the manifest's to pin (a base's
 ``image: controller`` placeholder); an overlay that leaves it alone deploys it as
-written, and it is reported.  Patch files (``patchesStrategicMerge``, ``patches``) are
+written, and it is reported.  A Component's entries and patches apply to all the
+kustomization including it builds.  Patch files (``patchesStrategicMerge``, ``patches``) are
 built like resources, and a strategic-merge patch that gives a container another image
 replaces the manifest's (:func:`overridden`).  A kustomization
 includes what its ``resources``, ``bases`` and ``components`` name, through directories
@@ -163,10 +164,11 @@ def _digest_slot(text: str, bom: int, tag: ScalarEvent) -> tuple[tuple[int, int]
 
 
 class _Kustomization:
-    __slots__ = ("entries", "patched", "resources")
+    __slots__ = ("components", "entries", "patched", "resources")
 
     def __init__(self) -> None:
         self.resources: list[str] = []  # absolute, normalised paths (files or directories)
+        self.components: list[str] = []  # the ``components`` among them
         self.entries: dict[str, bool] = {}  # image name -> whether it sets tag or digest
         # strategic-merge patches: (kind, name) -> {container name: the image it sets}
         self.patched: dict[tuple[str, str], dict[str, str]] = {}
@@ -235,7 +237,10 @@ def _read(project: Project, path: str) -> _Kustomization:
                 value = _scalar(item)
                 if value is None or "://" in value.value or value.value.startswith("github.com/"):
                     continue
-                k.resources.append(os.path.normpath(os.path.join(directory, value.value)))
+                target = os.path.normpath(os.path.join(directory, value.value))
+                k.resources.append(target)
+                if key == "components":
+                    k.components.append(target)
         # Patches: their files are built like resources (an ``images:`` entry rewrites
         # what a patch sets), and a strategic-merge patch replaces a base's image.
         patch_files: list[str] = []
@@ -322,12 +327,26 @@ def _model(project: Project) -> _Tree:
         reached[kustomization] = out
         return out
 
-    for kustomization, model in known.items():
-        for manifest in files_of(kustomization, 0, set()):
-            for key, images in model.patched.items():
-                tree.overrides.setdefault(manifest, {}).setdefault(key, {}).update(images)
+    for kustomization in known:
+        files = files_of(kustomization, 0, set())
+        for applied in _with_components(tree, known, kustomization):
+            for manifest in files:
+                for key, images in known[applied].patched.items():
+                    tree.overrides.setdefault(manifest, {}).setdefault(key, {}).update(images)
     _pinned_by_every_root(tree, known)
     return tree
+
+
+def _with_components(tree: _Tree, known: dict[str, _Kustomization], top: str) -> list[str]:
+    """``top`` and the components it includes (theirs too): a component's ``images`` and
+    patches apply to everything the kustomization including it builds."""
+    out, todo = [top], list(known[top].components)
+    while todo and len(out) <= _MAX_DEPTH:
+        inner = tree.by_dir.get(todo.pop())
+        if inner is not None and inner not in out:
+            out.append(inner)
+            todo += known[inner].components
+    return out
 
 
 def _pinned_by_every_root(tree: _Tree, known: dict[str, _Kustomization]) -> None:
@@ -341,7 +360,8 @@ def _pinned_by_every_root(tree: _Tree, known: dict[str, _Kustomization]) -> None
         inner = [tree.by_dir[r] for r in model.resources if r in tree.by_dir]
         children[kustomization] = [k for k in inner if k != kustomization]
         included.update(children[kustomization])
-    pinned = {k: {n for n, sets in m.entries.items() if sets} for k, m in known.items()}
+    own = {k: {n for n, sets in m.entries.items() if sets} for k, m in known.items()}
+    pinned = {k: set().union(*(own[c] for c in _with_components(tree, known, k))) for k in known}
     per_root: dict[str, list[set[str]]] = {}  # manifest -> the names each root pins there
     for root in known:
         if root in included:
