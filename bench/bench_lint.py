@@ -2,6 +2,7 @@
 
     python bench/bench_lint.py [--files 10000] [--seed 1] [--runs 5] [--single-runs 20]
                                [--tree DIR] [--keep] [--git] [--floating] [--scale 4]
+                               [--scale-clean 4]
                                [--only {tree,single,manifest}]
 
 Targets (DESIGN.md, "Performance", and issue 16):
@@ -10,7 +11,8 @@ Targets (DESIGN.md, "Performance", and issue 16):
   (medians of interleaved runs), peak RSS under 150 MB; ``--format json`` at most 1.15x
   the text output's time (same run); with ``--scale N`` a tree N times larger takes at
   most 1.1 N times as long (linear), and its peak memory grows by no more than its
-  findings' JSON;
+  findings' JSON; with ``--scale-clean N`` the tree plus N-1 times as many files without
+  findings (every reference pinned) peaks at most 5% higher (memory flat with the files);
 - manifest: one 6 MB multi-document manifest at most 15x grep over it;
 - single: ``pinlint Dockerfile`` at most 1.8x ``python -c pass`` (medians, interleaved).
 
@@ -53,6 +55,8 @@ TREE_RATIO = 8.0
 TREE_RSS_MB = 150.0
 JSON_RATIO = 1.15
 SCALE_SLACK = 1.1
+# --scale-clean: files without findings may add at most this share of the tree's peak.
+CLEAN_SLACK = 0.05
 MANIFEST_RATIO = 15.0
 MANIFEST_BYTES = 6_000_000
 SINGLE_RATIO = 1.8
@@ -210,6 +214,8 @@ def bench_tree(args: argparse.Namespace, pinlint: list[str]) -> list[tuple[str, 
         table(rows, [f"tree ({args.runs} runs)", "median", "min", "cpu", ""])
         _memory_table("pinlint .", mem)
         scaled = _bench_scaled(args, pinlint, env, p, mem) if args.scale > 1 else []
+        if args.scale_clean > 1:
+            scaled += _bench_scaled_clean(args, pinlint, env, tree, mem)
 
         # Not timed: what pinlint found, against what the generator put in the tree.
         js = run([*pinlint, "--format", "json", "."], tree, env)
@@ -284,6 +290,43 @@ def _bench_scaled(
             big_peak - small_peak <= findings_mib,
             f"peak {_mib(small_peak)} -> {_mib(big_peak)}: +{_mib(big_peak - small_peak)}, "
             f"the extra findings' JSON {_mib(findings_mib)}",
+        ),
+    ]
+
+
+def _bench_scaled_clean(
+    args: argparse.Namespace, pinlint: list[str], env: dict[str, str], tree: str, mem: Memory
+) -> list[tuple[str, bool | None, str]]:
+    """The same tree with ``--scale-clean`` - 1 times as many files more, every reference
+    of them pinned by digest (``gen_tree.generate(clean=True)``, under ``pinned/``): the
+    findings are the same, so peak memory should be too (issue 16: "flat with tree size
+    beyond the findings themselves")."""
+    n = args.scale_clean
+    extra = args.files * (n - 1)
+    with tempfile.TemporaryDirectory(prefix="pinlint-bench-clean-") as big:
+        shutil.copytree(tree, big, dirs_exist_ok=True, symlinks=True)
+        gen_tree.generate(os.path.join(big, "pinned"), extra, args.seed + 1, clean=True)
+        json_cmd = [*pinlint, "--format", "json", "."]
+        same = run(json_cmd, big, env).output == run(json_cmd, tree, env).output
+        run([*pinlint, "."], big, env)  # the page cache
+        big_mem = measure_memory([*pinlint, "."], big, env)
+        # Measured again right after the tree's, so that both meet about the same load.
+        small_mem = measure_memory([*pinlint, "."], tree, env)
+        _memory_table(f"pinlint . (+{extra} files without findings)", big_mem)
+    before = [mem, small_mem]
+    small_pss = min(m.tree_pss_mb for m in before)
+    small_max = min(m.max_process_mb or 0.0 for m in before)
+    big_pss, big_max = big_mem.tree_pss_mb, big_mem.max_process_mb or 0.0
+    limit = CLEAN_SLACK * small_pss
+    ok = big_pss - small_pss <= limit and big_max - small_max <= CLEAN_SLACK * small_max
+    return [
+        (
+            f"{n}x files, same findings",
+            ok and same,
+            f"PSS of all {_mib(small_pss)} -> {_mib(big_pss)} (+{_mib(big_pss - small_pss)}), "
+            f"largest process {_mib(small_max)} -> {_mib(big_max)} "
+            f"(+{_mib(big_max - small_max)}); target at most +{CLEAN_SLACK:.0%} of each "
+            f"(PSS +{_mib(limit)}){'' if same else '; JSON output differs (not comparable)'}",
         ),
     ]
 
@@ -402,6 +445,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--scale", type=int, default=0, help="also lint a tree N times larger (linearity)"
+    )
+    parser.add_argument(
+        "--scale-clean",
+        type=int,
+        default=0,
+        help="also lint the tree with N-1 times as many files without findings (memory)",
     )
     parser.add_argument(
         "--importtime", action="store_true", help="show the slowest imports (single)"

@@ -113,6 +113,9 @@ KIND_WEIGHTS = {
     "moving": 3,
     "partial": 5,
 }
+# ``clean``: every reference pinned by digest (no offline finding), for the files that
+# scale a tree without adding findings (``bench_lint.py --scale-clean``).
+CLEAN_WEIGHTS = {"pinned": 90, "digest-only": 10}
 KIND_RULE = {
     "pinned": None,
     "digest-only": None,
@@ -366,7 +369,7 @@ class Gen:
     def _compose_image(self, service: str) -> str:
         rng = self.rng
         r = rng.random()
-        if r < 0.01:
+        if r < 0.01 and self.weights is not CLEAN_WEIGHTS:
             self.expected["PIN006"] += 1
             return "ghcr.io/acme/app:${APP_TAG}"
         ref = self.ref()
@@ -512,11 +515,12 @@ _SERVICES = ("web", "api", "worker", "db", "cache", "queue", "proxy", "search", 
 
 
 def generate(
-    out_dir: str, files: int = 10_000, seed: int = 1, floating: bool = False
+    out_dir: str, files: int = 10_000, seed: int = 1, floating: bool = False, clean: bool = False
 ) -> dict[str, object]:
     """Write ``files`` files under ``out_dir`` and return statistics about them
-    (``floating``: most references float, ``FLOATING_WEIGHTS``)."""
-    gen = Gen(seed, FLOATING_WEIGHTS if floating else None)
+    (``floating``: most references float, ``FLOATING_WEIGHTS``; ``clean``: every
+    reference pinned by digest, ``CLEAN_WEIGHTS``)."""
+    gen = Gen(seed, CLEAN_WEIGHTS if clean else FLOATING_WEIGHTS if floating else None)
     rng = gen.rng
     n_docker = round(files * SHARE["dockerfile"] / 100)
     n_compose = round(files * SHARE["compose"] / 100)

@@ -225,3 +225,30 @@ def test_fix_puts_the_sigterm_handler_back(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM nginx:1.27.3\n")
     assert cli.main(["--fix", "--offline", str(tmp_path / "Dockerfile")]) in (0, 1)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_an_offline_run_keeps_no_record_of_a_clean_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    # Memory flat with the tree (issue 16): only the files with findings, or that could
+    # not be read, leave a record; the closing line's count still includes the others.
+    digest = "sha256:" + "a" * 64
+    for i in range(6):
+        (tmp_path / f"clean{i}").mkdir()
+        (tmp_path / f"clean{i}" / "Dockerfile").write_text(f"FROM alpine:3.20@{digest}\n")
+    (tmp_path / "Dockerfile").write_text("FROM alpine\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  a: {image: [\n")
+    if parallel:
+        monkeypatch.setattr(lint, "_PARALLEL_MIN_FILES", 2)
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    result = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    assert sorted((Path(r.path).name, [f.rule for f in r.findings]) for r in result.files) == [
+        ("Dockerfile", ["PIN002"]),
+        ("compose.yaml", ["PIN900"]),
+    ]
+    assert result.files_read() == 8
+    # With the occurrences kept (--resolve, --fix), every file has its record.
+    kept = lint.lint_paths([str(tmp_path)], Config())
+    assert len(kept.files) == 8
+    assert kept.files_read() == 8

@@ -69,6 +69,7 @@ class LintResult:
         "findings",
         "occurrences",
         "own_settings",
+        "read",
         "read_errors",
         "settings",
     )
@@ -82,6 +83,7 @@ class LintResult:
         settings: _Settings | None = None,
         default_excluded: int = 0,
         own_settings: Mapping[str, _Settings] | None = None,
+        read: int | None = None,
     ) -> None:
         self.findings = findings
         self.occurrences = occurrences
@@ -92,6 +94,9 @@ class LintResult:
         self.default_excluded = default_excluded
         # The settings of the files linted with a config of their own, not the run's.
         self.own_settings = own_settings if own_settings is not None else {}
+        # How many files were linted, when ``files`` holds only the records of the files
+        # with findings (or a read error): an offline run keeps nothing of a clean file.
+        self.read = read
 
     def settings_for(self, path: str) -> FileSettings | None:
         """What ``path`` was linted with: its own config's settings, else the run's."""
@@ -99,6 +104,8 @@ class LintResult:
 
     def files_read(self) -> int:
         """How many files were linted (a file that could not be read is not)."""
+        if self.read is not None:
+            return self.read
         return sum(1 for r in self.files if r.read_error is None)
 
     def kinds(self) -> dict[str, str]:
@@ -370,8 +377,12 @@ def _lint_chunk(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[Fil
 
 
 def _lint_chunk_findings(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[_Sent]:
+    """The files with findings or a read error; nothing of a clean file (the parent
+    counts the files it sent)."""
     files, s, _ = args
-    return [_sent(lint_file(path, kind, s)) for path, kind in files]
+    return [
+        _sent(r) for path, kind in files if (r := lint_file(path, kind, s)).findings or r.read_error
+    ]
 
 
 def _sent(r: FileResult) -> _Sent:
@@ -605,10 +616,11 @@ def _lint_parallel(
                     parts = None if got is None else parts + _received(got)
                 if end == len(split[path][0]):
                     if parts is None:  # a part that does not parse: the whole file reports it
-                        results.append(lint_file(path, kind, s))
+                        record = lint_file(path, kind, s)
                     else:
                         record = parts[0]  # path, kind and directives of the first part
                         record.findings = [f for p in parts for f in p.findings]
+                    if record.findings or record.read_error:
                         results.append(record)
         return results
     finally:
@@ -700,19 +712,30 @@ def lint_paths(
             errors=unreadable,
         )
     )
-    assigned = _assign_settings(files, cfg, s, config_for)
-    files = [(path, kind) for path, kind, _ in assigned]
+    # Each file with its settings, when files may have configs of their own (None: all
+    # the run's); nothing more is kept per file than the discovered list.
+    assigned = None if config_for is None else _assign_settings(files, cfg, s, config_for)
+    if assigned is not None and len(assigned) != len(files):
+        files = [(path, kind) for path, kind, _ in assigned]
+    own = {} if assigned is None else {path: fs for path, _, fs in assigned if fs is not s}
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
     # Worker processes take the run's settings: a tree whose files have configs of their
     # own is linted in this process.
-    uniform = all(fs is s for _, _, fs in assigned)
-    parallel = workers > 1 and sys.platform == "linux" and uniform
+    parallel = workers > 1 and sys.platform == "linux" and not own
     # A large multi-document YAML file is scanned in parts by every worker.
     split = _splittable(files, workers) if parallel and not keep_occurrences else {}
+    results: list[FileResult]
     if parallel and (len(files) >= _PARALLEL_MIN_FILES or split):
+        assigned = None
         results = _lint_parallel(files, s, workers, keep_occurrences, split)
     else:
-        results = [lint_file(path, kind, fs) for path, kind, fs in assigned]
+        each = assigned if assigned is not None else ((path, kind, s) for path, kind in files)
+        # Offline, a clean file leaves no record (nothing later reads it).
+        results = [
+            r
+            for r in (lint_file(path, kind, fs) for path, kind, fs in each)
+            if keep_occurrences or r.findings or r.read_error
+        ]
     findings: list[Finding] = []
     occurrences: list[Occurrence] = []
     read_errors = 0
@@ -729,5 +752,6 @@ def lint_paths(
             read_errors += 1
         findings.extend(r.findings)
         occurrences.extend(r.occurrences)
-    own = {path: fs for path, _, fs in assigned if fs is not s}
-    return LintResult(findings, occurrences, read_errors, results, s, len(skipped), own)
+    # Every file sent to be linted was read, but those whose record says it could not be.
+    read = len(files) - sum(1 for r in results if r.read_error)
+    return LintResult(findings, occurrences, read_errors, results, s, len(skipped), own, read)
