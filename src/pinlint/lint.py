@@ -371,17 +371,44 @@ if TYPE_CHECKING:
     _Sent = tuple[str, str, str | None, Mapping[int, frozenset[str]] | None, list[_SentFinding]]
 
 
-def _lint_chunk(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[FileResult]:
-    files, s, _ = args
-    return [lint_file(path, kind, s) for path, kind in files]
+class _Packed:
+    """The files of a parallel run, packed before the workers fork (they inherit it): the
+    paths as one string, NUL between them (no path holds one), and each file's kind as
+    one byte, an index into ``kinds``.  A task names a run of them by offsets, so the
+    parent pickles no path and keeps no object per file while the workers lint, and no
+    process writes to (and so copies) the pages they are in."""
+
+    __slots__ = ("codes", "kinds", "paths")
+
+    def __init__(self, paths: str = "", codes: bytes = b"", kinds: tuple[str, ...] = ()) -> None:
+        self.paths = paths
+        self.codes = codes
+        self.kinds = kinds
+
+    def run(self, start: int, end: int, first: int, last: int) -> list[tuple[str, str]]:
+        """``(path, kind)`` of files ``first`` to ``last`` (excluded), whose paths span
+        ``paths[start:end]``."""
+        kinds = self.kinds
+        paths = self.paths[start:end].split("\0")
+        return list(zip(paths, [kinds[c] for c in self.codes[first:last]], strict=True))
 
 
-def _lint_chunk_findings(args: tuple[list[tuple[str, str]], _Settings, bool]) -> list[_Sent]:
+_FILES = _Packed()
+
+
+def _lint_chunk(args: tuple[int, int, int, int, _Settings, bool]) -> list[FileResult]:
+    start, end, first, last, s, _ = args
+    return [lint_file(path, kind, s) for path, kind in _FILES.run(start, end, first, last)]
+
+
+def _lint_chunk_findings(args: tuple[int, int, int, int, _Settings, bool]) -> list[_Sent]:
     """The files with findings or a read error; nothing of a clean file (the parent
     counts the files it sent)."""
-    files, s, _ = args
+    start, end, first, last, s, _ = args
     return [
-        _sent(r) for path, kind in files if (r := lint_file(path, kind, s)).findings or r.read_error
+        _sent(r)
+        for path, kind in _FILES.run(start, end, first, last)
+        if (r := lint_file(path, kind, s)).findings or r.read_error
     ]
 
 
@@ -556,38 +583,51 @@ def _lint_parallel(
     split: Mapping[str, tuple[str, list[tuple[int, int]]]] | None = None,
 ) -> list[FileResult]:
     """``split``: the texts of the files to scan in parts and their parts, by path
-    (offline runs)."""
+    (offline runs).  Empties ``files`` (packed for the workers, :class:`_Packed`)."""
     import gc
     import multiprocessing
 
     # fork: the children inherit the imported modules, so they start in a millisecond.
     ctx = multiprocessing.get_context("fork")
     split = split or {}
-    whole = [f for f in files if f[0] not in split]
-    size = max(1, len(whole) // (workers * 8))
-    # Tasks in the order of the files: runs of whole files, and the parts of a split file.
+    size = max(1, (len(files) - len(split)) // (workers * 8))
+    kinds = tuple(sorted({kind for _, kind in files}))
+    code = {kind: i for i, kind in enumerate(kinds)}
+    # Tasks in the order of the files: runs of whole files (offsets in the packed paths,
+    # indexes of the first and past the last file), and the parts of a split file.
     tasks: list[tuple[object, ...]] = []
     # For each task, the part of a split file it scans (path, kind, start, end), or None.
     where: list[tuple[str, str, int, int] | None] = []
-    run: list[tuple[str, str]] = []
+    packed: list[str] = []
+    codes = bytearray()
+    at = 0  # offset of the next path in the packed paths
+    run_at = run_first = 0
+
+    def end_run() -> None:
+        if len(codes) > run_first:
+            tasks.append((run_at, at - 1, run_first, len(codes), s, keep_occurrences))
+            where.append(None)
+
     for path, kind in files:
         if path not in split:
-            run.append((path, kind))
-            if len(run) >= size:
-                tasks.append((run, s, keep_occurrences))
-                where.append(None)
-                run = []
+            if len(codes) == run_first:
+                run_at = at
+            packed.append(path)
+            codes.append(code[kind])
+            at += len(path) + 1
+            if len(codes) - run_first >= size:
+                end_run()
+                run_first = len(codes)
             continue
-        if run:
-            tasks.append((run, s, keep_occurrences))
-            where.append(None)
-            run = []
+        end_run()
+        run_first = len(codes)
         for start, end in split[path][1]:
             tasks.append((path, kind, start, end, s))
             where.append((path, kind, start, end))
-    if run:
-        tasks.append((run, s, keep_occurrences))
-        where.append(None)
+    end_run()
+    files.clear()
+    _FILES.paths, _FILES.codes, _FILES.kinds = "\0".join(packed), bytes(codes), kinds
+    del packed
     # The parent's heap moves out of the collector's sight (the children do not touch its
     # pages to scan them), and the collector stays off while results arrive: every
     # unpickled record is a new object, and collections would walk them again and again.
@@ -625,13 +665,14 @@ def _lint_parallel(
         return results
     finally:
         _SPLIT_TEXTS.clear()
+        _FILES.paths, _FILES.codes, _FILES.kinds = "", b"", ()
         gc.unfreeze()
         if enabled:
             gc.enable()
 
 
 def _task(args: tuple[object, ...]) -> list[_Sent] | None:
-    if len(args) == 3:
+    if len(args) == 6:
         return _lint_chunk_findings(args)  # type: ignore[arg-type]
     return _lint_part(args)  # type: ignore[arg-type]
 
@@ -725,9 +766,10 @@ def lint_paths(
     # A large multi-document YAML file is scanned in parts by every worker.
     split = _splittable(files, workers) if parallel and not keep_occurrences else {}
     results: list[FileResult]
-    if parallel and (len(files) >= _PARALLEL_MIN_FILES or split):
+    count = len(files)
+    if parallel and (count >= _PARALLEL_MIN_FILES or split):
         assigned = None
-        results = _lint_parallel(files, s, workers, keep_occurrences, split)
+        results = _lint_parallel(files, s, workers, keep_occurrences, split)  # empties files
     else:
         each = assigned if assigned is not None else ((path, kind, s) for path, kind in files)
         # Offline, a clean file leaves no record (nothing later reads it).
@@ -753,5 +795,5 @@ def lint_paths(
         findings.extend(r.findings)
         occurrences.extend(r.occurrences)
     # Every file sent to be linted was read, but those whose record says it could not be.
-    read = len(files) - sum(1 for r in results if r.read_error)
+    read = count - sum(1 for r in results if r.read_error)
     return LintResult(findings, occurrences, read_errors, results, s, len(skipped), own, read)
