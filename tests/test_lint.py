@@ -252,3 +252,15 @@ def test_an_offline_run_keeps_no_record_of_a_clean_file(
     kept = lint.lint_paths([str(tmp_path)], Config())
     assert len(kept.files) == 8
     assert kept.files_read() == 8
+
+
+def test_the_real_paths_a_run_keeps_are_bounded(tmp_path: Path) -> None:
+    # One entry per directory asked about would grow with the tree (issue 16).
+    from pinlint import formats
+
+    project = formats.Project([str(tmp_path)])
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    for i in range(formats._REAL_CACHE + 10):
+        assert project.realpath(str(tmp_path / "link" / str(i))) == str(tmp_path / "real" / str(i))
+    assert len(project._real) <= formats._REAL_CACHE

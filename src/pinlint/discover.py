@@ -187,6 +187,9 @@ def discover(
     tree (:data:`DEFAULT_EXCLUDES`) are left out and appended to ``skipped``.
     Directories and files that cannot be read are added to ``errors``, one line each.
     """
+    # Only several paths can name a file twice (within one listing, sorted, a file named
+    # twice is named in a row): a set of every path is a tree's worth of memory.
+    track = len(paths) > 1
     seen: set[str] = set()
     for arg in paths:
         if os.path.isdir(arg):
@@ -206,14 +209,18 @@ def discover(
             else:
                 walk = _walk(arg, prefix, project, errors)
                 found = [(prefix + rel, kind) for rel, kind in walk]
-            for path, kind in sorted(found):
-                if path in seen or is_excluded(path, exclude):
+            found.sort()
+            last = None
+            for path, kind in found:
+                if path == last or (track and path in seen) or is_excluded(path, exclude):
                     continue
                 if default_excludes and _third_party(path[len(prefix) :]):
                     if skipped is not None:
                         skipped.append(path)
                     continue
-                seen.add(path)
+                last = path
+                if track:
+                    seen.add(path)
                 if project is not None:
                     project.saw(path, kind)
                 yield path, kind

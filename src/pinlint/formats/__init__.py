@@ -129,6 +129,11 @@ def _work_tree(directory: str, seen: dict[str, str | None]) -> str | None:
     return top
 
 
+# Paths whose real path a Project keeps at most (they are asked about in the order of
+# the files, so the directories of the files around the current one).
+_REAL_CACHE = 4096
+
+
 class Project:
     """Per-run facts about the scanned tree, read on first use and cached."""
 
@@ -184,6 +189,8 @@ class Project:
         """``os.path.realpath(path)``, once per run for each path."""
         real = self._real.get(path)
         if real is None:
+            if len(self._real) >= _REAL_CACHE:
+                self._real.clear()  # bounded: one entry per directory of a tree otherwise
             real = self._real[path] = os.path.realpath(path)
         return real
 
