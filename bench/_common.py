@@ -116,6 +116,10 @@ class Memory:
     max_process_mb: float | None  # peak RSS of the largest single process (``time -f %M``)
     tree_rss_mb: float  # peak of the summed RSS of the process and its children (sampled)
     tree_pss_mb: float  # the same with PSS: pages shared after fork are counted once
+    # The sum over the processes of each one's peak PSS: at least the peak of the sum,
+    # and not missed when the processes are at their highest together for a few
+    # milliseconds only (the sampler may not look then).
+    pss_peaks_mb: float = 0.0
 
 
 def measure_memory(
@@ -137,6 +141,7 @@ def measure_memory(
         full, cwd=cwd, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     peak = [0.0, 0.0]
+    peaks: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
@@ -146,6 +151,7 @@ def measure_memory(
                 r, p = _rss_pss_kib(pid)
                 rss += r
                 pss += p
+                peaks[pid] = max(peaks.get(pid, 0.0), p)
             peak[0] = max(peak[0], rss)
             peak[1] = max(peak[1], pss)
 
@@ -169,7 +175,7 @@ def measure_memory(
         pass
     finally:
         os.unlink(out_name)
-    return Memory(max_process, peak[0] / 1024, peak[1] / 1024)
+    return Memory(max_process, peak[0] / 1024, peak[1] / 1024, sum(peaks.values()) / 1024)
 
 
 def _descendants(root: int, include_self: bool) -> list[int]:

@@ -109,6 +109,7 @@ def _memory_table(label: str, mem: Memory) -> None:
         ["largest process, peak RSS", _mib(mem.max_process_mb) if mem.max_process_mb else "?"],
         ["process tree, peak of summed RSS", _mib(mem.tree_rss_mb)],
         ["process tree, peak of summed PSS", _mib(mem.tree_pss_mb)],
+        ["process tree, sum of each one's peak PSS", _mib(mem.pss_peaks_mb)],
     ]
     table(rows, [f"memory of {label} (1 run)", ""])
 
@@ -322,23 +323,32 @@ def _bench_scaled_clean(
             max(m.max_process_mb or 0.0 for m in bigs),
             max(m.tree_rss_mb for m in bigs),
             max(m.tree_pss_mb for m in bigs),
+            max(m.pss_peaks_mb for m in bigs),
         )
         _memory_table(
             f"pinlint . (+{extra} files without findings, highest of {CLEAN_RUNS})", big_mem
         )
     small_pss = max(m.tree_pss_mb for m in smalls)
     small_max = max(m.max_process_mb or 0.0 for m in smalls)
+    small_sum = max(m.pss_peaks_mb for m in smalls)
     big_pss, big_max = big_mem.tree_pss_mb, big_mem.max_process_mb or 0.0
-    limit = CLEAN_SLACK * small_pss
-    ok = big_pss - small_pss <= limit and big_max - small_max <= CLEAN_SLACK * small_max
+    big_sum = big_mem.pss_peaks_mb
+    # Judged on the largest process and the sum of the processes' peaks; the peak of
+    # the summed PSS is shown, but a sampler that misses the moment of the peak makes it
+    # jump by 10 MiB and more from run to run (the tree's, most).
+    limit = CLEAN_SLACK * small_sum
+    ok = big_sum - small_sum <= limit and big_max - small_max <= CLEAN_SLACK * small_max
     return [
         (
             f"{n}x files, same findings",
             ok and same,
-            f"PSS of all {_mib(small_pss)} -> {_mib(big_pss)} (+{_mib(big_pss - small_pss)}), "
-            f"largest process {_mib(small_max)} -> {_mib(big_max)} "
-            f"(+{_mib(big_max - small_max)}); target at most +{CLEAN_SLACK:.0%} of each "
-            f"(PSS +{_mib(limit)}){'' if same else '; JSON output differs (not comparable)'}",
+            f"sum of the processes' peak PSS {_mib(small_sum)} -> {_mib(big_sum)} "
+            f"(+{_mib(big_sum - small_sum)}), largest process {_mib(small_max)} -> "
+            f"{_mib(big_max)} (+{_mib(big_max - small_max)}): target at most +"
+            f"{CLEAN_SLACK:.0%} of each (+{_mib(limit)}, +{_mib(CLEAN_SLACK * small_max)}); "
+            f"PSS of all (sampled) {_mib(small_pss)} -> {_mib(big_pss)} "
+            f"(+{_mib(big_pss - small_pss)})"
+            + ("" if same else "; the JSON output differs (not comparable)"),
         ),
     ]
 
