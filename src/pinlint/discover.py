@@ -211,7 +211,8 @@ def discover(
                 found = [(prefix + rel, kind) for rel, kind in walk]
             found.sort()
             last = None
-            for path, kind in found:
+            for item in found:
+                path, kind = item
                 if path == last or (track and path in seen) or is_excluded(path, exclude):
                     continue
                 if default_excludes and _third_party(path[len(prefix) :]):
@@ -223,7 +224,7 @@ def discover(
                     seen.add(path)
                 if project is not None:
                     project.saw(path, kind)
-                yield path, kind
+                yield item  # the listing's own tuple: a tree's worth of tuples less
         else:
             path = os.path.normpath(arg)
             kind = classify(path, project)
