@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pytest
 
-from pinlint import rules
+from pinlint import rules, schemes
 from pinlint.model import Occurrence
 
 ALL = frozenset(rules.RULES)
@@ -91,3 +91,20 @@ def test_user_scheme_extends_the_table() -> None:
     assert _rule("ghcr.io/other/app:build-42", exact_schemes=scoped) == "PIN003"
     # familiar names match too
     assert _rule("mysql:8.4", exact_schemes=[("mysql", r"8\.[0-9]+")]) == "PIN005"
+
+
+def test_the_schemes_of_a_repository_are_remembered_within_bounds() -> None:
+    # A tree names the same repositories thousands of times: the table is searched once
+    # per repository, and a hostile tree naming millions cannot grow the memory without
+    # bound.
+    schemes._OF.clear()
+    assert schemes.exact_by_scheme("docker.io/library/postgres", "postgres", "16.4")
+    assert not schemes.exact_by_scheme("docker.io/library/postgres", "postgres", "16")
+    assert len(schemes._OF) == 1
+    for i in range(schemes._OF_MAX + 10):
+        name = f"example.com/team/app{i}"
+        assert not schemes.exact_by_scheme(name, name, "16.4")
+    assert len(schemes._OF) <= schemes._OF_MAX
+    # Remembered or not, the answer is the table's.
+    assert schemes.exact_by_scheme("docker.io/library/postgres", "postgres", "16.4")
+    assert schemes.exact_by_scheme("docker.io/bitnami/redis", "bitnami/redis", "7.2.4-debian-12-r1")

@@ -124,7 +124,20 @@ def exact_by_scheme(
 
             if patterns.fullmatch(pattern, tag):
                 return True
-    return any(
-        _matches(globs, names) and _compiled(rx).fullmatch(tag) is not None
-        for globs, rx, _ in SCHEMES
-    )
+    return any(_compiled(rx).fullmatch(tag) is not None for rx in _schemes_of(canonical, familiar))
+
+
+_OF: dict[tuple[str, str], tuple[str, ...]] = {}
+_OF_MAX = 4096  # repositories remembered; a run names far fewer, a hostile tree more
+
+
+def _schemes_of(canonical: str, familiar: str) -> tuple[str, ...]:
+    """The regexes of the table's schemes that claim a repository, found once per
+    repository (a tree names the same few repositories thousands of times)."""
+    key = (canonical, familiar)
+    found = _OF.get(key)
+    if found is None:
+        if len(_OF) >= _OF_MAX:
+            _OF.clear()
+        found = _OF[key] = tuple(rx for globs, rx, _ in SCHEMES if _matches(globs, key))
+    return found
