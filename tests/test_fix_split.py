@@ -3,6 +3,8 @@ whatever the format."""
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from pinlint.fix import Edit, _planned, apply_edits
@@ -111,3 +113,19 @@ def test_an_empty_tag_is_written_after_its_colon(slot: bool, after: str) -> None
     edits, image = planned
     assert image == f"nginx:1.27.3@{D}"
     assert apply_edits(text, edits) == after
+
+
+def test_a_split_crosses_processes_whole() -> None:
+    # A parallel --fix run gets its occurrences from worker processes: every field of a
+    # split comes back, or an empty ``tag:`` would be written as ``tag:1.27.3``.
+    text = "image:\n  repository: nginx\n  tag:"
+    split = Split("nginx", None, "{digest}", " {tag}")
+    occ = Occurrence("v.yaml", len(text), len(text), 3, 7, "", "nginx", "c", split=split)
+    back = pickle.loads(pickle.dumps(occ))
+    assert back == occ
+    assert back.split is not None
+    assert back.split.tag_text == " {tag}"
+    planned = _planned(back, f"nginx:1.27.3@{D}")
+    assert not isinstance(planned, str)
+    edits, _ = planned
+    assert apply_edits(text, edits) == f"image:\n  repository: nginx\n  tag: 1.27.3@{D}"

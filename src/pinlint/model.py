@@ -80,7 +80,8 @@ class Split(Record):
         raise AttributeError(f"Split is immutable: cannot set {key}")
 
     def __reduce__(self) -> tuple[type[Split], tuple[object, ...]]:
-        return (Split, (self.name, self.digest, self.digest_text))
+        # Every field: a worker of a parallel --fix run sends its splits to the parent.
+        return (Split, (self.name, self.digest, self.digest_text, self.tag_text))
 
 
 class Occurrence(Record):
