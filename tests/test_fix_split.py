@@ -129,3 +129,44 @@ def test_a_split_crosses_processes_whole() -> None:
     assert not isinstance(planned, str)
     edits, _ = planned
     assert apply_edits(text, edits) == f"image:\n  repository: nginx\n  tag: 1.27.3@{D}"
+
+
+SUFFIXED = 'repository: gcr.io/datadoghq/agent\ntag: "7.60"\ntagSuffix: jmx\n'
+
+
+def _suffixed(text: str, digest: tuple[int, int] | None = None) -> Occurrence:
+    start = text.index("7.60")
+    name = "gcr.io/datadoghq/agent"
+    split = Split(name, digest, suffix="-jmx")
+    return Occurrence(
+        "v.yaml", start, start + 4, 2, 7, "7.60", f"{name}:7.60-jmx", "c", split=split
+    )
+
+
+def test_a_tag_suffix_stays_out_of_the_tag_written() -> None:
+    # A Helm chart with ``tagSuffix: jmx`` (DataDog's) reads tag "7.60.1" as 7.60.1-jmx:
+    # the exact tag is written without the suffix; the digest has no place without a
+    # digest field (it would come before the suffix), so only the tag is pinned.
+    planned = _planned(_suffixed(SUFFIXED), f"gcr.io/datadoghq/agent:7.60.1-jmx@{D}")
+    assert not isinstance(planned, str)
+    edits, image = planned
+    assert apply_edits(SUFFIXED, edits) == SUFFIXED.replace('"7.60"', '"7.60.1"')
+    assert image == "gcr.io/datadoghq/agent:7.60.1-jmx"
+
+
+def test_a_tag_suffix_with_a_digest_field() -> None:
+    text = SUFFIXED + 'digest: ""\n'
+    slot = (text.index('""', text.index("digest")) + 1,) * 2
+    planned = _planned(_suffixed(text, slot), f"gcr.io/datadoghq/agent:7.60.1-jmx@{D}")
+    assert not isinstance(planned, str)
+    edits, image = planned
+    assert apply_edits(text, edits) == SUFFIXED.replace('"7.60"', '"7.60.1"') + f'digest: "{D}"\n'
+    assert image == f"gcr.io/datadoghq/agent:7.60.1-jmx@{D}"
+
+
+def test_a_suggestion_without_the_suffix_is_not_written() -> None:
+    planned = _planned(_suffixed(SUFFIXED), f"gcr.io/datadoghq/agent:7.60.1@{D}")
+    assert (
+        planned
+        == 'the suggested tag "7.60.1" does not end with "-jmx", which is appended to the tag'
+    )

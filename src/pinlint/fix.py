@@ -299,8 +299,20 @@ def _planned(occ: Occurrence, suggestion: str) -> tuple[list[Edit], str] | str:
         tag = old_head[len(split.name) + 1 :] if len(old_head) > len(split.name) else ""
     if not tag:
         return "the reference has no tag to keep next to the digest"
+    written = tag
+    if split.suffix:
+        if not tag.endswith(split.suffix) or len(tag) == len(split.suffix):
+            return (
+                f'the suggested tag "{tag}" does not end with "{split.suffix}", '
+                "which is appended to the tag"
+            )
+        written = tag[: -len(split.suffix)]
+        if split.digest is None:
+            # The suffix follows the tag field: a digest written there would come before
+            # it.  The exact tag is what can be pinned.
+            digest = None
     image = f"{split.name}:{tag}" + (f"@{digest}" if digest else "")
-    spelled = split.tag_text.replace("{tag}", tag)
+    spelled = split.tag_text.replace("{tag}", written)
     if digest is None:
         return [Edit(occ.start, occ.end, spelled)], image
     if split.digest is None:
@@ -309,7 +321,7 @@ def _planned(occ: Occurrence, suggestion: str) -> tuple[list[Edit], str] | str:
     text = split.digest_text.replace("{digest}", digest).replace("{hex}", hex_part)
     start, end = split.digest
     wanted = [Edit(start, end, text)]
-    if occ.written != tag:
+    if occ.written != written:
         wanted.append(Edit(occ.start, occ.end, spelled))
     return wanted, image
 

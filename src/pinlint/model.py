@@ -52,16 +52,19 @@ class Split(Record):
     no ``digest`` span the digest is written after the tag (``1.2.3@sha256:...``).
     ``tag_text`` is what the tag span takes, with ``{tag}`` for the tag (and the digest
     when it follows the tag): `` {tag}`` for a ``tag:`` written with no value, where the
-    span is the empty point after the colon.
+    span is the empty point after the colon.  ``suffix`` is what the tool appends after
+    the written tag (a Helm chart's ``tagSuffix: jmx`` makes ``7.60`` read ``7.60-jmx``):
+    the tag written is the suggestion's without it, and a digest has no place after it.
     The fixer knows nothing of the format: it splices these spans.
     """
 
-    __slots__ = ("digest", "digest_text", "name", "tag_text")
+    __slots__ = ("digest", "digest_text", "name", "suffix", "tag_text")
 
     name: str
     digest: tuple[int, int] | None
     digest_text: str
     tag_text: str
+    suffix: str
 
     def __init__(
         self,
@@ -69,19 +72,21 @@ class Split(Record):
         digest: tuple[int, int] | None = None,
         digest_text: str = "{digest}",
         tag_text: str = "{tag}",
+        suffix: str = "",
     ) -> None:
         setter = object.__setattr__
         setter(self, "name", name)
         setter(self, "digest", digest)
         setter(self, "digest_text", digest_text)
         setter(self, "tag_text", tag_text)
+        setter(self, "suffix", suffix)
 
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError(f"Split is immutable: cannot set {key}")
 
     def __reduce__(self) -> tuple[type[Split], tuple[object, ...]]:
         # Every field: a worker of a parallel --fix run sends its splits to the parent.
-        return (Split, (self.name, self.digest, self.digest_text, self.tag_text))
+        return (Split, (self.name, self.digest, self.digest_text, self.tag_text, self.suffix))
 
 
 class Occurrence(Record):

@@ -312,7 +312,7 @@ def test_shapes_of_the_held_out_charts(tmp_path: Path) -> None:
         (23, 9, "", "factoriotools/factorio:stable", "factoriotools/factorio"),
         (29, 9, "", "docker.io/jenkins/jenkins:stable-jdk21", None),
         (35, 11, "", "library/nextcloud:stable-apache", None),
-        (39, 11, "7.60", "gcr.io/datadoghq/agent:7.60-jmx", None),
+        (39, 11, "7.60", "gcr.io/datadoghq/agent:7.60-jmx", "gcr.io/datadoghq/agent"),
     ]
     rules = [f.rule for f in lint_paths([str(path)], Config()).findings]
     assert rules == ["PIN004", "PIN002", "PIN002", "PIN003", "PIN003", "PIN003", "PIN004"]

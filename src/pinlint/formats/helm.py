@@ -26,8 +26,10 @@ Shapes, under any key and at any depth (``image``, ``initImage``, ``filtron.imag
       tagLabel: jdk21                               #   a tagSuffix follows any tag
 
 A tag written empty (``tag:``, ``tag: ""``) is reported where the tag is written, and
-``--fix`` writes the tag there.  A reference with a suffix the chart appends is
-reported, not rewritten (a digest in the tag field would come before the suffix).
+``--fix`` writes the tag there.  With a ``tagSuffix`` (appended to any tag) ``--fix``
+writes the exact tag without the suffix, and the digest only into a ``digest`` field
+(in the tag field it would come before the suffix); a ``tagLabel``/``flavor`` joined to
+the appVersion is reported, not rewritten (each chart composes it its own way).
 
 A map is a reference written in parts: the finding is at its ``tag`` (where the chart
 reads it), and ``--fix`` writes the exact tag there and the digest into an empty
@@ -309,18 +311,23 @@ def _image_map(
     name = f"{registry}/{repository.value}" if registry else repository.value
     tag_node = mapping.get("tag")
     tag = _text(tag_node)
-    suffix = None
+    label = None
     if tag is None:
         tag = app_version
         # jenkins' ``tagLabel: jdk21``, nextcloud's ``flavor: apache``: appVersion-label
-        label = _text(mapping.get("tagLabel")) or _text(mapping.get("flavor"))
-        if tag and label:
-            suffix = "-" + label
+        found = _text(mapping.get("tagLabel")) or _text(mapping.get("flavor"))
+        if tag and found:
+            label = "-" + found
+            tag += label
     extra = _text(mapping.get("tagSuffix"))  # datadog's ``jmx``, gitlab's ``-fips``
+    suffix = ""
     if tag and extra:
-        suffix = (suffix or "") + (extra if extra.startswith("-") else "-" + extra)
-    if tag and suffix:
+        suffix = extra if extra.startswith("-") else "-" + extra
         tag += suffix
+    # A label joins the appVersion only, in a way each chart decides: a tag written
+    # there would change how the chart composes it, so that shape is not rewritten.  A
+    # tagSuffix follows any tag: the fix writes the tag without it.
+    fixable = bool(tag) and label is None
     digest_key = "digest" if "digest" in mapping else "sha" if "sha" in mapping else None
     digest_node = mapping.get(digest_key) if digest_key else None
     digest = _text(digest_node)
@@ -352,7 +359,7 @@ def _image_map(
                 written="",
                 image=image,
                 context=context + (".tag" if context else "tag"),
-                split=Split(name, slot, digest_text, " {tag}") if tag and not suffix else None,
+                split=Split(name, slot, digest_text, " {tag}", suffix) if fixable else None,
             )
     if where is None or empty:
         # No tag field to write to: report at the repository.
@@ -377,5 +384,5 @@ def _image_map(
         written=text[span.start : span.end],
         image=image,
         context=context + (".tag" if context else "tag"),
-        split=Split(name, slot, digest_text) if span.verbatim and tag and not suffix else None,
+        split=Split(name, slot, digest_text, suffix=suffix) if span.verbatim and fixable else None,
     )
