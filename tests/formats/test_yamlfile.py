@@ -14,6 +14,7 @@ from pinlint.formats.yamltree import (
     is_null,
     iter_documents,
     locate,
+    mappings,
     merged,
     position,
     scalar_text,
@@ -325,3 +326,18 @@ def test_large_multi_document_manifest_in_bounded_memory() -> None:
     # The text, libyaml's UTF-8 copy and 26,000 occurrences; a tree of the whole file
     # would need several times the text.
     assert grown_mb < 60
+
+
+def test_mappings_of_a_sequence() -> None:
+    # ``- name: x`` entries with merge keys applied; scalars, nested sequences and a
+    # node that is not a sequence give nothing.
+    text = (
+        "base: &b {tag: '1'}\nitems:\n- {name: a, <<: *b}\n- plain\n- [x]\n- name: c\n"
+        "other: {name: d}\n"
+    )
+    root = next(iter_documents(text))
+    assert isinstance(root, dict)
+    got = [{k: scalar_text(v) for k, v in m.items()} for m in mappings(root["items"])]
+    assert got == [{"name": "a", "tag": "1"}, {"name": "c"}]
+    assert list(mappings(root["other"])) == []
+    assert list(mappings(None)) == []

@@ -32,7 +32,7 @@ import os
 from typing import TYPE_CHECKING
 
 from pinlint.formats import parts
-from pinlint.formats.yamltree import is_null, iter_documents, locate, merged
+from pinlint.formats.yamltree import is_null, iter_documents, locate, mappings, merged
 from pinlint.model import Occurrence, ParseError
 
 if TYPE_CHECKING:
@@ -205,13 +205,11 @@ def containers(root: Node) -> list[tuple[str, str]]:
         elif isinstance(node, dict):
             for key, value in merged(node).items():
                 if key in ("containers", "initContainers") and isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, dict):
-                            item = merged(item)
-                            name = _scalar(item.get("name"))
-                            image = _scalar(item.get("image"))
-                            if name is not None and image is not None:
-                                out.append((name.value, image.value))
+                    for item in mappings(value):
+                        name = _scalar(item.get("name"))
+                        image = _scalar(item.get("image"))
+                        if name is not None and image is not None:
+                            out.append((name.value, image.value))
                 elif key != "metadata" and isinstance(value, (dict, list)):
                     stack.append((value, depth + 1))
     return out
@@ -251,18 +249,13 @@ def _read(project: Project, path: str) -> _Kustomization:
                 value = _scalar(item)
                 if value is not None:
                     (inline if "\n" in value.value else patch_files).append(value.value)
-        patches = root.get("patches")
-        if isinstance(patches, list):
-            for item in patches:
-                if not isinstance(item, dict):
-                    continue
-                item = merged(item)
-                file = _scalar(item.get("path"))
-                if file is not None:
-                    patch_files.append(file.value)
-                body = _scalar(item.get("patch"))
-                if body is not None:
-                    inline.append(body.value)
+        for item in mappings(root.get("patches")):
+            file = _scalar(item.get("path"))
+            if file is not None:
+                patch_files.append(file.value)
+            body = _scalar(item.get("patch"))
+            if body is not None:
+                inline.append(body.value)
         for file_name in patch_files:
             if "://" in file_name:
                 continue
@@ -273,19 +266,14 @@ def _read(project: Project, path: str) -> _Kustomization:
                 _patch_documents(k, patch_text)
         for body_text in inline:
             _patch_documents(k, body_text)
-        images = root.get("images")
-        if isinstance(images, list):
-            for entry in images:
-                if not isinstance(entry, dict):
-                    continue
-                entry = merged(entry)
-                name = _scalar(entry.get("name"))
-                if name is None:
-                    continue
-                sets = _scalar(entry.get("newTag")) is not None or (
-                    _scalar(entry.get("digest")) is not None
-                )
-                k.entries[name.value] = k.entries.get(name.value, False) or sets
+        for entry in mappings(root.get("images")):
+            name = _scalar(entry.get("name"))
+            if name is None:
+                continue
+            sets = _scalar(entry.get("newTag")) is not None or (
+                _scalar(entry.get("digest")) is not None
+            )
+            k.entries[name.value] = k.entries.get(name.value, False) or sets
     return k
 
 

@@ -28,7 +28,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pinlint.formats import parts
-from pinlint.formats.yamltree import is_null, iter_documents, merged
+from pinlint.formats.yamltree import is_null, iter_documents, mappings, merged
 from pinlint.model import Occurrence, ParseError
 
 if TYPE_CHECKING:
@@ -142,41 +142,23 @@ def artifacts(root: dict[str, Node]) -> set[str]:
 
     def from_build(build: Node | None) -> None:
         if isinstance(build, dict):
-            items = merged(build).get("artifacts")
-            if isinstance(items, list):
-                for item in items:
-                    if isinstance(item, dict):
-                        item = merged(item)
-                        # ``imageName``: the spelling of skaffold/v1alpha1 and v1alpha2
-                        for key in ("image", "imageName"):
-                            image = _scalar(item.get(key))
-                            if image is not None:
-                                names.add(image.value)
+            for item in mappings(merged(build).get("artifacts")):
+                # ``imageName``: the spelling of skaffold/v1alpha1 and v1alpha2
+                for key in ("image", "imageName"):
+                    image = _scalar(item.get(key))
+                    if image is not None:
+                        names.add(image.value)
 
     from_build(root.get("build"))
-    profiles = root.get("profiles")
-    if isinstance(profiles, list):
-        for profile in profiles:
-            if not isinstance(profile, dict):
-                continue
-            profile = merged(profile)
-            from_build(profile.get("build"))
-            patches = profile.get("patches")
-            if isinstance(patches, list):
-                for patch in patches:
-                    if not isinstance(patch, dict):
-                        continue
-                    patch = merged(patch)
-                    target = _scalar(patch.get("path"))
-                    value = patch.get("value")
-                    if (
-                        target is not None
-                        and "/artifacts" in target.value
-                        and isinstance(value, dict)
-                    ):
-                        image = _scalar(merged(value).get("image"))
-                        if image is not None:
-                            names.add(image.value)
+    for profile in mappings(root.get("profiles")):
+        from_build(profile.get("build"))
+        for patch in mappings(profile.get("patches")):
+            target = _scalar(patch.get("path"))
+            value = patch.get("value")
+            if target is not None and "/artifacts" in target.value and isinstance(value, dict):
+                image = _scalar(merged(value).get("image"))
+                if image is not None:
+                    names.add(image.value)
     return names
 
 
@@ -225,11 +207,8 @@ def _deploys(config: _Config, directory: str, section: dict[str, Node]) -> None:
         if isinstance(kubectl, dict):
             manifests = merged(kubectl).get("manifests")
             config.patterns += [join(p) for p in _strings(manifests) if _local(p)]
-            if isinstance(manifests, list):
-                for item in manifests:
-                    if isinstance(item, dict):
-                        paths = merged(item).get("paths")
-                        config.patterns += [join(p) for p in _strings(paths) if _local(p)]
+            for item in mappings(manifests):
+                config.patterns += [join(p) for p in _strings(item.get("paths")) if _local(p)]
         kustomize = part.get("kustomize")
         if isinstance(kustomize, dict):
             kustomize = merged(kustomize)
@@ -237,41 +216,29 @@ def _deploys(config: _Config, directory: str, section: dict[str, Node]) -> None:
                 config.directories += [join(p) for p in _strings(kustomize.get(name))]
         helm = part.get("helm")
         releases = merged(helm).get("releases") if isinstance(helm, dict) else None
-        if isinstance(releases, list):
-            for release in releases:
-                if not isinstance(release, dict):
-                    continue
-                release = merged(release)
-                chart = _scalar(release.get("chartPath"))
-                if chart is None or not _local(chart.value):
-                    continue
-                target = join(chart.value)
-                config.directories.append(target)
-                keys = config.charts.setdefault(target, set())
-                overrides = release.get("artifactOverrides")
-                if isinstance(overrides, dict):
-                    keys.update(k.split(".")[0] for k in merged(overrides))
-                templates = release.get("setValueTemplates")
-                if isinstance(templates, dict):
-                    for name, value in merged(templates).items():
-                        one = _scalar(value)
-                        if one is not None and "{{.IMAGE_" in one.value.replace(" ", ""):
-                            keys.add(name.split(".")[0])
-    requires = section.get("requires")
-    if isinstance(requires, list):
-        for item in requires:
-            if isinstance(item, dict):
-                for required in _strings(merged(item).get("path")):
-                    config.requires.append(join(required))
-    patches = section.get("patches")
-    if isinstance(patches, list):
-        for patch in patches:
-            if isinstance(patch, dict):
-                patch = merged(patch)
-                where = _scalar(patch.get("path"))
-                added = _scalar(patch.get("value"))
-                if where is not None and added is not None and "/rawYaml" in where.value:
-                    config.patterns.append(join(added.value))
+        for release in mappings(releases):
+            chart = _scalar(release.get("chartPath"))
+            if chart is None or not _local(chart.value):
+                continue
+            target = join(chart.value)
+            config.directories.append(target)
+            keys = config.charts.setdefault(target, set())
+            overrides = release.get("artifactOverrides")
+            if isinstance(overrides, dict):
+                keys.update(k.split(".")[0] for k in merged(overrides))
+            templates = release.get("setValueTemplates")
+            if isinstance(templates, dict):
+                for name, value in merged(templates).items():
+                    one = _scalar(value)
+                    if one is not None and "{{.IMAGE_" in one.value.replace(" ", ""):
+                        keys.add(name.split(".")[0])
+    for item in mappings(section.get("requires")):
+        config.requires += [join(required) for required in _strings(item.get("path"))]
+    for patch in mappings(section.get("patches")):
+        where = _scalar(patch.get("path"))
+        added = _scalar(patch.get("value"))
+        if where is not None and added is not None and "/rawYaml" in where.value:
+            config.patterns.append(join(added.value))
 
 
 class _Model:
@@ -309,11 +276,8 @@ def _configs(project: Project) -> _Model:
             root = merged(root)
             config.names |= artifacts(root)
             _deploys(config, directory, root)
-            profiles = root.get("profiles")
-            if isinstance(profiles, list):
-                for profile in profiles:
-                    if isinstance(profile, dict):
-                        _deploys(config, directory, merged(profile))
+            for profile in mappings(root.get("profiles")):
+                _deploys(config, directory, profile)
     model = _Model()
     for absolute, config in configs.items():
         # A config's manifests may name what the configs it requires build (at any depth;

@@ -59,6 +59,7 @@ __all__ = [
     "is_null",
     "iter_documents",
     "locate",
+    "mappings",
     "merged",
     "occurrence",
     "position",
@@ -325,6 +326,15 @@ def merged(mapping: dict[str, Node]) -> dict[str, Node]:
 
 
 # -- scalars -------------------------------------------------------------------------
+
+
+def mappings(node: Node | None) -> Iterator[dict[str, Node]]:
+    """The mappings of a sequence, merge keys applied (``- name: x`` entries); nothing
+    for a node that is not a sequence, and other items are passed over."""
+    if isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict):
+                yield merged(item)
 
 
 def is_null(node: Node | None) -> bool:
