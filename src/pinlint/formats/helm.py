@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 from pinlint import reference
 from pinlint.formats import parts
 from pinlint.formats.owned import drop_owned
-from pinlint.formats.yamltree import is_null, locate, merged
+from pinlint.formats.yamltree import is_null, locate, merged, occurrence
 from pinlint.model import Occurrence, Split
 
 if TYPE_CHECKING:
@@ -363,17 +363,8 @@ def _image_map(
             )
     if where is None or empty:
         # No tag field to write to: report at the repository.
-        span = locate(text, bom, repository)
-        return Occurrence(
-            path=path,
-            start=span.start,
-            end=span.end,
-            line=span.line,
-            column=span.column,
-            written=text[span.start : span.end],
-            image=image,
-            context=context + (".repository" if context else "repository"),
-        )
+        at = context + (".repository" if context else "repository")
+        return occurrence(path, text, bom, repository, at, image=image)
     span = locate(text, bom, where)
     return Occurrence(
         path=path,

@@ -32,7 +32,14 @@ import os
 from typing import TYPE_CHECKING
 
 from pinlint.formats import parts
-from pinlint.formats.yamltree import is_null, iter_documents, locate, mappings, merged
+from pinlint.formats.yamltree import (
+    is_null,
+    iter_documents,
+    locate,
+    mappings,
+    merged,
+    occurrence,
+)
 from pinlint.model import Occurrence, ParseError
 
 if TYPE_CHECKING:
@@ -106,17 +113,7 @@ def entry_occurrence(
     digest = _scalar(entry.get("digest"))
     if digest is not None:
         image = target.value + (f":{tag.value}" if tag is not None else "") + "@" + digest.value
-        span = locate(text, bom, digest)
-        return Occurrence(
-            path=path,
-            start=span.start,
-            end=span.end,
-            line=span.line,
-            column=span.column,
-            written=text[span.start : span.end],
-            image=image,
-            context=context,
-        )
+        return occurrence(path, text, bom, digest, context, image=image)
     if tag is None:
         return None
     pieces = [parts.literal(target.value + ":"), parts.Piece(tag.value, tag)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint.formats.yamltree import locate
+from pinlint.formats.yamltree import locate, occurrence
 from pinlint.model import Occurrence, ParseError, Split
 
 if TYPE_CHECKING:
@@ -165,18 +165,7 @@ def compose(
     # Not rewritable: report at the last value that feeds the reference.
     node = scalars[-1].node if scalars else anchor
     assert node is not None
-    span = locate(text, bom, node)
-    return Occurrence(
-        path=path,
-        start=span.start,
-        end=span.end,
-        line=span.line,
-        column=span.column,
-        written=text[span.start : span.end],
-        image=image,
-        context=context,
-        use_line=use_line if use_line != span.line else None,
-    )
+    return occurrence(path, text, bom, node, context, image=image, use_line=use_line)
 
 
 def value_offsets(text: str, bom: int, node: ScalarEvent) -> list[int] | None:

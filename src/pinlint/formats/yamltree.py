@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from pinlint.model import Occurrence, ParseError
+from pinlint.model import Occurrence, ParseError, Split
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -441,9 +441,12 @@ def occurrence(
     *,
     image: str | _Same | None = SAME,
     unresolved: str | None = None,
+    use_line: int | None = None,
+    split: Split | None = None,
 ) -> Occurrence:
     """The occurrence spanning a scalar: the reference it is by itself (no interpolation),
-    or the ``image`` it computes (``None`` with ``unresolved`` naming what is missing)."""
+    or the ``image`` it computes (``None`` with ``unresolved`` naming what is missing);
+    ``use_line`` where the reference is used, when that is another line."""
     span = locate(text, bom, node)
     return Occurrence(
         path=path,
@@ -454,7 +457,9 @@ def occurrence(
         written=text[span.start : span.end],
         image=node.value if isinstance(image, _Same) else image,
         context=context,
+        use_line=use_line if use_line != span.line else None,
         unresolved=unresolved,
+        split=split,
     )
 
 
