@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from pinlint.model import Occurrence, ParseError, Split
+from pinlint.model import Occurrence, ParseError
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -442,7 +442,6 @@ def occurrence(
     image: str | _Same | None = SAME,
     unresolved: str | None = None,
     use_line: int | None = None,
-    split: Split | None = None,
 ) -> Occurrence:
     """The occurrence spanning a scalar: the reference it is by itself (no interpolation),
     or the ``image`` it computes (``None`` with ``unresolved`` naming what is missing);
@@ -459,7 +458,6 @@ def occurrence(
         context=context,
         use_line=use_line if use_line != span.line else None,
         unresolved=unresolved,
-        split=split,
     )
 
 
