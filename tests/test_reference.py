@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from helpers import time_limit
 from pinlint import reference
@@ -578,3 +582,73 @@ def test_same_repository_different_spellings() -> None:
     assert {r.canonical for r in refs} == {"docker.io/library/nginx"}
     assert {r.familiar for r in refs} == {"nginx"}
     assert [r.name for r in refs] == spellings
+
+
+# The grammar as one expression, as distribution/reference's regexp.go writes it: the
+# oracle for the hand-written check (reference._match), which a run uses because
+# compiling this costs about as much as the rest of a one-Dockerfile run.
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_GRAMMAR = re.compile(
+    r"(?P<name>(?:(?P<domain>(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+    r"(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])"
+    r"(?::[0-9]+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*))"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?"
+)
+_GO_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+
+
+def _oracle(text: str) -> tuple[str, bool, str | None, str | None] | None:
+    m = _GRAMMAR.fullmatch(text)
+    if m is None:
+        return None
+    return (m["name"], m["domain"] is not None, m["tag"], m["digest"])
+
+
+# Pieces that exercise every rule: separators in runs, hosts with dashes and ports,
+# IPv6, tags and digests of the right and wrong shapes, and characters that are
+# letters or digits to Python but not to the grammar.
+_PIECES = st.sampled_from(
+    [
+        "a", "b0", "Z", "9", "x-y", "-", "--", ".", "..", "_", "__", "___", ":", "/",
+        "@", "[", "]", "[::1]", "[fe80::1]", ":5000", "localhost", "example.com",
+        "sha256:", "SHA256:", "sha256+b64:", "a.b-c_d+e:", "f" * 32, "F" * 31, "0" * 64,
+        "=", "+", "latest", ".tag", "-tag", "t" * 128, "é", "٣", "ß", " ", "\n",
+    ]
+)  # fmt: skip
+
+
+_WORDS = st.lists(_PIECES, min_size=1, max_size=4).map("".join)
+# Text shaped like a reference, each part drawn from the pieces: [host/]path[:tag][@digest].
+_SHAPED = st.tuples(
+    st.one_of(st.just(""), _WORDS.map(lambda w: w + "/")),
+    _WORDS,
+    st.one_of(st.just(""), _WORDS.map(lambda w: ":" + w)),
+    st.one_of(st.just(""), _WORDS.map(lambda w: "@" + w)),
+).map("".join)
+
+
+@given(st.one_of(st.lists(_PIECES, max_size=10).map("".join), _SHAPED))
+@settings(max_examples=4000, deadline=None)
+@example("a-/b").via("a trailing dash in a host")
+@example("-a/b").via("a leading dash in a host")
+@example("a_/b").via("an underscore in a host")
+@example("a@sha256:" + "F" * 31).via("a digest one hex digit short")
+@example("a:" + "t" * 129).via("a tag one character too long")
+@example("[::1]:/a").via("a colon without a port")
+def test_hand_written_grammar_matches_the_expression(text: str) -> None:
+    assert reference._match(text) == _oracle(text)
+    if "@" in text:
+        digest = text.rpartition("@")[2]
+        assert reference._is_digest(digest) == (re.fullmatch(_DIGEST, digest) is not None)
+        assert reference._is_go_digest(digest) == (_GO_DIGEST.fullmatch(digest) is not None)
+    tag = text.rpartition(":")[2]
+    assert reference._is_tag(tag) == (re.fullmatch(_TAG, tag) is not None)
+
+
+@given(st.text(alphabet="aZ0-_.:/@[]+= é", max_size=40))
+@settings(max_examples=3000, deadline=None)
+def test_hand_written_grammar_matches_the_expression_on_any_text(text: str) -> None:
+    assert reference._match(text) == _oracle(text)
+    assert reference._is_go_digest(text) == (_GO_DIGEST.fullmatch(text) is not None)

@@ -23,14 +23,13 @@ Grammar (from ``reference.go``)::
     digest           := algorithm ":" hex   (hex: at least 32 hex digits)
 
 This module runs for every reference in a tree, and on every pre-commit call: the
-expressions are compiled once at import, results are memoised, and it imports only
-``re`` and ``functools`` (which ``re`` imports anyway).
+grammar is checked with string methods, not a compiled expression (see ``_match``),
+results are memoised, and it imports only ``functools``.
 """
 
 from __future__ import annotations
 
 import functools  # already imported by re: free
-import re
 
 from pinlint.model import Record
 
@@ -50,60 +49,116 @@ REPOSITORY_NAME_MAX_LENGTH = 255
 # port + path (255) + tag (128) + a sha512 digest (135).
 _MAX_INPUT_LENGTH = 4096
 
-# ``\w`` is spelled out: in Go it is ASCII only, in Python's ``str`` patterns it is not.
-_TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
-_DIGEST_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-
-_REFERENCE_RE = re.compile(
-    rf"""
-    (?P<name>
-        (?:
-            (?P<domain>
-                (?:
-                    # domain-name: DNS-like components, upper case allowed
-                    (?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])
-                    (?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*
-                  |
-                    # IPv6 between brackets; no zone ids, no IPv4-mapped forms
-                    \[[a-fA-F0-9:]+\]
-                )
-                (?::[0-9]+)?            # optional port
-            )
-            /
-        )?
-        (?P<path>
-            # path components: lower case only, separated by one period, one or two
-            # underscores, or any number of dashes
-            [a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*
-            (?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*
-        )
-    )
-    (?::(?P<tag>{_TAG_PATTERN}))?
-    (?:@(?P<digest>{_DIGEST_PATTERN}))?
-    """,
-    re.VERBOSE,
-)
-
-
-# with_pin's checks run only when resolving: compiled on first use, not at import.
-@functools.cache
-def _tag_re() -> re.Pattern[str]:
-    return re.compile(_TAG_PATTERN)
-
-
-@functools.cache
-def _digest_re() -> re.Pattern[str]:
-    return re.compile(_DIGEST_PATTERN)
-
-
+# The grammar is checked by hand rather than by one regular expression: compiling the
+# expression costs about as much as the rest of a one-Dockerfile run (~1 ms, 5 M
+# instructions, on every pre-commit call), and the grammar is simple enough to check
+# with string methods.  tests/test_reference.py compares the two on generated text.
+_ALNUM_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_ALPHA = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ALNUM = _ALPHA | frozenset("0123456789")
+_PATH_CHARS = _ALNUM_LOWER | frozenset("._-")
+# Separators between the letters and digits of a path component: one period, one or
+# two underscores, or any number of dashes.  Every other run contains one of these.
+_BAD_SEPARATORS = ("..", "._", "_.", ".-", "-.", "_-", "-_", "___")
+_HOST_CHARS = _ALNUM | frozenset("-")
+_DIGITS = frozenset("0123456789")
 _HEX_LOWER = "0123456789abcdef"
+_HEX = frozenset("0123456789abcdefABCDEF")
+_IPV6_CHARS = _HEX | frozenset(":")
+# ``\w`` in the grammar is ASCII only (Go), unlike in Python's ``str`` patterns.
+_TAG_CHARS = _ALNUM | frozenset("_.-")
+_TAG_MAX = 128
+_DIGEST_SEPARATORS = str.maketrans("-_+", "...")
+_HEX_MIN = 32
+# go-digest's looser syntax, ``[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+``: it
+# separates "unsupported algorithm" from "bad format".
+_GO_ENCODED_CHARS = _ALNUM | frozenset("=_-")
 
 
-# go-digest's looser syntax: it separates "unsupported algorithm" from "bad format".  Only
-# for a digest of an algorithm docker does not accept: compiled on first use.
-@functools.cache
-def _go_digest_re() -> re.Pattern[str]:
-    return re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+def _is_path(text: str) -> bool:
+    """``remote-name``: path components separated by ``/``."""
+    for component in text.split("/"):
+        if (
+            not component
+            or component[0] not in _ALNUM_LOWER
+            or component[-1] not in _ALNUM_LOWER
+            or not _PATH_CHARS.issuperset(component)
+        ):
+            return False
+        if len(component) > 2 and any(bad in component for bad in _BAD_SEPARATORS):
+            return False
+    return True
+
+
+def _is_domain(text: str) -> bool:
+    """``domain``: a DNS-like host or a bracketed IPv6 address, then an optional port."""
+    if text.startswith("["):
+        close = text.find("]")
+        if close < 0:
+            return False
+        address, port = text[1:close], text[close + 1 :]
+        if not address or not _IPV6_CHARS.issuperset(address):
+            return False
+    else:
+        host, colon, port = text.partition(":")
+        port = colon + port
+        for component in host.split("."):
+            if (
+                not component
+                or component[0] == "-"
+                or component[-1] == "-"
+                or not _HOST_CHARS.issuperset(component)
+            ):
+                return False
+    return not port or (port[0] == ":" and len(port) > 1 and _DIGITS.issuperset(port[1:]))
+
+
+def _is_tag(text: str) -> bool:
+    return 0 < len(text) <= _TAG_MAX and text[0] not in ".-" and _TAG_CHARS.issuperset(text)
+
+
+def _is_digest(text: str) -> bool:
+    """The grammar's digest: ``algorithm ":" hex``, at least 32 hex digits."""
+    algorithm, colon, encoded = text.partition(":")
+    if not colon or len(encoded) < _HEX_MIN or not _HEX.issuperset(encoded):
+        return False
+    for component in algorithm.translate(_DIGEST_SEPARATORS).split("."):
+        if not component or component[0] not in _ALPHA or not _ALNUM.issuperset(component):
+            return False
+    return True
+
+
+def _is_go_digest(text: str) -> bool:
+    algorithm, colon, encoded = text.partition(":")
+    if not colon or not encoded or not _GO_ENCODED_CHARS.issuperset(encoded):
+        return False
+    for component in algorithm.translate(_DIGEST_SEPARATORS).split("."):
+        if not component or not _ALNUM_LOWER.issuperset(component):
+            return False
+    return True
+
+
+def _match(text: str) -> tuple[str, bool, str | None, str | None] | None:
+    """The whole text against the grammar: (name, whether a domain was matched, tag,
+    digest), or None.  The domain is the part before the first ``/`` when it is a valid
+    host and a valid path follows it, as a backtracking match of the grammar finds."""
+    rest, at, digest = text.partition("@")
+    if at and not _is_digest(digest):
+        return None
+    colon = rest.rfind(":")
+    tag = None
+    # A tag holds no ``/`` and no ``:``: a last ``:`` with no ``/`` after it starts the
+    # tag (a port is always followed by the path).
+    if colon >= 0 and "/" not in rest[colon:]:
+        rest, tag = rest[:colon], rest[colon + 1 :]
+        if not _is_tag(tag):
+            return None
+    first, slash, path = rest.partition("/")
+    if slash and _is_domain(first) and _is_path(path):
+        return rest, True, tag, digest if at else None
+    if _is_path(rest):
+        return rest, False, tag, digest if at else None
+    return None
 
 
 # Algorithms docker accepts, with the hex length of each (go-digest's ``Size() * 2``).
@@ -172,11 +227,11 @@ class Reference(Record):
         """This name as the user wrote it, with ``tag`` and ``digest`` (either may be None)."""
         text = self.name
         if tag is not None:
-            if _tag_re().fullmatch(tag) is None:
+            if not _is_tag(tag):
                 raise InvalidReference("invalid tag format", tag)
             text += f":{tag}"
         if digest is not None:
-            if _digest_re().fullmatch(digest) is None:
+            if not _is_digest(digest):
                 raise InvalidReference("invalid digest format", digest)
             _check_digest(digest, digest)
             text += f"@{digest}"
@@ -217,7 +272,7 @@ def _check_digest(digest: str, text: str) -> None:
     algorithm, _, encoded = digest.partition(":")
     expected = _DIGEST_HEX_LENGTHS.get(algorithm)
     if expected is None:
-        if _go_digest_re().fullmatch(digest) is None:
+        if not _is_go_digest(digest):
             raise InvalidReference("invalid checksum digest format", text)
         raise InvalidReference("unsupported digest algorithm", text)
     if len(encoded) != expected:
@@ -245,15 +300,16 @@ def parse(text: str) -> Reference:
     remote = remainder.partition(":")[0]
     if remote.lower() != remote:
         raise InvalidReference("invalid reference format: repository name must be lowercase", text)
-    match = _REFERENCE_RE.fullmatch(text)
+    match = _match(text)
     if match is None:
         lowered = text.lower()
-        if lowered != text and _REFERENCE_RE.fullmatch(lowered) is not None:
+        if lowered != text and _match(lowered) is not None:
             raise InvalidReference(
                 "invalid reference format: repository name must be lowercase", text
             )
         raise InvalidReference("invalid reference format", text)
-    if is_host and match["domain"] is None:
+    name, has_domain, tag, digest = match
+    if is_host and not has_domain:
         # The first component looks like a host to docker ("foo_bar.com/app") but is
         # not a valid one.  Upstream then yields an empty domain and fails later,
         # when it contacts the registry; say so now.
@@ -267,12 +323,11 @@ def parse(text: str) -> Reference:
             f"repository name must not be more than {REPOSITORY_NAME_MAX_LENGTH} characters",
             text,
         )
-    digest = match["digest"]
     if digest is not None:
         _check_digest(digest, text)
     return Reference(
-        name=match["name"],
-        tag=match["tag"],
+        name=name,
+        tag=tag,
         digest=digest,
         domain=domain,
         path=path,
