@@ -36,6 +36,7 @@ substitutions (``${A//x/y}``) share a budget of regex steps per file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -56,31 +57,24 @@ MAX_VALUE = 64 * 1024
 # every end at every position): far beyond any real Dockerfile, a few seconds at most.
 _PATTERN_BUDGET = 2_000_000
 
-# BuildKit's reDirectives; Go's \s is ASCII [\t\n\f\r ].
-_DIRECTIVE = re.compile(
-    r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z"
-)
+# The scanner's tokens are read with string methods and character sets rather than
+# regular expressions: compiling the dozen expressions it needed cost ~5 M
+# instructions (~1 ms) of every one-Dockerfile run, as much as the scan itself.  The
+# rare paths (pattern substitutions, platform ARGs in stage names, heredoc words)
+# still compile theirs, on first use.
 _VALID_DIRECTIVES = frozenset({"escape", "syntax", "check"})
-# Instruction word and the whitespace after it (BuildKit's tokenWhitespace).
-_CMD = re.compile(r"([^\t\x0b\x0c\r ]+)[\t\x0b\x0c\r ]*")
-_ARG_WORD = re.compile(r"[^\t\x0b\x0c\r ]+")
-# FROM's arguments: one word, or ``word AS name`` (parseStringsWhitespaceDelimited).
-_FROM_ARGS = re.compile(
-    r"([^\t\x0b\x0c\r ]+)(?:[\t\x0b\x0c\r ]+[Aa][Ss][\t\x0b\x0c\r ]+([^\t\x0b\x0c\r ]+))?"
-    r"[\t\x0b\x0c\r ]*\Z"
-)
-# A flag word without quotes or backslashes, the common case: ``--from=build``.
-_FLAG_FAST = re.compile(
-    r"--([^\t\x0b\x0c\r =\"'\\]*)(?:=([^\t\x0b\x0c\r \"'\\]*))?(?=[\t\x0b\x0c\r ]|\Z)"
-)
+# Go's \s in BuildKit's reDirectives: ASCII [\t\n\f\r ].
+_DIRECTIVE_SPACE = "\t\n\f\r "
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+_ALNUM = _LETTERS | _DIGITS
+# BuildKit's tokenWhitespace, between an instruction's words.
 _SPACE = frozenset("\t\x0b\x0c\r ")
-_STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
-_WHOLE_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\Z")
-_NAME_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-# Anything that needs the slow, character-by-character word expansion.
-_WORD_SPECIAL = re.compile(r"[$'\"\\`]")
-# The rest of ``${templateOption:NAME}`` after the colon.
-_TEMPLATE_OPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)\}")
+_STAGE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+_NAME_CHAR = _ALNUM | frozenset("_")
+_NAME_START = _LETTERS | frozenset("_")
+_OPTION_CHAR = _NAME_CHAR | frozenset("-")
+_AS = frozenset({"as", "AS", "As", "aS"})
 # BuildKit's automatic platform ARGs, each with what its value can look like and the
 # value it has when building for linux/amd64 (the value pinlint grades an image with).
 _PLATFORM_ARGS = {
@@ -95,7 +89,7 @@ _PLATFORM_ARGS = {
 }
 # A platform ARG's value stands in the expanded text as NUL, its name, NUL: a file
 # with a NUL byte is never scanned, so the marker cannot be written by anyone.
-_PLATFORM_MARK = re.compile("\x00([A-Z]+)\x00")
+_PLATFORM_MARK = "\x00([A-Z]+)\x00"
 # Instructions that can hold heredocs, and those worth a closer look.
 _HEREDOC_CMDS = frozenset({"run", "copy", "add"})
 _INTERESTING = frozenset({"from", "arg", "copy", "run", "add", "onbuild"})
@@ -184,16 +178,122 @@ class _Flag:
         self.direct = direct  # ``line[start:end] == value``: expand in place, exact spans
 
 
+# --- tokens ----------------------------------------------------------------------
+
+
+def _word_end(s: str, i: int) -> int:
+    """The end of the word that starts at ``i``: the next whitespace, or the end."""
+    n = len(s)
+    while i < n and s[i] not in _SPACE:
+        i += 1
+    return i
+
+
+def _space_end(s: str, i: int) -> int:
+    n = len(s)
+    while i < n and s[i] in _SPACE:
+        i += 1
+    return i
+
+
+def _words(s: str, i: int) -> list[tuple[int, int]]:
+    """Where each whitespace-separated word from ``i`` on starts and ends."""
+    out = []
+    n = len(s)
+    i = _space_end(s, i)
+    while i < n:
+        end = _word_end(s, i)
+        out.append((i, end))
+        i = _space_end(s, end)
+    return out
+
+
+def _plain(s: str, i: int, end: int) -> bool:
+    """Whether ``s[i:end]`` needs no quote removal, escape or expansion."""
+    sub = s[i:end]
+    return not ("$" in sub or "'" in sub or '"' in sub or "\\" in sub or "`" in sub)
+
+
+def _directive(text: str) -> tuple[str, str, int] | None:
+    """BuildKit's reDirectives, ``#\\s*([a-zA-Z][a-zA-Z0-9]*)\\s*=\\s*(.+?)\\s*$``:
+    (name, value, where the value starts), or None."""
+    eq = text.find("=")
+    if not text.startswith("#") or eq < 0:
+        return None
+    name = text[1:eq].strip(_DIRECTIVE_SPACE)
+    if not name or name[0] not in _LETTERS or not _ALNUM.issuperset(name):
+        return None
+    rest = text[eq + 1 :]
+    lead = len(rest) - len(rest.lstrip(_DIRECTIVE_SPACE))
+    value = rest[lead:].rstrip(_DIRECTIVE_SPACE)
+    if not value:
+        if not rest:
+            return None
+        # Only whitespace: the lazy ``.+?`` takes its last character.
+        lead, value = len(rest) - 1, rest[-1]
+    if "\n" in value:
+        return None
+    return name, value, eq + 1 + lead
+
+
+def _whole_var(s: str, i: int, end: int) -> str | None:
+    """The variable's name when ``s[i:end]`` is just ``${NAME}`` or ``$NAME``."""
+    if end - i < 2 or s[i] != "$":
+        return None
+    braced = s[i + 1] == "{" and s[end - 1] == "}"
+    name = s[i + 2 : end - 1] if braced else s[i + 1 : end]
+    if name and name[0] not in _DIGITS and _NAME_CHAR.issuperset(name):
+        return name
+    return None
+
+
+def _from_args(s: str, i: int) -> tuple[int, int, int, int] | None:
+    """FROM's arguments from ``i``: one word, or ``word AS name``
+    (parseStringsWhitespaceDelimited): the word's span and the name's, (-1, -1) if
+    none; None for any other shape."""
+    n = len(s)
+    end = _word_end(s, i)
+    if end == i:
+        return None
+    j = _space_end(s, end)
+    if j == n:
+        return i, end, -1, -1
+    k = _word_end(s, j)
+    if s[j:k] not in _AS:
+        return None
+    a = _space_end(s, k)
+    b = _word_end(s, a)
+    if a in (k, b) or _space_end(s, b) != n:
+        return None
+    return i, end, a, b
+
+
+def _is_stage_name(text: str) -> bool:
+    """``[a-z][a-z0-9-_.]*``, BuildKit's stage name (after lower-casing)."""
+    return bool(text) and "a" <= text[0] <= "z" and _STAGE_NAME_CHARS.issuperset(text)
+
+
+def _is_stage_index(text: str) -> bool:
+    """A stage index as Go's strconv.Atoi reads it: ``[+-]?[0-9]+``."""
+    digits = text[1:] if text.startswith(("+", "-")) else text
+    return bool(digits) and _DIGITS.issuperset(digits)
+
+
+@functools.cache
+def _platform_mark() -> re.Pattern[str]:
+    return re.compile(_PLATFORM_MARK)
+
+
 # --- words and variables ---------------------------------------------------------
 
 
 def _expand(s: str, i: int, end: int, env: Mapping[str, _Val], esc: str, m: _Map | None) -> _Val:
     """Expand ``s[i:end]`` as BuildKit's shell lexer does (quotes, escapes, ``$VAR``)."""
-    if _WORD_SPECIAL.search(s, i, end) is None:
+    if _plain(s, i, end):
         return _Val(s[i:end], m.span(i, end) if m is not None else None)
-    whole = _WHOLE_VAR.match(s, i, end)
+    whole = _whole_var(s, i, end)
     if whole is not None:  # ``${BASE}`` or ``$BASE``, the usual spelling
-        return _lookup(env, whole.group(1) or whole.group(2))
+        return _lookup(env, whole)
     val, _ = _word(s, i, end, "", env, esc, m)
     return val
 
@@ -347,13 +447,16 @@ def _dollar(
         if name == "templateOption" and op == ":":
             # ``${templateOption:imageVariant}``: a Dev Container template option, put in
             # by the templates tool before Docker reads the file.
-            opt = _TEMPLATE_OPTION.match(s, k + 1, end)
-            if opt is not None:
-                value = env.get("templateOption:" + opt.group(1))
+            # The rest: ``[A-Za-z_][A-Za-z0-9_-]*}``.
+            e = k + 1
+            while e < end and s[e] in _OPTION_CHAR:
+                e += 1
+            if e < end and s[e] == "}" and e > k + 1 and s[k + 1] in _NAME_START:
+                value = env.get("templateOption:" + s[k + 1 : e])
                 if value is None:
-                    spelled = s[i : opt.end()]
-                    return _Val(None, None, spelled, spelled), opt.end()
-                return value, opt.end()
+                    spelled = s[i : e + 1]
+                    return _Val(None, None, spelled, spelled), e + 1
+                return value, e + 1
         cur = _lookup(env, name)
         if op == "}":
             return cur, k + 1
@@ -478,10 +581,11 @@ def _flags(s: str, i: int, value_flags: frozenset[str]) -> tuple[list[_Flag], in
             i += 1
         if not s.startswith("--", i):
             return out, i
-        fast = _FLAG_FAST.match(s, i)
-        if fast is not None:
-            name, value = fast.group(1), fast.group(2)
-            vs, i = fast.start(2), fast.end()
+        end = _word_end(s, i)
+        if _plain_flag(s, i, end):  # the common case: ``--from=build``
+            name, sep, value_s = s[i + 2 : end].partition("=")
+            value = value_s if sep else None
+            vs, i = i + 3 + len(name), end
             if value is None and name == "":
                 return out, i  # ``--`` ends the flags
         else:
@@ -503,6 +607,12 @@ def _flags(s: str, i: int, value_flags: frozenset[str]) -> tuple[list[_Flag], in
                 return out, i
             value, i = _flag_word(s, i)
         out.append(_direct(s, name, value, vs, i))
+
+
+def _plain_flag(s: str, i: int, end: int) -> bool:
+    """A flag word without quotes or backslashes."""
+    sub = s[i:end]
+    return not ("'" in sub or '"' in sub or "\\" in sub)
 
 
 def _flag_word(s: str, i: int) -> tuple[str, int]:
@@ -673,7 +783,7 @@ class _Scanner:
         if "\x00" not in text:
             return text.lower() in self.stages
         # split: literal text at even indexes, ARG names at odd ones
-        parts = _PLATFORM_MARK.split(text)
+        parts = _platform_mark().split(text)
         rx = re.compile(
             "".join(
                 _PLATFORM_ARGS[p][0] if i % 2 else re.escape(p.lower()) for i, p in enumerate(parts)
@@ -685,7 +795,7 @@ class _Scanner:
         if v.text is not None and "\x00" in v.text:
             # An image built from a platform ARG: graded as built for linux/amd64, and
             # not rewritten (its text is not what is written).
-            text = _PLATFORM_MARK.sub(lambda mo: _PLATFORM_ARGS[mo.group(1)][1], v.text)
+            text = _platform_mark().sub(lambda mo: _PLATFORM_ARGS[mo.group(1)][1], v.text)
             v = _Val(text, None, None, v.var)
         image = v.text
         unresolved = v.unresolved
@@ -723,20 +833,20 @@ class _Scanner:
             off += len(raw) + 1
             body = (raw[bom:] if idx == 0 else raw).rstrip("\r")
             stripped = body.lstrip()
-            m = _DIRECTIVE.match(stripped)
-            if m is None or m.group(1).lower() not in _VALID_DIRECTIVES:
+            d = _directive(stripped)
+            if d is None or d[0].lower() not in _VALID_DIRECTIVES:
                 break
-            key = m.group(1).lower()
+            key, value, at = d[0].lower(), d[1], d[2]
             if key in seen:
                 raise self.error(f"only one {key} parser directive can be used", line_off)
             seen.add(key)
             if key == "escape":
-                if m.group(2) not in ("\\", "`"):
-                    start = line_off + len(body) - len(stripped) + m.start(2)
+                if value not in ("\\", "`"):
+                    start = line_off + len(body) - len(stripped) + at
                     raise self.error(
-                        f"invalid escape token '{m.group(2)}' does not match ` or \\", start
+                        f"invalid escape token '{value}' does not match ` or \\", start
                     )
-                self.esc = m.group(2)
+                self.esc = value
         # The frontend (parser.DetectSyntax) skips a shebang line and wants '#' in
         # column 1; it takes the first "syntax" it meets.
         seen = set()
@@ -747,16 +857,16 @@ class _Scanner:
             body = (raw[bom:] if idx == 0 else raw).rstrip("\r")
             if idx == 0 and body.startswith("#!"):
                 continue
-            m = _DIRECTIVE.match(body)
-            if m is None or m.group(1).lower() not in _VALID_DIRECTIVES:
+            d = _directive(body)
+            if d is None or d[0].lower() not in _VALID_DIRECTIVES:
                 break
-            key = m.group(1).lower()
+            key, value, at = d[0].lower(), d[1], d[2]
             if key in seen:
                 break
             seen.add(key)
             if key == "syntax":
-                ref = m.group(2).split(" ", 1)[0]
-                start = line_off + m.start(2)
+                ref = value.split(" ", 1)[0]
+                start = line_off + at
                 line, column = self.where(start)
                 self.found.append(
                     Occurrence(
@@ -830,16 +940,16 @@ class _Scanner:
                 if not keep:
                     continue
                 m = _Map(-1, starts, offs)
-            cmd = _CMD.match(logical)
-            if cmd is None:
+            cmd_end = _word_end(logical, 0)
+            if cmd_end == 0:
                 continue
-            kw = cmd.group(1).lower()
+            kw = logical[:cmd_end].lower()
             if kw not in _INTERESTING:
                 continue
             if kw not in _ALWAYS and "--" not in logical and "<<" not in logical:
                 continue  # no flags, no heredoc: nothing to see (most RUN and COPY lines)
             try:
-                heredocs = self.instruction(kw, logical, cmd.end(), m, first)
+                heredocs = self.instruction(kw, logical, _space_end(logical, cmd_end), m, first)
                 docs = _heredocs(logical) if heredocs and "<<" in logical else []
             except _WordError as e:
                 raise self.error(e.message, m.off(min(e.index, max(len(logical) - 1, 0)))) from e
@@ -859,13 +969,13 @@ class _Scanner:
     def instruction(self, kw: str, s: str, i: int, m: _Map, line: int) -> bool:
         """Handle one logical instruction; return whether it may open heredocs."""
         if kw == "onbuild":
-            sub = _CMD.match(s, i)
-            if sub is None:
+            sub_end = _word_end(s, i)
+            if sub_end == i:
                 return False
-            kw = sub.group(1).lower()
+            kw = s[i:sub_end].lower()
             if kw not in _HEREDOC_CMDS:
                 return False
-            _, rest = _flags(s, sub.end(), _VALUE_FLAGS.get(kw, _NO_FLAGS))
+            _, rest = _flags(s, _space_end(s, sub_end), _VALUE_FLAGS.get(kw, _NO_FLAGS))
             return not _is_json_form(s[rest:])
         if s.startswith("--", i):
             flags, rest = _flags(s, i, _VALUE_FLAGS.get(kw, _NO_FLAGS))
@@ -888,17 +998,17 @@ class _Scanner:
         return "<<" in s and not _is_json_form(s[rest:])
 
     def from_(self, s: str, i: int, m: _Map, line: int) -> None:
-        args = _FROM_ARGS.match(s, i)
+        args = _from_args(s, i)
         if args is None:
             raise _WordError("FROM requires either one or three arguments", 0)
-        stage = args.group(2)
-        if stage is not None and _STAGE_NAME.match(stage.lower()) is None:
+        a, b, stage_start, stage_end = args
+        stage = s[stage_start:stage_end] if stage_start >= 0 else None
+        if stage is not None and not _is_stage_name(stage.lower()):
             raise _WordError(
                 f"invalid name for build stage: {stage!r}, "
                 "name can't start with a number or contain symbols",
-                args.start(2),
+                stage_start,
             )
-        a, b = args.span(1)
         v = _expand(s, a, b, self.global_env, self.esc, m)
         if v.text is None or (v.text != "scratch" and not self.is_stage(v.text)):
             self.add(v, m.span(a, b), "FROM", line)
@@ -946,8 +1056,7 @@ class _Scanner:
         if text is not None:
             if text == "" and v.var is None:
                 return  # ``--from=``: the build context
-            # A stage index as Go's strconv.Atoi reads it (compiled on first use: rare).
-            if self.is_stage(text) or re.match(r"[+-]?[0-9]+\Z", text):
+            if self.is_stage(text) or _is_stage_index(text):
                 return
         self.add(v, word, context, line)
 
@@ -988,8 +1097,8 @@ class _Scanner:
 
 def _arg_words(s: str, i: int, esc: str) -> list[tuple[int, int]]:
     """BuildKit's parseWords for ARG: whitespace outside quotes splits words."""
-    if _WORD_SPECIAL.search(s, i) is None:
-        return [(w.start(), w.end()) for w in _ARG_WORD.finditer(s, i)]
+    if _plain(s, i, len(s)):
+        return _words(s, i)
     words = []
     n = len(s)
     start = -1
