@@ -3,11 +3,13 @@ PIN900 and PIN901.  Exact output and exit code, offline."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import plain_env
+from helpers import plain_env, run_pinlint
 from helpers import run_main as run
 from helpers import write_file as write
 
@@ -394,3 +396,51 @@ def test_explain_of_parse_error_and_unused_ignore_says_directives_do_not_silence
         'parsing a flow sequence in "image: [nginx:1.27.3  # pinlint: ignore" [error]\n',
         "",
     )
+
+
+# --- the console entry: ends without the interpreter's shutdown -------------------------
+
+
+def test_console_entry_writes_all_output_through_a_pipe(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The process ends with os._exit once main() returns: every byte must be flushed
+    # first, also when it is far more than a pipe holds (64 KiB).  Output buffered as
+    # a user's shell has it (a development shell may set PYTHONUNBUFFERED).
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    for i in range(300):
+        write(tmp_path, f"s{i:03}/Dockerfile", "FROM nginx:latest\nFROM python:3\n" * 5)
+    monkeypatch.chdir(tmp_path)
+    expected = run(capsys, ".")
+    for fmt in ("text", "json"):
+        p = run_pinlint(tmp_path, tmp_path, "--format", fmt, ".")
+        assert (p.returncode, p.stdout.decode(), p.stderr.decode()) == run(
+            capsys, "--format", fmt, "."
+        )
+    assert len(expected[1]) > 150_000
+    # And far less than the buffer in front of the pipe (8 KiB): one file.
+    p = run_pinlint(tmp_path, tmp_path, "s000/Dockerfile")
+    assert (p.returncode, p.stdout.decode(), p.stderr.decode()) == run(capsys, "s000/Dockerfile")
+    assert p.stdout.count(b"\n") == 11
+
+
+def test_console_entry_when_the_reader_goes_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``pinlint | head -1``: exit 1, no traceback and no "Exception ignored" message.
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    for i in range(300):
+        write(tmp_path, f"s{i:03}/Dockerfile", "FROM nginx:latest\n" * 10)
+    with subprocess.Popen(
+        [sys.executable, "-m", "pinlint", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        assert proc.stdout.readline().startswith(b"s000/Dockerfile:1:6: PIN001")
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=60) == 1
+    assert err == b""
