@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
+import json
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -264,3 +267,20 @@ def test_the_real_paths_a_run_keeps_are_bounded(tmp_path: Path) -> None:
     for i in range(formats._REAL_CACHE + 10):
         assert project.realpath(str(tmp_path / "link" / str(i))) == str(tmp_path / "real" / str(i))
     assert len(project._real) <= formats._REAL_CACHE
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_severity_values_are_singletons(protocol: int) -> None:
+    # Reports compare by identity (``f.severity is Severity.ERROR``): a severity read
+    # back from a worker, from JSON or from a pickle is the same object.
+    for sev, text in ((Severity.ERROR, "error"), (Severity.WARNING, "warning")):
+        assert Severity(text) is sev
+        assert pickle.loads(pickle.dumps(sev, protocol)) is sev
+        assert copy.deepcopy(sev) is sev
+        assert sev == text
+        assert sev.value == text
+        assert type(sev.value) is str
+        assert json.dumps({"severity": sev}) == f'{{"severity": "{text}"}}'
+    assert repr(Severity.ERROR) == "<Severity.ERROR: 'error'>"
+    with pytest.raises(ValueError, match="'fatal' is not a valid Severity"):
+        Severity("fatal")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
 import random
 
 import pytest
@@ -315,3 +317,13 @@ def test_pathological_tags_are_cheap(tag: str) -> None:
         tags.variant_family(tag)
         siblings.best_sibling(tag, [tag, "1.2.3"])
         siblings.newest_release(tag, [tag, "1.2.3"])
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_tag_kinds_are_singletons_across_pickling(protocol: int) -> None:
+    # Compared by identity everywhere (``kind is TagKind.EXACT``), also when a kind
+    # comes back from a worker process.
+    for kind in (TagKind.LATEST, TagKind.EXACT, TagKind.PARTIAL, TagKind.MOVING):
+        assert pickle.loads(pickle.dumps(kind, protocol)) is kind
+        assert copy.deepcopy(kind) is kind
+    assert repr(TagKind.EXACT) == "<TagKind.EXACT: 'exact'>"

@@ -529,7 +529,7 @@ def _received(sent: list[_Sent]) -> list[FileResult]:
     """The records of a worker's tuples (findings without their occurrence)."""
     from pinlint.model import Severity
 
-    severity = {s.value: s for s in Severity}
+    severity = {s.value: s for s in (Severity.ERROR, Severity.WARNING)}
     results = []
     new = Finding.__new__
     for path, kind, read_error, suppressions, sent_findings in sent:

@@ -6,12 +6,52 @@ paths -> discover -> scan (one module per format) -> Occurrence
 
 from __future__ import annotations
 
-import enum
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
-class Severity(str, enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
+class Severity(str):
+    """A finding's severity: ``Severity.ERROR`` or ``Severity.WARNING``, a ``str`` equal to
+    its ``value``.
+
+    The two are the only instances, as an enum's members are: ``Severity("error") is
+    Severity.ERROR``, also after pickling.  Not an ``enum.Enum``: creating an enum class
+    costs ~0.9 M instructions at import, on every pre-commit call (CONTRIBUTING.md,
+    "Start-up budget").
+    """
+
+    __slots__ = ()
+
+    ERROR: ClassVar[Severity]
+    WARNING: ClassVar[Severity]
+    _members: ClassVar[dict[str, Severity]]
+
+    def __new__(cls, value: str) -> Severity:
+        member = cls._members.get(value)
+        if member is None:
+            raise ValueError(f"{value!r} is not a valid Severity")
+        return member
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @property
+    def name(self) -> str:
+        return self.value.upper()
+
+    def __repr__(self) -> str:
+        return f"<Severity.{self.name}: {self.value!r}>"
+
+    def __reduce__(self) -> tuple[type[Severity], tuple[str]]:
+        return Severity, (self.value,)
+
+
+Severity.ERROR = str.__new__(Severity, "error")
+Severity.WARNING = str.__new__(Severity, "warning")
+Severity._members = {"error": Severity.ERROR, "warning": Severity.WARNING}
 
 
 class Record:

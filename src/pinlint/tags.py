@@ -34,18 +34,22 @@ alone in a variant stays (``3.9.9-eclipse-temurin-21-alpine``: the JDK line matt
 Distribution code names stay too: ``bookworm-slim`` is not ``slim``, because the tags
 that share its digest (``12.8-slim``) cannot be told apart from ``trixie``'s by name.
 
-Imports only ``re``, ``enum`` and ``functools`` (``re`` loads the last
-two anyway): it runs on every pre-commit call.
+Imports only ``re`` and ``functools`` (``re`` loads it anyway): it runs on every
+pre-commit call.
 """
 
 from __future__ import annotations
 
-import enum
 import functools  # already imported by re: free
 import re
 from collections.abc import Sequence
 
 from pinlint.model import Record
+
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 __all__ = [
     "PRERELEASE_CHANNELS",
@@ -63,11 +67,34 @@ __all__ = [
 MAX_TAG_LENGTH = 128
 
 
-class TagKind(enum.Enum):
-    LATEST = "latest"
-    EXACT = "exact"
-    PARTIAL = "partial"
-    MOVING = "moving"
+class TagKind:
+    """What a tag says of the image behind it: ``TagKind.LATEST``, ``EXACT``, ``PARTIAL``
+    or ``MOVING``, compared by identity (the four are the only instances, also after
+    pickling).  Not an ``enum.Enum``: creating an enum class costs ~0.8 M instructions at
+    import, on every pre-commit call (CONTRIBUTING.md, "Start-up budget")."""
+
+    __slots__ = ("name", "value")
+
+    LATEST: ClassVar[TagKind]
+    EXACT: ClassVar[TagKind]
+    PARTIAL: ClassVar[TagKind]
+    MOVING: ClassVar[TagKind]
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"<TagKind.{self.name}: {self.value!r}>"
+
+    def __reduce__(self) -> tuple[object, tuple[type[TagKind], str]]:
+        return getattr, (TagKind, self.name)
+
+
+TagKind.LATEST = TagKind("LATEST", "latest")
+TagKind.EXACT = TagKind("EXACT", "exact")
+TagKind.PARTIAL = TagKind("PARTIAL", "partial")
+TagKind.MOVING = TagKind("MOVING", "moving")
 
 
 # Pre-release markers, case-insensitive.  ``dev`` counts only with a number
