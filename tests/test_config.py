@@ -77,3 +77,22 @@ def test_find_config_with_a_cache_gives_the_same_answers(tmp_path: Path) -> None
         assert config.find_config(str(directory), cache) == config.find_config(str(directory))
     assert cache[str(tmp_path / "b" / "deep")] == str(tmp_path / "b" / ".pinlint.toml")
     assert cache[str(tmp_path / "a")] == str(tmp_path / ".pinlint.toml")
+
+
+def test_find_config_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One entry per directory of a tree otherwise: a run over tens of thousands of
+    # directories must not keep them all.  The answers stay those without a cache.
+    monkeypatch.setattr(config, "_FIND_CACHE", 8)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / ".pinlint.toml").write_text("")
+    directories = []
+    for top in ("own", "other"):
+        for i in range(20):
+            (tmp_path / top / str(i) / "d").mkdir(parents=True)
+            directories.append(tmp_path / top / str(i) / "d")
+    cache: dict[str, str | None] = {}
+    for directory in directories + directories:
+        assert config.find_config(str(directory), cache) == config.find_config(str(directory))
+        # At most the bound, and the directories of one walk up (the file's, its parents).
+        assert len(cache) <= 8 + 4

@@ -96,3 +96,60 @@ def test_paths_relative_to_argument(
     monkeypatch.chdir(tmp_path)
     assert list(discover.discover(["."])) == [(os.path.join("sub", "Dockerfile"), "dockerfile")]
     assert list(discover.discover(["sub"])) == [(os.path.join("sub", "Dockerfile"), "dockerfile")]
+
+
+def _brute_force(root: str) -> list[tuple[str, str]]:
+    """Every file a walk reads, found by os.walk and sorted: the order discovery keeps."""
+    found = []
+    for directory, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in names:
+            path = os.path.join(directory, name)
+            kind = discover.classify(path)
+            if kind is not None and os.path.isfile(path):
+                found.append((path, kind))
+    return sorted(found)
+
+
+def test_walk_gives_the_order_of_sorted_paths(tmp_path: os.PathLike[str]) -> None:
+    # Names that sort one way alone and another with a separator after them: ``a-b``,
+    # ``a.b`` and ``a!Dockerfile`` sort before ``a`` as a directory (``a/...``), and
+    # ``ab`` after it.  Symlinks to files are read, to directories not followed, broken
+    # ones passed over; ``.git`` is skipped, vendor/ left out (and reported skipped).
+    root = str(tmp_path)
+    for d in ("a", "a-b/c", "a.b", "a b", "ab/Dockerfile.d", "z", "é", "vendor/x", ".git"):
+        _touch(root, os.path.join(d, "Dockerfile"))
+    _touch(root, "a-b/Dockerfile", "a!Dockerfile", "Dockerfile", "a/b/compose.yaml", "a/0.yaml")
+    os.symlink(os.path.join(root, "a"), os.path.join(root, "link"))
+    os.symlink(os.path.join(root, "a", "Dockerfile"), os.path.join(root, "z", "Dockerfile.x"))
+    os.symlink(os.path.join(root, "nowhere"), os.path.join(root, "z", "Dockerfile.broken"))
+    skipped: list[str] = []
+    found = list(discover.discover([root], skipped=skipped))
+    vendor = os.path.join(root, "vendor", "x", "Dockerfile")
+    assert found == [item for item in _brute_force(root) if item[0] != vendor]
+    assert skipped == [vendor]
+    assert os.path.join(root, "z", "Dockerfile.x") in dict(found)
+    assert not any(p.startswith(os.path.join(root, "link")) for p, _ in found)
+
+
+def test_walk_lists_a_directory_only_when_it_comes_to_it(
+    tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No list of the tree's paths: the first file comes after listing only the
+    # directories on its way down, the last after listing every directory once.
+    root = str(tmp_path)
+    for i in range(10):
+        _touch(root, os.path.join(f"d{i}", "sub", "Dockerfile"))
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def counting(path: str) -> object:
+        listed.append(path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    walk = discover.discover([root])
+    assert next(walk)[0] == os.path.join(root, "d0", "sub", "Dockerfile")
+    assert len(listed) == 3  # the root, d0, d0/sub
+    assert len(list(walk)) == 9
+    assert len(listed) == 1 + 10 * 2

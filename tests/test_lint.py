@@ -122,6 +122,38 @@ def test_a_large_manifest_scanned_in_parts_reports_as_a_whole(
     assert [(r.path, r.kind) for r in parallel.files] == [(r.path, r.kind) for r in serial.files]
 
 
+def test_packed_files_give_back_each_path_and_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lint, "_BLOCK", 3)
+    files = [(f"d{i}/é {i}/Dockerfile", "dockerfile" if i % 3 else "yaml") for i in range(10)]
+    packed = lint._pack(iter(files))
+    assert len(packed) == 10
+    assert len(packed.blocks) == 4  # 3 + 3 + 3 + 1 files
+    assert list(packed) == files
+    assert packed.run(1, 0, len(packed.blocks[1]), 3, 6) == files[3:6]
+    assert list(lint._pack(iter([]))) == []
+
+
+def test_tasks_of_small_blocks_around_a_split_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tasks take files of one block at a time, at most _TASK_MAX_FILES, and end before a
+    # file scanned in parts: every file linted once, the findings in the serial order.
+    for i in range(13):
+        (tmp_path / f"{i:02}").mkdir()
+        (tmp_path / f"{i:02}" / "Dockerfile").write_text(f"FROM alpine:{i}\nFROM node\n")
+    (tmp_path / "05" / "all.yaml").write_text(_manifest(60))
+    serial = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    monkeypatch.setattr(lint, "_BLOCK", 4)
+    monkeypatch.setattr(lint, "_TASK_MAX_FILES", 3)
+    monkeypatch.setattr(lint, "_PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(lint, "_SPLIT_MIN_BYTES", 1000)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    parallel = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    assert [f.as_dict() for f in parallel.findings] == [f.as_dict() for f in serial.findings]
+    assert parallel.files_read() == serial.files_read() == 14
+    assert len({f.path for f in parallel.findings}) == 14
+
+
 def test_parts_are_cut_only_where_documents_start() -> None:
     text = _manifest(40)
     parts = lint._parts(text, 4)

@@ -139,8 +139,8 @@ def find_config(start: str, cache: dict[str, str | None] | None = None) -> str |
     govern the repositories checked out below it.  Outside any repository the walk goes
     to the file system's root.
 
-    ``cache`` (directory -> answer) remembers every directory walked through: the files
-    of one tree share their parents, so a run looks at each directory once."""
+    ``cache`` (directory -> answer) remembers the directories walked through: the files
+    of one tree share their parents, so a run looks at most directories once."""
     import os
 
     current = os.path.abspath(start)
@@ -158,9 +158,17 @@ def find_config(start: str, cache: dict[str, str | None] | None = None) -> str |
     else:
         answer = cache[current]
     if cache is not None:
+        if len(cache) >= _FIND_CACHE:
+            # Bounded: one entry per directory of a tree otherwise.  Files come in the
+            # order of their paths, so the directories asked about next are mostly new.
+            cache.clear()
         for directory in [*walked, current]:
             cache[directory] = answer
     return answer
+
+
+# Directories find_config remembers at most (a run's tree can have tens of thousands).
+_FIND_CACHE = 4096
 
 
 def config_here(directory: str) -> tuple[str | None, bool]:

@@ -7,7 +7,7 @@ Discovery walks the paths given and asks the registry of sources
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint.formats import classify
 
@@ -116,33 +116,59 @@ def _git_files(directory: str, errors: list[str] | None = None) -> list[str] | N
 def _walk(
     directory: str, prefix: str, project: Project | None, errors: list[str] | None = None
 ) -> Iterator[tuple[str, str]]:
-    """``(relative path, kind)`` of the files below ``directory`` that pinlint reads.
+    """``(relative path, kind)`` of the files below ``directory`` that pinlint reads, in
+    the order of their paths as strings (what sorting every path would give), without a
+    list of every path: each directory's entries are sorted, a directory's name with
+    ``os.sep`` after it (so ``a/x`` comes after ``a-b`` and ``a.txt``, as in a sort of
+    whole paths), and a directory's files come where its name sorts.  What is held at
+    once is the listings of the directories on one path down the tree.
 
     Symlinked directories are not followed, so a symlink loop cannot trap the walk; a
     symlink to a file is read like the file (a broken one is passed over).  ``DirEntry``
     answers most type questions from the directory listing itself, without a stat.
     """
-    stack = [""]
-    while stack:
-        rel_dir = stack.pop()
-        try:
-            entries = os.scandir(os.path.join(directory, rel_dir))
-        except OSError as e:
-            # Said, not skipped in silence: "No findings." would be a lie.
-            if errors is not None:
-                where = os.path.normpath(os.path.join(directory, rel_dir))
-                errors.append(f"{where}: cannot read directory: {e.strerror}")
+    levels = [_listing(directory, "", errors)]
+    while levels:
+        level = levels[-1]
+        if not level:
+            levels.pop()
             continue
-        with entries:
-            for entry in entries:
-                rel = rel_dir + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name != ".git":
-                        stack.append(rel + os.sep)
-                    continue
-                kind = classify(prefix + rel, project)
-                if kind is not None and entry.is_file():
-                    yield rel, kind
+        rel, entry = level.pop()
+        if rel.endswith(os.sep):
+            levels.append(_listing(directory, rel, errors))
+            continue
+        kind = classify(prefix + rel, project)
+        if kind is not None and entry.is_file():
+            yield rel, kind
+
+
+def _listing(
+    directory: str, rel_dir: str, errors: list[str] | None
+) -> list[tuple[str, os.DirEntry[str]]]:
+    """The entries of ``directory``/``rel_dir`` as ``(relative path, entry)``, a
+    directory's path ending in ``os.sep`` (``.git`` left out), sorted last first."""
+    try:
+        entries = os.scandir(os.path.join(directory, rel_dir))
+    except OSError as e:
+        # Said, not skipped in silence: "No findings." would be a lie.
+        if errors is not None:
+            where = os.path.normpath(os.path.join(directory, rel_dir))
+            errors.append(f"{where}: cannot read directory: {e.strerror}")
+        return []
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    with entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != ".git":
+                    found.append((rel_dir + entry.name + os.sep, entry))
+            else:
+                found.append((rel_dir + entry.name, entry))
+    found.sort(key=_first, reverse=True)
+    return found
+
+
+def _first(item: tuple[str, object]) -> str:
+    return item[0]
 
 
 def _third_party(rel: str) -> bool:
@@ -196,8 +222,9 @@ def discover(
             prefix = os.path.normpath(arg)
             prefix = "" if prefix == "." else prefix + os.sep
             names = _git_files(arg, errors) if _git_root(arg) is not None else None
-            found: list[tuple[str, str]] = []
+            found: Iterable[tuple[str, str]]
             if names is not None:
+                listed: list[tuple[str, str]] = []
                 # git lists tracked files that were deleted, and submodules: check them.
                 for n in names:
                     if ".git" in n.split("/"):
@@ -205,11 +232,13 @@ def discover(
                     path = prefix + (n if os.sep == "/" else n.replace("/", os.sep))
                     kind = classify(path, project)
                     if kind is not None and _is_file(path, errors):
-                        found.append((path, kind))
+                        listed.append((path, kind))
+                listed.sort()
+                found = listed
             else:
+                # Already in order, one file at a time: no list of the tree's paths.
                 walk = _walk(arg, prefix, project, errors)
-                found = [(prefix + rel, kind) for rel, kind in walk]
-            found.sort()
+                found = ((prefix + rel, kind) for rel, kind in walk)
             last = None
             for item in found:
                 path, kind = item
@@ -224,7 +253,7 @@ def discover(
                     seen.add(path)
                 if project is not None:
                     project.saw(path, kind)
-                yield item  # the listing's own tuple: a tree's worth of tuples less
+                yield item
         else:
             path = os.path.normpath(arg)
             kind = classify(path, project)

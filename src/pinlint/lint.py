@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from pinlint import directives, discover, formats, rules
 from pinlint.config import Config
@@ -35,6 +35,9 @@ __all__ = [
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # Below this many files a second process costs more than it saves.
 _PARALLEL_MIN_FILES = 400
+# Files in one task at most: a worker holds a task's records until it sends them, so a
+# tree's size must not set how many that is (about 8 tasks a worker below this).
+_TASK_MAX_FILES = 512
 
 
 class FileResult:
@@ -372,42 +375,92 @@ if TYPE_CHECKING:
 
 
 class _Packed:
-    """The files of a parallel run, packed before the workers fork (they inherit it): the
-    paths as one string, NUL between them (no path holds one), and each file's kind as
-    one byte, an index into ``kinds``.  A task names a run of them by offsets, so the
+    """The files of a run, packed as discovery finds them: their paths in blocks of
+    :data:`_BLOCK` files, each one string with NUL between the paths (no path holds one),
+    and each file's kind as one byte, an index into ``kinds``.  A parallel run's workers
+    inherit it (fork), and a task names a run of files of one block by offsets, so the
     parent pickles no path and keeps no object per file while the workers lint, and no
     process writes to (and so copies) the pages they are in."""
 
-    __slots__ = ("codes", "kinds", "paths")
+    __slots__ = ("blocks", "codes", "kinds")
 
-    def __init__(self, paths: str = "", codes: bytes = b"", kinds: tuple[str, ...] = ()) -> None:
-        self.paths = paths
+    def __init__(
+        self, blocks: Sequence[str] = (), codes: bytes = b"", kinds: tuple[str, ...] = ()
+    ) -> None:
+        self.blocks = blocks
         self.codes = codes
         self.kinds = kinds
 
-    def run(self, start: int, end: int, first: int, last: int) -> list[tuple[str, str]]:
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        """``(path, kind)`` of each file, in order (one path string at a time)."""
+        kinds, codes = self.kinds, self.codes
+        i = 0
+        for block in self.blocks:
+            at = 0
+            while at <= len(block):
+                end = block.find("\0", at)
+                if end < 0:
+                    end = len(block)
+                yield block[at:end], kinds[codes[i]]
+                i += 1
+                at = end + 1
+
+    def run(self, block: int, start: int, end: int, first: int, last: int) -> list[tuple[str, str]]:
         """``(path, kind)`` of files ``first`` to ``last`` (excluded), whose paths span
-        ``paths[start:end]``."""
+        ``blocks[block][start:end]``."""
         kinds = self.kinds
-        paths = self.paths[start:end].split("\0")
+        paths = self.blocks[block][start:end].split("\0")
         return list(zip(paths, [kinds[c] for c in self.codes[first:last]], strict=True))
 
 
 _FILES = _Packed()
+# Files in one block of packed paths: a task takes files of one block only.
+_BLOCK = _TASK_MAX_FILES
 
 
-def _lint_chunk(args: tuple[int, int, int, int, _Settings, bool]) -> list[FileResult]:
-    start, end, first, last, s, _ = args
-    return [lint_file(path, kind, s) for path, kind in _FILES.run(start, end, first, last)]
+def _pack(found: Iterable[tuple[str, str]]) -> _Packed:
+    """The files of ``found``, packed as they come: no list of every path (or of a
+    tuple per file) is ever built, nor a second copy of the packed paths, so that what a
+    tree's discovery leaves behind in this process, and in the workers that inherit its
+    memory, is the packed form alone."""
+    blocks: list[str] = []
+    block: list[str] = []
+    codes = bytearray()
+    code: dict[str, int] = {}  # kind -> its byte, in the order met
+    for path, kind in found:
+        c = code.get(kind)
+        if c is None:
+            c = code[kind] = len(code)
+        codes.append(c)
+        block.append(path)
+        if len(block) == _BLOCK:
+            blocks.append("\0".join(block))
+            block.clear()
+    if block:
+        blocks.append("\0".join(block))
+    return _Packed(blocks, bytes(codes), tuple(code))
 
 
-def _lint_chunk_findings(args: tuple[int, int, int, int, _Settings, bool]) -> list[_Sent]:
+if TYPE_CHECKING:
+    _Run = tuple[int, int, int, int, int, _Settings, bool]
+
+
+def _lint_chunk(args: _Run) -> list[FileResult]:
+    block, start, end, first, last, s, _ = args
+    files = _FILES.run(block, start, end, first, last)
+    return [lint_file(path, kind, s) for path, kind in files]
+
+
+def _lint_chunk_findings(args: _Run) -> list[_Sent]:
     """The files with findings or a read error; nothing of a clean file (the parent
     counts the files it sent)."""
-    start, end, first, last, s, _ = args
+    block, start, end, first, last, s, _ = args
     return [
         _sent(r)
-        for path, kind in _FILES.run(start, end, first, last)
+        for path, kind in _FILES.run(block, start, end, first, last)
         if (r := lint_file(path, kind, s)).findings or r.read_error
     ]
 
@@ -576,58 +629,57 @@ def _default_sigterm() -> None:
 
 
 def _lint_parallel(
-    files: list[tuple[str, str]],
+    files: _Packed,
     s: _Settings,
     workers: int,
     keep_occurrences: bool,
     split: Mapping[str, tuple[str, list[tuple[int, int]]]] | None = None,
 ) -> list[FileResult]:
     """``split``: the texts of the files to scan in parts and their parts, by path
-    (offline runs).  Empties ``files`` (packed for the workers, :class:`_Packed`)."""
+    (offline runs).  The workers inherit ``files`` (:data:`_FILES`)."""
     import gc
     import multiprocessing
 
     # fork: the children inherit the imported modules, so they start in a millisecond.
     ctx = multiprocessing.get_context("fork")
     split = split or {}
-    size = max(1, (len(files) - len(split)) // (workers * 8))
-    kinds = tuple(sorted({kind for _, kind in files}))
-    code = {kind: i for i, kind in enumerate(kinds)}
-    # Tasks in the order of the files: runs of whole files (offsets in the packed paths,
-    # indexes of the first and past the last file), and the parts of a split file.
+    size = min(max(1, (len(files) - len(split)) // (workers * 8)), _TASK_MAX_FILES)
+    # Tasks in the order of the files: runs of whole files of one block (the block,
+    # offsets in its packed paths, indexes of the first and past the last file), and the
+    # parts of a split file.
     tasks: list[tuple[object, ...]] = []
     # For each task, the part of a split file it scans (path, kind, start, end), or None.
     where: list[tuple[str, str, int, int] | None] = []
-    packed: list[str] = []
-    codes = bytearray()
-    at = 0  # offset of the next path in the packed paths
-    run_at = run_first = 0
-
-    def end_run() -> None:
-        if len(codes) > run_first:
-            tasks.append((run_at, at - 1, run_first, len(codes), s, keep_occurrences))
+    i = 0  # index of the next file
+    for b, block in enumerate(files.blocks):
+        at = 0  # offset of the next path in the block
+        run_at, run_end, run_first = 0, 0, i
+        while at <= len(block):
+            end = block.find("\0", at)
+            if end < 0:
+                end = len(block)
+            path = block[at:end] if split else ""
+            if path in split:
+                if i > run_first:
+                    tasks.append((b, run_at, run_end, run_first, i, s, keep_occurrences))
+                    where.append(None)
+                kind = files.kinds[files.codes[i]]
+                for start, stop in split[path][1]:
+                    tasks.append((path, kind, start, stop, s))
+                    where.append((path, kind, start, stop))
+                run_at, run_first = end + 1, i + 1
+            else:
+                run_end = end
+                if i + 1 - run_first >= size:
+                    tasks.append((b, run_at, run_end, run_first, i + 1, s, keep_occurrences))
+                    where.append(None)
+                    run_at, run_first = end + 1, i + 1
+            at = end + 1
+            i += 1
+        if i > run_first:
+            tasks.append((b, run_at, run_end, run_first, i, s, keep_occurrences))
             where.append(None)
-
-    for path, kind in files:
-        if path not in split:
-            if len(codes) == run_first:
-                run_at = at
-            packed.append(path)
-            codes.append(code[kind])
-            at += len(path) + 1
-            if len(codes) - run_first >= size:
-                end_run()
-                run_first = len(codes)
-            continue
-        end_run()
-        run_first = len(codes)
-        for start, end in split[path][1]:
-            tasks.append((path, kind, start, end, s))
-            where.append((path, kind, start, end))
-    end_run()
-    files.clear()
-    _FILES.paths, _FILES.codes, _FILES.kinds = "\0".join(packed), bytes(codes), kinds
-    del packed
+    _FILES.blocks, _FILES.codes, _FILES.kinds = files.blocks, files.codes, files.kinds
     # The parent's heap moves out of the collector's sight (the children do not touch its
     # pages to scan them), and the collector stays off while results arrive: every
     # unpickled record is a new object, and collections would walk them again and again.
@@ -665,20 +717,20 @@ def _lint_parallel(
         return results
     finally:
         _SPLIT_TEXTS.clear()
-        _FILES.paths, _FILES.codes, _FILES.kinds = "", b"", ()
+        _FILES.blocks, _FILES.codes, _FILES.kinds = (), b"", ()
         gc.unfreeze()
         if enabled:
             gc.enable()
 
 
 def _task(args: tuple[object, ...]) -> list[_Sent] | None:
-    if len(args) == 6:
+    if len(args) == 7:
         return _lint_chunk_findings(args)  # type: ignore[arg-type]
     return _lint_part(args)  # type: ignore[arg-type]
 
 
 def _splittable(
-    files: list[tuple[str, str]], workers: int
+    files: Iterable[tuple[str, str]], workers: int
 ) -> dict[str, tuple[str, list[tuple[int, int]]]]:
     """The texts of the generic YAML files large enough to scan in parts, and their
     parts."""
@@ -700,27 +752,29 @@ def _splittable(
     return split
 
 
-def _assign_settings(
-    files: list[tuple[str, str]],
+def _own_settings(
+    found: Iterable[tuple[str, str]],
     cfg: Config,
     s: _Settings,
-    config_for: Callable[[str], Config] | None,
-) -> list[tuple[str, str, _Settings]]:
-    """Each file with the settings of its config, computed once per config; files
-    their own config excludes are left out."""
-    if config_for is None:
-        return [(path, kind, s) for path, kind in files]
-    by_config: dict[int, tuple[Config, _Settings]] = {id(cfg): (cfg, s)}
-    out: list[tuple[str, str, _Settings]] = []
-    for path, kind in files:
-        own = config_for(path)
-        entry = by_config.get(id(own))
-        if entry is None:
-            entry = by_config[id(own)] = (own, settings(own, project=s.project, online=s.online))
-        if own is not cfg and discover.is_excluded(path, own.exclude):
-            continue
-        out.append((path, kind, entry[1]))
-    return out
+    config_for: Callable[[str], Config],
+    own: dict[str, _Settings],
+) -> Iterator[tuple[str, str]]:
+    """The files of ``found`` but those their own config excludes; the settings of each
+    file with a config of its own (computed once per config) go into ``own``, by path.
+    Nothing is kept of a file linted with the run's config."""
+    by_config: dict[int, _Settings] = {id(cfg): s}
+    for path, kind in found:
+        file_cfg = config_for(path)
+        if file_cfg is not cfg:
+            fs = by_config.get(id(file_cfg))
+            if fs is None:
+                fs = by_config[id(file_cfg)] = settings(
+                    file_cfg, project=s.project, online=s.online
+                )
+            if discover.is_excluded(path, file_cfg.exclude):
+                continue
+            own[path] = fs
+        yield path, kind
 
 
 def lint_paths(
@@ -743,41 +797,41 @@ def lint_paths(
     s = settings(cfg, paths, online=online)
     skipped: list[str] = []
     unreadable: list[str] = []
-    files = list(
-        discover.discover(
-            paths,
-            cfg.exclude,
-            s.project,
-            default_excludes=cfg.default_excludes,
-            skipped=skipped,
-            errors=unreadable,
-        )
+    found = discover.discover(
+        paths,
+        cfg.exclude,
+        s.project,
+        default_excludes=cfg.default_excludes,
+        skipped=skipped,
+        errors=unreadable,
     )
-    # Each file with its settings, when files may have configs of their own (None: all
-    # the run's); nothing more is kept per file than the discovered list.
-    assigned = None if config_for is None else _assign_settings(files, cfg, s, config_for)
-    if assigned is not None and len(assigned) != len(files):
-        files = [(path, kind) for path, kind, _ in assigned]
-    own = {} if assigned is None else {path: fs for path, _, fs in assigned if fs is not s}
+    # The settings of the files whose own config is not the run's, by path; the files,
+    # packed as discovery finds them (the only thing kept of a file linted with the
+    # run's config).
+    own: dict[str, _Settings] = {}
+    if config_for is not None:
+        found = _own_settings(found, cfg, s, config_for, own)
+    files = _pack(found)
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
     # Worker processes take the run's settings: a tree whose files have configs of their
     # own is linted in this process.
     parallel = workers > 1 and sys.platform == "linux" and not own
     # A large multi-document YAML file is scanned in parts by every worker.
-    split = _splittable(files, workers) if parallel and not keep_occurrences else {}
+    splittable = parallel and not keep_occurrences and formats.YAML in files.kinds
+    split = _splittable(files, workers) if splittable else {}
     results: list[FileResult]
     count = len(files)
     if parallel and (count >= _PARALLEL_MIN_FILES or split):
-        assigned = None
-        results = _lint_parallel(files, s, workers, keep_occurrences, split)  # empties files
+        results = _lint_parallel(files, s, workers, keep_occurrences, split)
     else:
-        each = assigned if assigned is not None else ((path, kind, s) for path, kind in files)
+        each = ((path, kind, own.get(path, s)) for path, kind in files)
         # Offline, a clean file leaves no record (nothing later reads it).
         results = [
             r
             for r in (lint_file(path, kind, fs) for path, kind, fs in each)
             if keep_occurrences or r.findings or r.read_error
         ]
+    del files
     findings: list[Finding] = []
     occurrences: list[Occurrence] = []
     read_errors = 0
