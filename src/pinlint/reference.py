@@ -283,8 +283,10 @@ def _check_digest(digest: str, text: str) -> None:
 
 
 # A tree repeats the same few references many times; results are immutable, and a
-# raised InvalidReference is not cached (invalid text is rare).
-@functools.lru_cache(maxsize=4096)
+# raised InvalidReference is not cached (invalid text is rare).  1,024 entries: what
+# fills a larger cache is references pinned by digest, mostly each written once, at
+# ~600 bytes an entry in every worker process (bench/README.md, "Memory").
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> Reference:
     """Parse an image reference as ``docker pull`` does; raise :class:`InvalidReference`."""
     if not text:
