@@ -492,35 +492,12 @@ _SPLIT_MIN_BYTES = 1 << 20
 _SPLIT_TEXTS: dict[str, str] = {}
 
 
-def _document_starts(text: str) -> list[int] | None:
-    """Offsets of the lines that start a document (``---``), where a file can be cut
-    into parts that parse as they do in the whole; None when the file is not that plain
-    (directives, line breaks other than ``\\n``, a BOM)."""
-    if text.startswith("\ufeff") or "\n%" in text or text.startswith("%"):
-        return None
-    if any(c in text for c in ("\r", "\x85", "\u2028", "\u2029")):
-        return None
-    # Where ``^---(?=[ \t\n]|\Z)`` matches in MULTILINE mode; str.find is ~10x faster
-    # than the regex over megabytes.
-    starts: list[int] = []
-    if text.startswith("---"):
-        at = 0
-    else:
-        nl = text.find("\n---")
-        at = nl + 1 if nl >= 0 else -1
-    while at >= 0:
-        after = at + 3
-        if after == len(text) or text[after] in " \t\n":
-            starts.append(at)
-        nl = text.find("\n---", after)
-        at = nl + 1 if nl >= 0 else -1
-    return starts
-
-
 def _parts(text: str, count: int) -> list[tuple[int, int]]:
     """About ``count`` spans of ``text`` of about the same size, each cut where a
     document starts."""
-    starts = _document_starts(text)
+    from pinlint.formats.yamltree import document_starts
+
+    starts = document_starts(text)
     if not starts:
         return [(0, len(text))]
     cuts = [0]

@@ -4,9 +4,11 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Sequence
 
 import pytest
 import yaml
+from yaml.events import ScalarEvent
 
 from pinlint.formats import ScanOptions, yamltree
 from pinlint.formats.yamlfile import scan
@@ -341,3 +343,102 @@ def test_mappings_of_a_sequence() -> None:
     assert got == [{"name": "a", "tag": "1"}, {"name": "c"}]
     assert list(mappings(root["other"])) == []
     assert list(mappings(None)) == []
+
+
+# --- documents without a word their sources need are not parsed -------------------------
+
+_MANIFEST = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:latest
+--- {a: [1,
+  2]}
+--- |
+  a block scalar at the root
+---
+kind: Pod
+apiVersion: v1
+spec:
+  containers: [{name: x, image: "redis"}]
+"""
+
+
+def test_blank_documents_keeps_offsets_lines_and_the_documents_that_have_a_word() -> None:
+    blank = yamltree.blank_documents(_MANIFEST, ["image"])
+    assert len(blank) == len(_MANIFEST)
+    assert blank.count("\n") == _MANIFEST.count("\n")
+    kept = [d for d in _MANIFEST.split("---") if "image" in d]
+    assert all(d in blank for d in kept)
+    assert "Service" not in blank
+    assert "block scalar" not in blank
+    assert blank.count("---") == _MANIFEST.count("---")
+    # The same roots where a word is, an empty document for the others.
+    # (a blank first document, with no ``---``, is no document at all)
+    docs = list(iter_documents(blank))
+    assert [type(d).__name__ for d in docs] == ["dict", "ScalarEvent", "ScalarEvent", "dict"]
+    whole = [d for d in iter_documents(_MANIFEST) if isinstance(d, dict) and "spec" in d]
+    assert [locate(_MANIFEST, 0, n) for n in _images(docs)] == [
+        locate(_MANIFEST, 0, n) for n in _images(whole)
+    ]
+    # Text it cannot cut, or with nothing to blank, comes back as it is.
+    assert (
+        yamltree.blank_documents("a: 1\r\n---\r\nb: 2\r\n", ["image"]) == "a: 1\r\n---\r\nb: 2\r\n"
+    )
+    assert yamltree.blank_documents(_MANIFEST, ["a"]) is _MANIFEST
+
+
+def _images(docs: Sequence[yamltree.Node | None]) -> list[ScalarEvent]:
+    out = []
+    for d in docs:
+        if isinstance(d, dict) and "spec" in d:
+            spec = d["spec"]
+            assert isinstance(spec, dict)
+            for container in _containers(spec):
+                image = container["image"]
+                assert isinstance(image, ScalarEvent)
+                out.append(image)
+    return out
+
+
+def _containers(spec: dict[str, yamltree.Node]) -> list[dict[str, yamltree.Node]]:
+    template = spec.get("template")
+    if isinstance(template, dict):
+        inner = template["spec"]
+        assert isinstance(inner, dict)
+        spec = inner
+    items = spec.get("containers", [])
+    assert isinstance(items, list)
+    return [c for c in items if isinstance(c, dict)]
+
+
+def test_a_broken_document_without_an_image_no_longer_hides_the_file() -> None:
+    # A document no source can find anything in is not parsed, as a file without such a
+    # word is not: its YAML error no longer turns the whole file into one PIN900 that
+    # hides the other documents' findings.
+    text = (
+        _MANIFEST
+        + "---\nkind: ConfigMap\ndata: {a: [unclosed\n"
+        + "---\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - image: busybox\n"
+    )
+    found = scan("all.yaml", text, ScanOptions())
+    assert [(o.line, o.image) for o in found] == [
+        (16, "nginx:latest"),
+        (25, "redis"),
+        (34, "busybox"),
+    ]
+    # A broken document that does have the word still makes the file a parse error.
+    with pytest.raises(ParseError):
+        scan("all.yaml", text.replace("[unclosed", "[unclosed, image"), ScanOptions())

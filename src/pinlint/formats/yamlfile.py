@@ -19,7 +19,7 @@ from typing import Any
 
 from pinlint import formats
 from pinlint.formats import Project, ScanOptions, Source
-from pinlint.formats.yamltree import Document, iter_documents
+from pinlint.formats.yamltree import Document, blank_documents, iter_documents
 from pinlint.model import Occurrence, ParseError
 
 __all__ = ["scan", "scan_claimed", "scan_part"]
@@ -28,13 +28,21 @@ __all__ = ["scan", "scan_claimed", "scan_part"]
 class _Plan:
     """The YAML sources of the registry, worked out once per registry (not per file)."""
 
-    __slots__ = ("all_need", "hinted", "registry", "sniffers", "words")
+    __slots__ = ("all_need", "hinted", "needs", "registry", "sniffers", "words")
 
     def __init__(self, registry: tuple[Source, ...]) -> None:
         self.registry = registry
         entries = [s for s in registry if s.reader == formats.YAML and s.sniff]
         self.hinted = [s for s in entries if s.hint is not None]
         self.sniffers = [(formats.load(s), frozenset(s.needs)) for s in entries]
+        # The words each sniffing module needs, to skip the documents that hold none.
+        # (a module that one source reads without a word needs none).
+        self.needs: dict[ModuleType, frozenset[str]] = {}
+        for module, needs in self.sniffers:
+            known = self.needs.get(module)
+            self.needs[module] = (
+                needs if known is None else (known | needs if known and needs else frozenset())
+            )
         # Every word any sniffing source needs, each looked for once per file; when every
         # source needs one, a file with none of them is not parsed.
         self.words = tuple(sorted({w for s in entries for w in s.needs}))
@@ -128,6 +136,13 @@ def scan_claimed(
     return _scan_documents(path, text, options, project, [formats.load(entry)], claimed=True)
 
 
+def _fewest(words: set[str]) -> list[str]:
+    """``words`` without those that hold another (a text with ``images`` has ``image``),
+    ``image`` first: the word most documents that have one have."""
+    kept = [w for w in words if not any(o != w and o in w for o in words)]
+    return sorted(kept, key=lambda w: (w != "image", w))
+
+
 def _scan_documents(
     path: str,
     text: str,
@@ -144,8 +159,16 @@ def _scan_documents(
         project = Project()
     bom = 1 if text.startswith("\ufeff") else 0
     found: list[Occurrence] = []
+    parsed = text
+    if not claimed and "\n---" in text:
+        # What holds for a file holds for each of its documents: one without any word
+        # its sources need is not parsed (parsing is most of the cost of a big manifest).
+        # A YAML error in such a document is not reported, as in such a file.
+        needs = _plan().needs
+        if all(needs.get(m) for m in modules):
+            parsed = blank_documents(text, _fewest({w for m in modules for w in needs[m]}))
     try:
-        for root in iter_documents(text):
+        for root in iter_documents(parsed):
             if not isinstance(root, dict):
                 continue
             if claimed:
