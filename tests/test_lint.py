@@ -123,14 +123,24 @@ def test_a_large_manifest_scanned_in_parts_reports_as_a_whole(
 
 
 def test_packed_files_give_back_each_path_and_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Paths written as what they repeat of the one before and the rest: a long shared
+    # directory (more than the 254 characters one count says), a path that is the start
+    # of the next, non-ASCII and undecodable names, a block's first path whole.
     monkeypatch.setattr(lint, "_BLOCK", 3)
+    deep = "d/" + "x" * 300 + "/"
     files = [(f"d{i}/é {i}/Dockerfile", "dockerfile" if i % 3 else "yaml") for i in range(10)]
+    files += [(deep + "a", "yaml"), (deep + "a.yaml", "yaml"), (deep + "b\udcff", "yaml")]
+    files += [("漢/\U0001f600/Dockerfile", "dockerfile"), ("漢/\U0001f600/x/Dockerfile", "yaml")]
     packed = lint._pack(iter(files))
-    assert len(packed) == 10
-    assert len(packed.blocks) == 4  # 3 + 3 + 3 + 1 files
+    assert len(packed) == 15
+    assert len(packed.blocks) == 5
     assert list(packed) == files
-    assert packed.run(1, 0, len(packed.blocks[1]), 3, 6) == files[3:6]
+    assert packed.run(1, 3, 6) == files[3:6]
+    assert packed.run(4, 13, 15) == files[13:]
+    assert not packed.ordered  # "d9/..." sorts after "d/xxx..."
+    assert sum(map(len, packed.blocks)) < sum(len(p) for p, _ in files) * 0.8
     assert list(lint._pack(iter([]))) == []
+    assert lint._pack(iter(sorted(files))).ordered
 
 
 def test_tasks_of_small_blocks_around_a_split_file(
@@ -152,6 +162,41 @@ def test_tasks_of_small_blocks_around_a_split_file(
     assert [f.as_dict() for f in parallel.findings] == [f.as_dict() for f in serial.findings]
     assert parallel.files_read() == serial.files_read() == 14
     assert len({f.path for f in parallel.findings}) == 14
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_streamed_run_passes_each_files_findings_and_keeps_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    for i in range(8):
+        (tmp_path / str(i)).mkdir()
+        (tmp_path / str(i) / "compose.yaml").write_text(COMPOSE)
+        (tmp_path / str(i) / "Dockerfile").write_text(
+            "FROM alpine\n" if i % 2 else "FROM x@sha256:" + "0" * 64 + "\n"
+        )
+    (tmp_path / "bad.yaml").write_text("services: [\n")
+    whole = lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
+    if parallel:
+        monkeypatch.setattr(lint, "_PARALLEL_MIN_FILES", 2)
+        monkeypatch.setattr(lint, "_TASK_MAX_FILES", 3)
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    got: list[list[Finding]] = []
+    streamed = lint.lint_paths(
+        [str(tmp_path)], Config(), keep_occurrences=False, stream=lambda f: got.append(list(f))
+    )
+    assert streamed.streamed
+    assert not whole.streamed
+    assert streamed.findings == []
+    assert streamed.files == []
+    # File by file, in the order of the paths: each call one file's findings.
+    assert [f.as_dict() for fs in got for f in fs] == [f.as_dict() for f in whole.findings]
+    assert all(len({f.path for f in fs}) == 1 for fs in got)
+    assert [fs[0].path for fs in got] == sorted(fs[0].path for fs in got)
+    assert streamed.files_read() == whole.files_read() == 17
+    # The online passes need every record: no stream then.
+    kept = lint.lint_paths([str(tmp_path)], Config(), stream=lambda f: got.append(list(f)))
+    assert not kept.streamed
+    assert len(kept.files) == 17
 
 
 def test_parts_are_cut_only_where_documents_start() -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
 
-    from pinlint import fix, lint
+    from pinlint import fix, lint, report
     from pinlint.formats import ScanOptions
     from pinlint.model import Finding
 
@@ -390,12 +390,17 @@ def _run(argv: Sequence[str] | None) -> int:
 
     from pinlint import lint
 
+    fmt = args.format
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    stream = _stream(args, fmt)
     result = lint.lint_paths(
         paths,
         cfg,
         keep_occurrences=args.resolve or args.fix,
         config_for=_config_for(args, cfg, run_path),
         online=args.resolve or args.fix,
+        stream=stream.add if stream is not None else None,
     )
     findings = result.findings
     # A file named on the command line that no source reads: say so rather than let
@@ -406,6 +411,12 @@ def _run(argv: Sequence[str] | None) -> int:
 
         print(printable(f"pinlint: {path}: not a file pinlint reads"), file=sys.stderr)
     threshold = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
+    if result.streamed:
+        assert stream is not None
+        # The findings are written: what is left is the output's end.
+        stream.close(skipped=result.default_excluded, read=result.files_read(), unread=len(unread))
+        failed = any(severity in threshold for severity in stream.severities)
+        return max(2 if result.read_errors else 0, 1 if failed else 0)
     notes: list[str] = []  # lines after the summary (stderr for machine formats)
     fix_line: str | None = None  # with --fix, the summary line: what was fixed, what remains
 
@@ -491,9 +502,6 @@ def _run(argv: Sequence[str] | None) -> int:
             f"{n} reference{'s' if n != 1 else ''} could not be checked (--fail-on-unresolved)."
         )
 
-    fmt = args.format
-    if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     stream_color = _use_color(args.color, sys.stdout if not args.output else None)
     from pinlint.report import render
 
@@ -537,6 +545,21 @@ def _run(argv: Sequence[str] | None) -> int:
     if cfg.fail_on_unresolved and unchecked:
         code = max(code, 1)
     return code
+
+
+def _stream(args: argparse.Namespace, fmt: str) -> report.Stream | None:
+    """The output written as the findings come, file by file, when nothing but the
+    offline pass decides it: not with ``--resolve``/``--fix`` (they need every
+    finding), a baseline, ``--output`` (a file is written whole or not at all), or
+    GitHub's step summary (written from all the findings)."""
+    if args.resolve or args.fix or args.baseline or args.write_baseline or args.output:
+        return None
+    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        return None
+    from pinlint.report import stream
+
+    color = _use_color(args.color, sys.stdout)
+    return stream(fmt, sys.stdout.write, root=".", color=color, quiet=args.quiet)
 
 
 def _scan_options(result: lint.LintResult) -> Callable[[str], ScanOptions | None] | None:

@@ -75,6 +75,7 @@ class LintResult:
         "read",
         "read_errors",
         "settings",
+        "streamed",
     )
 
     def __init__(
@@ -100,6 +101,9 @@ class LintResult:
         # How many files were linted, when ``files`` holds only the records of the files
         # with findings (or a read error): an offline run keeps nothing of a clean file.
         self.read = read
+        # The findings went to the run's output as they came (lint_paths' ``stream``):
+        # ``findings`` and ``files`` hold none of them.
+        self.streamed = False
 
     def settings_for(self, path: str) -> FileSettings | None:
         """What ``path`` was linted with: its own config's settings, else the run's."""
@@ -376,44 +380,57 @@ if TYPE_CHECKING:
 
 class _Packed:
     """The files of a run, packed as discovery finds them: their paths in blocks of
-    :data:`_BLOCK` files, each one string with NUL between the paths (no path holds one),
-    and each file's kind as one byte, an index into ``kinds``.  A parallel run's workers
-    inherit it (fork), and a task names a run of files of one block by offsets, so the
-    parent pickles no path and keeps no object per file while the workers lint, and no
-    process writes to (and so copies) the pages they are in."""
+    :data:`_BLOCK` files, each block one string, and each file's kind as one byte, an
+    index into ``kinds``.  In a block, a path is written as how much of the path before
+    it it repeats (one character, ``chr(1 + n)``, n < 255) and the rest of it, NUL
+    between paths (no path holds one): sorted paths share their directories, so this
+    is about a third of the paths' length.  A parallel run's workers inherit it (fork),
+    and a task names a run of files of one block, so the parent pickles no path and
+    keeps no object per file while the workers lint, and no process writes to (and so
+    copies) the pages they are in."""
 
-    __slots__ = ("blocks", "codes", "kinds")
+    __slots__ = ("blocks", "codes", "kinds", "ordered")
 
     def __init__(
-        self, blocks: Sequence[str] = (), codes: bytes = b"", kinds: tuple[str, ...] = ()
+        self,
+        blocks: Sequence[str] = (),
+        codes: bytes = b"",
+        kinds: tuple[str, ...] = (),
+        ordered: bool = True,
     ) -> None:
         self.blocks = blocks
         self.codes = codes
         self.kinds = kinds
+        # Each path sorts after the one before it (as the walk of one directory gives).
+        self.ordered = ordered
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        """``(path, kind)`` of each file, in order (one path string at a time)."""
+        """``(path, kind)`` of each file, in order (one block's paths at a time)."""
         kinds, codes = self.kinds, self.codes
         i = 0
         for block in self.blocks:
-            at = 0
-            while at <= len(block):
-                end = block.find("\0", at)
-                if end < 0:
-                    end = len(block)
-                yield block[at:end], kinds[codes[i]]
+            for path in _paths(block):
+                yield path, kinds[codes[i]]
                 i += 1
-                at = end + 1
 
-    def run(self, block: int, start: int, end: int, first: int, last: int) -> list[tuple[str, str]]:
-        """``(path, kind)`` of files ``first`` to ``last`` (excluded), whose paths span
-        ``blocks[block][start:end]``."""
-        kinds = self.kinds
-        paths = self.blocks[block][start:end].split("\0")
+    def run(self, block: int, first: int, last: int) -> list[tuple[str, str]]:
+        """``(path, kind)`` of files ``first`` to ``last`` (excluded) of ``block``."""
+        kinds, at = self.kinds, block * _BLOCK
+        paths = _paths(self.blocks[block])[first - at : last - at]
         return list(zip(paths, [kinds[c] for c in self.codes[first:last]], strict=True))
+
+
+def _paths(block: str) -> list[str]:
+    """The paths of one block of :class:`_Packed`."""
+    paths = []
+    path = ""
+    for entry in block.split("\0"):
+        path = path[: ord(entry[0]) - 1] + entry[1:]
+        paths.append(path)
+    return paths
 
 
 _FILES = _Packed()
@@ -430,37 +447,48 @@ def _pack(found: Iterable[tuple[str, str]]) -> _Packed:
     block: list[str] = []
     codes = bytearray()
     code: dict[str, int] = {}  # kind -> its byte, in the order met
+    last = ""
+    ordered = True
     for path, kind in found:
+        if path <= last:
+            ordered = False
         c = code.get(kind)
         if c is None:
             c = code[kind] = len(code)
         codes.append(c)
-        block.append(path)
+        # How much of the path before it this one repeats (none at a block's start).
+        n = 0
+        if block:
+            limit = min(len(path), len(last), 254)
+            while n < limit and path[n] == last[n]:
+                n += 1
+        block.append(chr(1 + n) + path[n:])
+        last = path
         if len(block) == _BLOCK:
             blocks.append("\0".join(block))
             block.clear()
     if block:
         blocks.append("\0".join(block))
-    return _Packed(blocks, bytes(codes), tuple(code))
+    return _Packed(blocks, bytes(codes), tuple(code), ordered)
 
 
 if TYPE_CHECKING:
-    _Run = tuple[int, int, int, int, int, _Settings, bool]
+    _Run = tuple[int, int, int, _Settings, bool]
 
 
 def _lint_chunk(args: _Run) -> list[FileResult]:
-    block, start, end, first, last, s, _ = args
-    files = _FILES.run(block, start, end, first, last)
+    block, first, last, s, _ = args
+    files = _FILES.run(block, first, last)
     return [lint_file(path, kind, s) for path, kind in files]
 
 
 def _lint_chunk_findings(args: _Run) -> list[_Sent]:
     """The files with findings or a read error; nothing of a clean file (the parent
     counts the files it sent)."""
-    block, start, end, first, last, s, _ = args
+    block, first, last, s, _ = args
     return [
         _sent(r)
-        for path, kind in _FILES.run(block, start, end, first, last)
+        for path, kind in _FILES.run(block, first, last)
         if (r := lint_file(path, kind, s)).findings or r.read_error
     ]
 
@@ -610,10 +638,12 @@ def _lint_parallel(
     s: _Settings,
     workers: int,
     keep_occurrences: bool,
-    split: Mapping[str, tuple[str, list[tuple[int, int]]]] | None = None,
-) -> list[FileResult]:
-    """``split``: the texts of the files to scan in parts and their parts, by path
-    (offline runs).  The workers inherit ``files`` (:data:`_FILES`)."""
+    split: Mapping[str, tuple[str, list[tuple[int, int]]]] | None,
+    out: Callable[[FileResult], object],
+) -> None:
+    """Each file's record to ``out``, in the order of the files (offline, only those with
+    findings or a read error).  ``split``: the texts of the files to scan in parts and
+    their parts, by path (offline runs).  The workers inherit ``files`` (:data:`_FILES`)."""
     import gc
     import multiprocessing
 
@@ -622,39 +652,31 @@ def _lint_parallel(
     split = split or {}
     size = min(max(1, (len(files) - len(split)) // (workers * 8)), _TASK_MAX_FILES)
     # Tasks in the order of the files: runs of whole files of one block (the block,
-    # offsets in its packed paths, indexes of the first and past the last file), and the
-    # parts of a split file.
+    # indexes of the first and past the last file), and the parts of a split file.
     tasks: list[tuple[object, ...]] = []
     # For each task, the part of a split file it scans (path, kind, start, end), or None.
     where: list[tuple[str, str, int, int] | None] = []
-    i = 0  # index of the next file
     for b, block in enumerate(files.blocks):
-        at = 0  # offset of the next path in the block
-        run_at, run_end, run_first = 0, 0, i
-        while at <= len(block):
-            end = block.find("\0", at)
-            if end < 0:
-                end = len(block)
-            path = block[at:end] if split else ""
-            if path in split:
+        at = b * _BLOCK
+        paths = _paths(block) if split else []
+        run_first = at
+        for i in range(at, min(at + _BLOCK, len(files))):
+            if paths and paths[i - at] in split:
+                path = paths[i - at]
                 if i > run_first:
-                    tasks.append((b, run_at, run_end, run_first, i, s, keep_occurrences))
+                    tasks.append((b, run_first, i, s, keep_occurrences))
                     where.append(None)
                 kind = files.kinds[files.codes[i]]
                 for start, stop in split[path][1]:
                     tasks.append((path, kind, start, stop, s))
                     where.append((path, kind, start, stop))
-                run_at, run_first = end + 1, i + 1
-            else:
-                run_end = end
-                if i + 1 - run_first >= size:
-                    tasks.append((b, run_at, run_end, run_first, i + 1, s, keep_occurrences))
-                    where.append(None)
-                    run_at, run_first = end + 1, i + 1
-            at = end + 1
-            i += 1
-        if i > run_first:
-            tasks.append((b, run_at, run_end, run_first, i, s, keep_occurrences))
+                run_first = i + 1
+            elif i + 1 - run_first >= size:
+                tasks.append((b, run_first, i + 1, s, keep_occurrences))
+                where.append(None)
+                run_first = i + 1
+        if min(at + _BLOCK, len(files)) > run_first:
+            tasks.append((b, run_first, min(at + _BLOCK, len(files)), s, keep_occurrences))
             where.append(None)
     _FILES.blocks, _FILES.codes, _FILES.kinds = files.blocks, files.codes, files.kinds
     # The parent's heap moves out of the collector's sight (the children do not touch its
@@ -667,14 +689,17 @@ def _lint_parallel(
     try:
         with ctx.Pool(workers, initializer=_default_sigterm) as pool:
             if keep_occurrences:
-                return [r for chunk in pool.map(_lint_chunk, tasks, 1) for r in chunk]  # type: ignore[arg-type]
+                for chunk in pool.map(_lint_chunk, tasks, 1):  # type: ignore[arg-type]
+                    for r in chunk:
+                        out(r)
+                return
             # In order, as they arrive: each chunk's tuples are dropped once made records.
-            results: list[FileResult] = []
             parts: list[FileResult] | None = []
             for part, got in zip(where, pool.imap(_task, tasks, 1), strict=True):
                 if part is None:
                     assert got is not None
-                    results += _received(got)
+                    for r in _received(got):
+                        out(r)
                     continue
                 path, kind, start, end = part
                 if start == 0:
@@ -690,8 +715,7 @@ def _lint_parallel(
                         record = parts[0]  # path, kind and directives of the first part
                         record.findings = [f for p in parts for f in p.findings]
                     if record.findings or record.read_error:
-                        results.append(record)
-        return results
+                        out(record)
     finally:
         _SPLIT_TEXTS.clear()
         _FILES.blocks, _FILES.codes, _FILES.kinds = (), b"", ()
@@ -701,7 +725,7 @@ def _lint_parallel(
 
 
 def _task(args: tuple[object, ...]) -> list[_Sent] | None:
-    if len(args) == 7:
+    if isinstance(args[0], int):
         return _lint_chunk_findings(args)  # type: ignore[arg-type]
     return _lint_part(args)  # type: ignore[arg-type]
 
@@ -761,6 +785,7 @@ def lint_paths(
     keep_occurrences: bool = True,
     config_for: Callable[[str], Config] | None = None,
     online: bool = False,
+    stream: Callable[[Sequence[Finding]], object] | None = None,
 ) -> LintResult:
     """Lint every file; ``keep_occurrences=False`` when only the findings are wanted
     (then the findings of a run in worker processes come without their occurrence).
@@ -770,6 +795,11 @@ def lint_paths(
     file's own config decides its rules, ``allow``, ``exact-tags``, ``build-args`` and
     ``exclude`` (on top of the run's); everything else is the run's (``cfg``).
     ``online``: the online rules run next (``--resolve``, ``--fix``).
+
+    ``stream``: with ``keep_occurrences=False``, when the files come in the order of
+    their paths (one directory, or paths given in order), each file's findings are
+    passed to it as soon as they are known, file by file in that order, and none is
+    kept (``LintResult.streamed``); otherwise it is not called.
     """
     s = settings(cfg, paths, online=online)
     skipped: list[str] = []
@@ -789,6 +819,29 @@ def lint_paths(
     if config_for is not None:
         found = _own_settings(found, cfg, s, config_for, own)
     files = _pack(found)
+    read_errors = 0
+    for message in unreadable:
+        from pinlint.report.escape import printable
+
+        print(printable(f"pinlint: {message}"), file=sys.stderr)
+        read_errors += 1
+    streamed = stream is not None and not keep_occurrences and files.ordered
+    results: list[FileResult] = []
+    unread_files = 0
+
+    def out(r: FileResult) -> None:
+        nonlocal unread_files
+        if r.read_error:
+            from pinlint.report.escape import printable
+
+            print(printable(f"pinlint: {r.read_error}"), file=sys.stderr)
+            unread_files += 1
+        if streamed:
+            assert stream is not None
+            stream(r.findings)
+        else:
+            results.append(r)
+
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
     # Worker processes take the run's settings: a tree whose files have configs of their
     # own is linted in this process.
@@ -796,35 +849,31 @@ def lint_paths(
     # A large multi-document YAML file is scanned in parts by every worker.
     splittable = parallel and not keep_occurrences and formats.YAML in files.kinds
     split = _splittable(files, workers) if splittable else {}
-    results: list[FileResult]
     count = len(files)
     if parallel and (count >= _PARALLEL_MIN_FILES or split):
-        results = _lint_parallel(files, s, workers, keep_occurrences, split)
+        _lint_parallel(files, s, workers, keep_occurrences, split, out)
     else:
-        each = ((path, kind, own.get(path, s)) for path, kind in files)
-        # Offline, a clean file leaves no record (nothing later reads it).
-        results = [
-            r
-            for r in (lint_file(path, kind, fs) for path, kind, fs in each)
-            if keep_occurrences or r.findings or r.read_error
-        ]
+        for path, kind in files:
+            r = lint_file(path, kind, own.get(path, s))
+            # Offline, a clean file leaves no record (nothing later reads it).
+            if keep_occurrences or r.findings or r.read_error:
+                out(r)
     del files
     findings: list[Finding] = []
     occurrences: list[Occurrence] = []
-    read_errors = 0
-    for message in unreadable:
-        from pinlint.report.escape import printable
-
-        print(printable(f"pinlint: {message}"), file=sys.stderr)
-        read_errors += 1
     for r in results:
-        if r.read_error:
-            from pinlint.report.escape import printable
-
-            print(printable(f"pinlint: {r.read_error}"), file=sys.stderr)
-            read_errors += 1
         findings.extend(r.findings)
         occurrences.extend(r.occurrences)
     # Every file sent to be linted was read, but those whose record says it could not be.
-    read = count - sum(1 for r in results if r.read_error)
-    return LintResult(findings, occurrences, read_errors, results, s, len(skipped), own, read)
+    result = LintResult(
+        findings,
+        occurrences,
+        read_errors + unread_files,
+        results,
+        s,
+        len(skipped),
+        own,
+        count - unread_files,
+    )
+    result.streamed = streamed
+    return result

@@ -8,9 +8,24 @@ module is imported only when it is used (CONTRIBUTING.md, "Start-up budget").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pinlint.model import Finding
+
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Stream(Protocol):
+        """An output written as it comes (:func:`stream`)."""
+
+        # The severities of the findings added so far (what the exit status is decided on).
+        severities: set[str]
+
+        def add(self, findings: Sequence[Finding]) -> None: ...
+
+        def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None: ...
 
 
 def render(
@@ -58,3 +73,32 @@ def render(
         read=read,
         unread=unread,
     )
+
+
+def stream(
+    fmt: str,
+    write: Callable[[str], object],
+    *,
+    root: str = ".",
+    color: bool = False,
+    quiet: bool = False,
+) -> Stream:
+    """The output format ``fmt`` written with ``write`` as findings come, file by file:
+    ``add`` each file's findings, the files in the order of their paths (the order the
+    formats sort by), then ``close``; the same bytes as :func:`render` of all of them
+    (with no ``summary`` or ``notes``), without holding them."""
+    if fmt == "json":
+        from pinlint.report import json
+
+        return json.Stream(write)
+    if fmt == "sarif":
+        from pinlint.report import sarif
+
+        return sarif.Stream(write, root=root)
+    if fmt == "github":
+        from pinlint.report import github
+
+        return github.Stream(write)
+    from pinlint.report import text
+
+    return text.Stream(write, color=color, quiet=quiet)

@@ -40,8 +40,12 @@ _ENCODE: dict[type, Callable[[Any], str]] = {
 }
 
 
+def _key(f: Finding) -> tuple[str, int, int, str]:
+    return (f.path, f.line, f.column, f.rule)
+
+
 def render(findings: Sequence[Finding]) -> str:
-    ordered = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule))
+    ordered = sorted(findings, key=_key)
     try:
         return _render(ordered) + "\n"
     except _Other:
@@ -68,3 +72,47 @@ def _render(ordered: Sequence[Finding]) -> str:
     # Lossless (a reader gets every path back, a non-UTF-8 name too) and safe to print:
     # control characters, separators and surrogates are \u escapes.
     return json_escape_unsafe("[\n" + ",\n".join(objects) + "\n]")
+
+
+class Stream:
+    """The JSON output written as it comes, file by file: :meth:`add` each file's
+    findings, the files in the order of their paths, then :meth:`close`; the same bytes
+    as :func:`render` of all the findings, without holding them.  An object the template
+    does not fit is written by ``json.dumps`` alone, as it lies in the array."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self._write = write
+        self._keys: tuple[str, ...] | None = None
+        self._template = ""
+        self.severities: set[str] = set()
+
+    def add(self, findings: Sequence[Finding]) -> None:
+        if not findings:
+            return
+        ordered = sorted(findings, key=_key)
+        self.severities.update(f.severity.value for f in ordered)
+        if self._keys is None:
+            keys = self._keys = tuple(ordered[0].as_dict())
+            fields = [
+                encode_basestring(k).replace("{", "{{").replace("}", "}}") + ": {}" for k in keys
+            ]
+            self._template = "  {{\n    " + ",\n    ".join(fields) + "\n  }}"
+            head = "[\n"
+        else:
+            head = ",\n"
+        keys, template, encode = self._keys, self._template, _ENCODE
+        objects = []
+        for f in ordered:
+            d = f.as_dict()
+            try:
+                if tuple(d) != keys:
+                    raise _Other
+                objects.append(template.format(*[encode[type(v)](v) for v in d.values()]))
+            except (_Other, KeyError):
+                # json.dumps of the object alone, indented as an element of the array.
+                objects.append("  " + json_dumps(d).replace("\n", "\n  "))
+        self._write(json_escape_unsafe(head + ",\n".join(objects)))
+
+    def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None:
+        """The end of the output (``skipped``, ``read`` and ``unread`` are the text's)."""
+        self._write("[]\n" if self._keys is None else "\n]\n")

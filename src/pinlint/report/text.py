@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pinlint.model import Finding, Severity
 from pinlint.report.escape import printable
@@ -39,6 +39,16 @@ def count(findings: Sequence[Finding], read: int | None = None, unread: int = 0)
 
     ``read``: the files linted (None: not said); ``unread``: the files named on the
     command line that no source reads (said on stderr one by one)."""
+    return _count(len(findings), *_counts(findings), _tail(read, unread))
+
+
+def _counts(findings: Sequence[Finding]) -> tuple[int, int]:
+    """Errors among ``findings``, and the files they are in."""
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    return errors, len({f.path for f in findings})
+
+
+def _tail(read: int | None, unread: int) -> str:
     tail = "."
     if read is not None:
         tail = f"; {read} file{'s' if read != 1 else ''} read"
@@ -48,17 +58,18 @@ def count(findings: Sequence[Finding], read: int | None = None, unread: int = 0)
                 f"(not {'a file' if unread == 1 else 'files'} pinlint reads)"
             )
         tail += "."
-    if not findings:
+    return tail
+
+
+def _count(n: int, errors: int, files: int, tail: str) -> str:
+    if not n:
         return "No findings" + tail
-    files = len({f.path for f in findings})
-    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-    warnings = len(findings) - errors
+    warnings = n - errors
     parts = []
     if errors:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
     if warnings:
         parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    n = len(findings)
     return (
         f"Found {n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) "
         f"in {files} file{'s' if files != 1 else ''}{tail}"
@@ -99,3 +110,40 @@ def render(
 
 def _order(f: Finding) -> tuple[str, int, int, str]:
     return (f.path, f.line, f.column, f.rule)
+
+
+class Stream:
+    """The text output written as it comes, file by file: :meth:`add` each file's
+    findings, the files in the order of their paths, then :meth:`close`; the same bytes
+    as :func:`render` of all the findings (with no ``summary`` or ``notes``), without
+    holding them."""
+
+    def __init__(self, write: Callable[[str], object], *, color: bool, quiet: bool) -> None:
+        self._write = write
+        self._color = color
+        self._quiet = quiet
+        self.findings = 0
+        self.errors = 0
+        self.files = 0
+        # Each severity met (the exit status is decided on them).
+        self.severities: set[str] = set()
+
+    def add(self, findings: Sequence[Finding]) -> None:
+        if not findings:
+            return
+        ordered = sorted(findings, key=_order)
+        errors, files = _counts(ordered)
+        self.findings += len(ordered)
+        self.errors += errors
+        self.files += files
+        self.severities.update(f.severity.value for f in ordered)
+        color = self._color
+        self._write("".join([_line(f, color) + "\n" for f in ordered]))
+
+    def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None:
+        if self._quiet:
+            return
+        lines = [_count(self.findings, self.errors, self.files, _tail(read, unread))]
+        if skipped:
+            lines.append(skipped_note(skipped))
+        self._write("".join(line + "\n" for line in lines))
