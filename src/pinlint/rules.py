@@ -373,7 +373,7 @@ def _not_a_reference(image: str) -> bool:
     - a template a script fills in: ``php:%%PHP_VERSION%%-%%VARIANT%%`` (nextcloud/docker's
       ``Dockerfile-*.template``), ``@VERSION@``, ``{tag}``.
     """
-    import re  # loaded already by the reference grammar; re caches the compiled pattern
+    import re  # loaded at start-up already; re caches the compiled pattern
 
     return re.fullmatch(_NOT_A_REFERENCE, image, re.VERBOSE | re.DOTALL) is not None
 
