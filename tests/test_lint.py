@@ -8,12 +8,16 @@ import itertools
 import json
 import os
 import pickle
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pinlint import drift, fix, lint
 from pinlint.config import Config
+from pinlint.formats import yamltree
 from pinlint.model import Finding, Occurrence, ParseError, Severity
 from pinlint.resolution import Resolution
 
@@ -209,6 +213,30 @@ def test_parts_are_cut_only_where_documents_start() -> None:
     # Not cut: YAML directives, other line breaks.
     assert lint._parts("%YAML 1.1\n" + text, 4) == [(0, len(text) + 10)]
     assert len(lint._parts(text.replace("\n", "\r\n"), 4)) == 1
+
+
+@given(
+    st.lists(
+        st.sampled_from(["---", "--- ", "----", "---x", "\n", "a: 1", " ", "\t"]), max_size=30
+    ),
+    st.integers(1, 6),
+)
+@settings(max_examples=1500, deadline=None)
+def test_document_starts_and_parts_as_the_expression_finds_them(
+    pieces: list[str], count: int
+) -> None:
+    # Document starts are ``^---(?=[ \t\n]|\Z)`` (MULTILINE); the parts are cut at the
+    # first start at or after each of the count - 1 even cut points.
+    text = "".join(pieces)
+    starts = [m.start() for m in re.finditer(r"^---(?=[ \t\n]|\Z)", text, re.M)]
+    assert yamltree.document_starts(text) == starts
+    step = len(text) / count
+    cuts = [0]
+    for k in range(1, count):
+        later = [at for at in starts if at >= int(k * step)]
+        if later and later[0] > cuts[-1]:
+            cuts.append(later[0])
+    assert lint._parts(text, count) == list(itertools.pairwise([*cuts, len(text)]))
 
 
 def test_online_rules_use_the_stamp_and_read_no_file(tmp_path: Path) -> None:

@@ -523,19 +523,17 @@ _SPLIT_TEXTS: dict[str, str] = {}
 def _parts(text: str, count: int) -> list[tuple[int, int]]:
     """About ``count`` spans of ``text`` of about the same size, each cut where a
     document starts."""
-    from pinlint.formats.yamltree import document_starts
+    from pinlint.formats.yamltree import cuttable, next_document_start
 
-    starts = document_starts(text)
-    if not starts:
+    if not cuttable(text):
         return [(0, len(text))]
     cuts = [0]
     step = len(text) / count
-    import bisect
-
     for k in range(1, count):
-        i = bisect.bisect_left(starts, int(k * step))
-        if i < len(starts) and starts[i] > cuts[-1]:
-            cuts.append(starts[i])
+        # Only the starts next to the cuts are looked for, not every document's.
+        at = next_document_start(text, int(k * step))
+        if at > cuts[-1]:
+            cuts.append(at)
     cuts.append(len(text))
     return list(itertools.pairwise(cuts))
 

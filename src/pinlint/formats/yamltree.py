@@ -128,28 +128,39 @@ class Document:
         return locate(self.text, self.bom, node)
 
 
+def cuttable(text: str) -> bool:
+    """Whether ``text`` can be cut where its documents start into parts that parse as they
+    do in the whole: no directives, no line breaks other than ``\\n``, no BOM."""
+    if text.startswith(("\ufeff", "%")) or "\n%" in text:
+        return False
+    return not any(c in text for c in ("\r", "\x85", "\u2028", "\u2029"))
+
+
+def next_document_start(text: str, pos: int) -> int:
+    """The first offset from ``pos`` on where a line starts a document, or -1: where
+    ``^---(?=[ \\t\\n]|\\Z)`` matches in MULTILINE mode (str.find is ~10x faster than the
+    regex over megabytes)."""
+    if pos == 0 and text.startswith("---") and (len(text) == 3 or text[3] in " \t\n"):
+        return 0
+    nl = text.find("\n---", max(pos - 1, 0))
+    while nl >= 0:
+        after = nl + 4
+        if after == len(text) or text[after] in " \t\n":
+            return nl + 1
+        nl = text.find("\n---", after)
+    return -1
+
+
 def document_starts(text: str) -> list[int] | None:
     """Offsets of the lines that start a document (``---``), where a file can be cut
-    into parts that parse as they do in the whole; None when the file is not that plain
-    (directives, line breaks other than ``\\n``, a BOM)."""
-    if text.startswith("\ufeff") or "\n%" in text or text.startswith("%"):
+    into parts that parse as they do in the whole; None when it is not :func:`cuttable`."""
+    if not cuttable(text):
         return None
-    if any(c in text for c in ("\r", "\x85", "\u2028", "\u2029")):
-        return None
-    # Where ``^---(?=[ \t\n]|\Z)`` matches in MULTILINE mode; str.find is ~10x faster
-    # than the regex over megabytes.
     starts: list[int] = []
-    if text.startswith("---"):
-        at = 0
-    else:
-        nl = text.find("\n---")
-        at = nl + 1 if nl >= 0 else -1
+    at = next_document_start(text, 0)
     while at >= 0:
-        after = at + 3
-        if after == len(text) or text[after] in " \t\n":
-            starts.append(at)
-        nl = text.find("\n---", after)
-        at = nl + 1 if nl >= 0 else -1
+        starts.append(at)
+        at = next_document_start(text, at + 3)
     return starts
 
 
