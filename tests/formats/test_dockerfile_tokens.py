@@ -30,6 +30,7 @@ STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
 WHOLE_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\Z")
 SPECIAL = re.compile(r"[$'\"\\`]")
 STAGE_INDEX = re.compile(r"[+-]?[0-9]+\Z")
+TEMPLATE_OPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)\}")
 
 # Pieces of instructions: words, every kind of whitespace the grammar tells apart, quotes,
 # escapes, variables, and characters that are letters or digits to Python only.
@@ -96,3 +97,12 @@ def test_whole_variable_and_plain_words(text: str) -> None:
     assert d._is_stage_index(text) == (STAGE_INDEX.match(text) is not None)
     lowered = text.lower()
     assert d._is_stage_name(lowered) == (STAGE_NAME.match(lowered) is not None)
+
+
+@given(TEXT, st.integers(0, 3))
+@settings(max_examples=3000, deadline=None)
+@example("imageVariant}", 0).via("a Dev Container template option")
+def test_template_option(text: str, cut: int) -> None:
+    end = max(len(text) - cut, 0)
+    m = TEMPLATE_OPTION.match(text, 0, end)
+    assert d._template_option_end(text, 0, end) == (-1 if m is None else m.end())

@@ -268,6 +268,17 @@ def _from_args(s: str, i: int) -> tuple[int, int, int, int] | None:
     return i, end, a, b
 
 
+def _template_option_end(s: str, i: int, end: int) -> int:
+    """Past the ``NAME}`` that ends ``${templateOption:NAME}`` at ``i`` (``NAME`` is
+    ``[A-Za-z_][A-Za-z0-9_-]*``), or -1."""
+    e = i
+    while e < end and s[e] in _OPTION_CHAR:
+        e += 1
+    if e < end and s[e] == "}" and e > i and s[i] in _NAME_START:
+        return e + 1
+    return -1
+
+
 def _is_stage_name(text: str) -> bool:
     """``[a-z][a-z0-9-_.]*``, BuildKit's stage name (after lower-casing)."""
     return bool(text) and "a" <= text[0] <= "z" and _STAGE_NAME_CHARS.issuperset(text)
@@ -447,16 +458,13 @@ def _dollar(
         if name == "templateOption" and op == ":":
             # ``${templateOption:imageVariant}``: a Dev Container template option, put in
             # by the templates tool before Docker reads the file.
-            # The rest: ``[A-Za-z_][A-Za-z0-9_-]*}``.
-            e = k + 1
-            while e < end and s[e] in _OPTION_CHAR:
-                e += 1
-            if e < end and s[e] == "}" and e > k + 1 and s[k + 1] in _NAME_START:
-                value = env.get("templateOption:" + s[k + 1 : e])
+            e = _template_option_end(s, k + 1, end)
+            if e >= 0:
+                value = env.get("templateOption:" + s[k + 1 : e - 1])
                 if value is None:
-                    spelled = s[i : e + 1]
-                    return _Val(None, None, spelled, spelled), e + 1
-                return value, e + 1
+                    spelled = s[i:e]
+                    return _Val(None, None, spelled, spelled), e
+                return value, e
         cur = _lookup(env, name)
         if op == "}":
             return cur, k + 1
@@ -577,8 +585,7 @@ def _flags(s: str, i: int, value_flags: frozenset[str]) -> tuple[list[_Flag], in
     out: list[_Flag] = []
     n = len(s)
     while True:
-        while i < n and s[i] in _SPACE:
-            i += 1
+        i = _space_end(s, i)
         if not s.startswith("--", i):
             return out, i
         end = _word_end(s, i)
