@@ -163,12 +163,9 @@ def _listing(
                     found.append((rel_dir + entry.name + os.sep, entry))
             else:
                 found.append((rel_dir + entry.name, entry))
-    found.sort(key=_first, reverse=True)
+    # By path alone: no two entries of a directory have the same one.
+    found.sort(reverse=True)
     return found
-
-
-def _first(item: tuple[str, object]) -> str:
-    return item[0]
 
 
 def _third_party(rel: str) -> bool:

@@ -382,12 +382,12 @@ class _Packed:
     """The files of a run, packed as discovery finds them: their paths in blocks of
     :data:`_BLOCK` files, each block one string, and each file's kind as one byte, an
     index into ``kinds``.  In a block, a path is written as how much of the path before
-    it it repeats (one character, ``chr(1 + n)``, n < 255) and the rest of it, NUL
-    between paths (no path holds one): sorted paths share their directories, so this
-    is about a third of the paths' length.  A parallel run's workers inherit it (fork),
-    and a task names a run of files of one block, so the parent pickles no path and
-    keeps no object per file while the workers lint, and no process writes to (and so
-    copies) the pages they are in."""
+    it it repeats (its directories that are the same: one character, ``chr(1 + n)``,
+    n < 255) and the rest of it, NUL between paths (no path holds one): sorted paths
+    share their directories, so this is about a third of the paths' length.  A parallel
+    run's workers inherit it (fork), and a task names a run of files of one block, so
+    the parent pickles no path and keeps no object per file while the workers lint, and
+    no process writes to (and so copies) the pages they are in."""
 
     __slots__ = ("blocks", "codes", "kinds", "ordered")
 
@@ -443,6 +443,7 @@ def _pack(found: Iterable[tuple[str, str]]) -> _Packed:
     tuple per file) is ever built, nor a second copy of the packed paths, so that what a
     tree's discovery leaves behind in this process, and in the workers that inherit its
     memory, is the packed form alone."""
+    sep = os.sep
     blocks: list[str] = []
     block: list[str] = []
     codes = bytearray()
@@ -456,12 +457,13 @@ def _pack(found: Iterable[tuple[str, str]]) -> _Packed:
         if c is None:
             c = code[kind] = len(code)
         codes.append(c)
-        # How much of the path before it this one repeats (none at a block's start).
+        # How much of the path before it this one repeats (none at a block's start): its
+        # nearest directory that the path before lies in too (two calls in C a level).
         n = 0
         if block:
-            limit = min(len(path), len(last), 254)
-            while n < limit and path[n] == last[n]:
-                n += 1
+            n = path.rfind(sep, 0, 254) + 1
+            while n and not last.startswith(path[:n]):
+                n = path.rfind(sep, 0, n - 1) + 1
         block.append(chr(1 + n) + path[n:])
         last = path
         if len(block) == _BLOCK:

@@ -90,7 +90,7 @@ class Stream:
         if not findings:
             return
         ordered = sorted(findings, key=_key)
-        self.severities.update(f.severity.value for f in ordered)
+        self.severities.update({f.severity.value for f in ordered})
         if self._keys is None:
             keys = self._keys = tuple(ordered[0].as_dict())
             fields = [

@@ -136,7 +136,10 @@ class Stream:
         self.findings += len(ordered)
         self.errors += errors
         self.files += files
-        self.severities.update(f.severity.value for f in ordered)
+        if errors:
+            self.severities.add(Severity.ERROR.value)
+        if errors < len(ordered):
+            self.severities.add(Severity.WARNING.value)
         color = self._color
         self._write("".join([_line(f, color) + "\n" for f in ordered]))
 
