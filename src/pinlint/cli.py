@@ -393,7 +393,7 @@ def _run(argv: Sequence[str] | None) -> int:
     fmt = args.format
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    stream = _stream(args, fmt)
+    stream = _stream(args, fmt, paths)
     result = lint.lint_paths(
         paths,
         cfg,
@@ -547,12 +547,15 @@ def _run(argv: Sequence[str] | None) -> int:
     return code
 
 
-def _stream(args: argparse.Namespace, fmt: str) -> report.Stream | None:
-    """The output written as the findings come, file by file, when nothing but the
+def _stream(args: argparse.Namespace, fmt: str, paths: Sequence[str]) -> report.Stream | None:
+    """The output written as the findings come, file by file, for a directory (a run of
+    files named, as pre-commit names them, holds few findings) when nothing but the
     offline pass decides it: not with ``--resolve``/``--fix`` (they need every
     finding), a baseline, ``--output`` (a file is written whole or not at all), or
     GitHub's step summary (written from all the findings)."""
     if args.resolve or args.fix or args.baseline or args.write_baseline or args.output:
+        return None
+    if not any(os.path.isdir(path) for path in paths):
         return None
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         return None

@@ -6,8 +6,8 @@ output with the bytes and exit status of the whole report."""
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +15,7 @@ from helpers import plain_env
 from helpers import run_main as run
 from pinlint import cli, report
 from pinlint.model import Finding, Severity
-from pinlint.report import sarif
+from pinlint.report import streams
 
 FORMATS = ("text", "json", "sarif", "github")
 # Control characters, DEL, C1, line separators, bidi overrides, a lone surrogate (a
@@ -83,7 +83,7 @@ def test_json_stream_writes_an_odd_object_as_json_dumps_does() -> None:
 
 
 def test_sarif_stream_of_more_results_than_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sarif, "_BATCH", 4)
+    monkeypatch.setattr(streams, "_BATCH", 4)
     findings = [
         Finding(f"f{i:03}/Dockerfile", i + 1, 1, "PIN001", Severity.ERROR, "latest", "x:latest")
         for i in range(11)
@@ -114,8 +114,8 @@ def test_command_line_streams_the_whole_reports_bytes(
     streams: list[report.Stream] = []
     make = cli._stream
 
-    def keep(args: object, fmt: str) -> report.Stream | None:
-        stream = make(args, fmt)  # type: ignore[arg-type]
+    def keep(*args: Any) -> report.Stream | None:
+        stream = make(*args)
         if stream is not None:
             streams.append(stream)
         return stream
@@ -123,24 +123,36 @@ def test_command_line_streams_the_whole_reports_bytes(
     monkeypatch.setattr(cli, "_stream", keep)
     streamed = run(capsys, "--format", fmt, ".")
     assert len(streams) == 1
-    monkeypatch.setattr(cli, "_stream", lambda args, fmt: None)
+    monkeypatch.setattr(cli, "_stream", lambda *args: None)
     whole = run(capsys, "--format", fmt, ".")
     assert streamed == whole
     assert whole[0] == 1
     assert len(whole[1]) > 10_000
 
 
-def test_paths_out_of_order_are_not_streamed(
+def test_files_named_or_out_of_order_are_not_streamed(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # The formats sort by path: files named out of that order are reported whole.
+    # Files named on the command line (the pre-commit case) are reported whole, and so
+    # are directories given out of the order the formats sort by.
     plain_env(monkeypatch)
     for name in ("b", "a"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "Dockerfile").write_text("FROM alpine\n")
-    paths = [str(tmp_path / "b" / "Dockerfile"), str(tmp_path / "a" / "Dockerfile")]
-    code, out, _ = run(capsys, *paths)
-    assert code == 1
-    assert out.index(paths[1]) < out.index(paths[0])
-    assert out.endswith("Found 2 findings (2 errors) in 2 files; 2 files read.\n")
-    assert os.path.exists(paths[0])
+    made: list[report.Stream | None] = []
+    make = cli._stream
+
+    def keep(*args: Any) -> report.Stream | None:
+        made.append(make(*args))
+        return made[-1]
+
+    monkeypatch.setattr(cli, "_stream", keep)
+    files = [str(tmp_path / "b" / "Dockerfile"), str(tmp_path / "a" / "Dockerfile")]
+    for paths in (files, [str(tmp_path / "b"), str(tmp_path / "a")]):
+        code, out, _ = run(capsys, *paths)
+        assert code == 1
+        assert out.index(files[1]) < out.index(files[0])
+        assert out.endswith("Found 2 findings (2 errors) in 2 files; 2 files read.\n")
+    assert made[0] is None  # files only: not even a stream made
+    assert made[1] is not None  # made, but the lint found the order unsorted
+    assert made[1].severities == set()

@@ -87,18 +87,12 @@ def stream(
     ``add`` each file's findings, the files in the order of their paths (the order the
     formats sort by), then ``close``; the same bytes as :func:`render` of all of them
     (with no ``summary`` or ``notes``), without holding them."""
+    from pinlint.report import streams
+
     if fmt == "json":
-        from pinlint.report import json
-
-        return json.Stream(write)
+        return streams.Json(write)
     if fmt == "sarif":
-        from pinlint.report import sarif
-
-        return sarif.Stream(write, root=root)
+        return streams.Sarif(write, root=root)
     if fmt == "github":
-        from pinlint.report import github
-
-        return github.Stream(write)
-    from pinlint.report import text
-
-    return text.Stream(write, color=color, quiet=quiet)
+        return streams.Github(write)
+    return streams.Text(write, color=color, quiet=quiet)

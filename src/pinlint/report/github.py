@@ -16,7 +16,7 @@ address that a file put in a message.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from pinlint.model import Finding, Severity
 from pinlint.report.escape import printable
@@ -66,25 +66,6 @@ def render(findings: Sequence[Finding]) -> str:
 
 def _key(f: Finding) -> tuple[str, int, int, str]:
     return (f.path, f.line, f.column, f.rule)
-
-
-class Stream:
-    """The annotations written as they come, file by file: :meth:`add` each file's
-    findings, the files in the order of their paths, then :meth:`close`; the same bytes
-    as :func:`render` of all the findings, without holding them."""
-
-    def __init__(self, write: Callable[[str], object]) -> None:
-        self._write = write
-        self.severities: set[str] = set()
-
-    def add(self, findings: Sequence[Finding]) -> None:
-        if findings:
-            self.severities.update(f.severity.value for f in findings)
-            self._write(render(findings))
-
-    def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None:
-        """The end of the output (``skipped``, ``read`` and ``unread`` are the text's)."""
-        pass
 
 
 # Characters that Markdown (GFM) would read as formatting, a link, HTML or a table cell

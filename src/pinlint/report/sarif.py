@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import pathlib
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from pinlint import __version__
 from pinlint.model import Finding, Severity
@@ -166,59 +166,3 @@ def _log(root: str, results: list[object]) -> dict[str, object]:
             }
         ],
     }
-
-
-# Stands for the results in the log written around them (a string no result is).
-_MARK = "pinlint-sarif-results"
-# Results written by one json.dumps call at most: one call per result costs more than
-# the results themselves, one for all of them holds them all.
-_BATCH = 256
-
-
-class Stream:
-    """The SARIF log written as it comes: :meth:`add` the findings of each file (in
-    the order of :func:`render`'s ``findings``), then :meth:`close`; the same bytes as
-    :func:`render` of all of them, holding at most :data:`_BATCH` results."""
-
-    def __init__(self, write: Callable[[str], object], *, root: str) -> None:
-        self._write = write
-        self._root = root = os.path.abspath(root)
-        self._rule_index = {rule.id: i for i, rule in enumerate(RULES.values())}
-        whole = json_dumps(_log(root, [_MARK]))
-        mark = whole.index(json_dumps(_MARK))
-        start = whole.rindex("\n", 0, mark) + 1
-        # The log up to its first result, the indent of a result, the rest of the log.
-        self._head = whole[:start]
-        self._indent = whole[start:mark]
-        self._tail = whole[mark + len(json_dumps(_MARK)) :]
-        self._batch: list[object] = []
-        self._written = False
-        self.severities: set[str] = set()
-
-    def add(self, findings: Sequence[Finding]) -> None:
-        root, rule_index = self._root, self._rule_index
-        for f in findings:
-            self.severities.add(f.severity.value)
-            self._batch.append(_result(f, root, rule_index))
-        if len(self._batch) >= _BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._batch:
-            return
-        # json.dumps of a list of the results, its brackets cut off: each element's lines
-        # are one level deep, and strings hold no line break.
-        lines = json_dumps(self._batch).split("\n")[1:-1]
-        self._batch = []
-        indent = self._indent[:-2]
-        text = "\n".join([indent + line for line in lines])
-        self._write((",\n" if self._written else self._head) + text)
-        self._written = True
-
-    def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None:
-        """The end of the output (``skipped``, ``read`` and ``unread`` are the text's)."""
-        self._flush()
-        if self._written:
-            self._write(self._tail + "\n")
-        else:
-            self._write(json_dumps(_log(self._root, [])) + "\n")

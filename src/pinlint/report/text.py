@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from pinlint.model import Finding, Severity
 from pinlint.report.escape import printable
@@ -110,43 +110,3 @@ def render(
 
 def _order(f: Finding) -> tuple[str, int, int, str]:
     return (f.path, f.line, f.column, f.rule)
-
-
-class Stream:
-    """The text output written as it comes, file by file: :meth:`add` each file's
-    findings, the files in the order of their paths, then :meth:`close`; the same bytes
-    as :func:`render` of all the findings (with no ``summary`` or ``notes``), without
-    holding them."""
-
-    def __init__(self, write: Callable[[str], object], *, color: bool, quiet: bool) -> None:
-        self._write = write
-        self._color = color
-        self._quiet = quiet
-        self.findings = 0
-        self.errors = 0
-        self.files = 0
-        # Each severity met (the exit status is decided on them).
-        self.severities: set[str] = set()
-
-    def add(self, findings: Sequence[Finding]) -> None:
-        if not findings:
-            return
-        ordered = sorted(findings, key=_order)
-        errors, files = _counts(ordered)
-        self.findings += len(ordered)
-        self.errors += errors
-        self.files += files
-        if errors:
-            self.severities.add(Severity.ERROR.value)
-        if errors < len(ordered):
-            self.severities.add(Severity.WARNING.value)
-        color = self._color
-        self._write("".join([_line(f, color) + "\n" for f in ordered]))
-
-    def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None:
-        if self._quiet:
-            return
-        lines = [_count(self.findings, self.errors, self.files, _tail(read, unread))]
-        if skipped:
-            lines.append(skipped_note(skipped))
-        self._write("".join(line + "\n" for line in lines))
