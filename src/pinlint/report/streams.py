@@ -9,14 +9,10 @@ a run of a directory streams (``pinlint.cli``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from json.encoder import encode_basestring
 
 from pinlint.model import Finding
-from pinlint.report import github, json, sarif, text
 from pinlint.report.escape import json_dumps, json_escape_unsafe
-from pinlint.rules import RULES
 
 # Stands for the results in the SARIF log written around them (a string no result is).
 _MARK = "pinlint-sarif-results"
@@ -32,6 +28,10 @@ class Text:
     holding them."""
 
     def __init__(self, write: Callable[[str], object], *, color: bool, quiet: bool) -> None:
+        # Each writer imports its own format only: a text run loads no JSON or SARIF.
+        from pinlint.report import text
+
+        self._text = text
         self._write = write
         self._color = color
         self._quiet = quiet
@@ -44,6 +44,7 @@ class Text:
     def add(self, findings: Sequence[Finding]) -> None:
         if not findings:
             return
+        text = self._text
         ordered = sorted(findings, key=text._order)
         errors, files = text._counts(ordered)
         self.findings += len(ordered)
@@ -59,6 +60,7 @@ class Text:
     def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None:
         if self._quiet:
             return
+        text = self._text
         tail = text._tail(read, unread)
         lines = [text._count(self.findings, self.errors, self.files, tail)]
         if skipped:
@@ -73,6 +75,9 @@ class Json:
     does not fit is written by ``json.dumps`` alone, as it lies in the array."""
 
     def __init__(self, write: Callable[[str], object]) -> None:
+        from pinlint.report import json
+
+        self._json = json
         self._write = write
         self._keys: tuple[str, ...] | None = None
         self._template = ""
@@ -81,9 +86,12 @@ class Json:
     def add(self, findings: Sequence[Finding]) -> None:
         if not findings:
             return
+        json = self._json
         ordered = sorted(findings, key=json._key)
         self.severities.update({f.severity.value for f in ordered})
         if self._keys is None:
+            from json.encoder import encode_basestring
+
             keys = self._keys = tuple(ordered[0].as_dict())
             fields = [
                 encode_basestring(k).replace("{", "{{").replace("}", "}}") + ": {}" for k in keys
@@ -116,6 +124,12 @@ class Sarif:
     ``render`` of all of them, holding at most :data:`_BATCH` results."""
 
     def __init__(self, write: Callable[[str], object], *, root: str) -> None:
+        import os
+
+        from pinlint.report import sarif
+        from pinlint.rules import RULES
+
+        self._sarif = sarif
         self._write = write
         self._root = root = os.path.abspath(root)
         self._rule_index = {rule.id: i for i, rule in enumerate(RULES.values())}
@@ -131,7 +145,7 @@ class Sarif:
         self.severities: set[str] = set()
 
     def add(self, findings: Sequence[Finding]) -> None:
-        root, rule_index = self._root, self._rule_index
+        root, rule_index, sarif = self._root, self._rule_index, self._sarif
         for f in findings:
             self.severities.add(f.severity.value)
             self._batch.append(sarif._result(f, root, rule_index))
@@ -156,7 +170,7 @@ class Sarif:
         if self._written:
             self._write(self._tail + "\n")
         else:
-            self._write(json_dumps(sarif._log(self._root, [])) + "\n")
+            self._write(json_dumps(self._sarif._log(self._root, [])) + "\n")
 
 
 class Github:
@@ -165,13 +179,16 @@ class Github:
     as ``render`` of all the findings, without holding them."""
 
     def __init__(self, write: Callable[[str], object]) -> None:
+        from pinlint.report import github
+
+        self._render = github.render
         self._write = write
         self.severities: set[str] = set()
 
     def add(self, findings: Sequence[Finding]) -> None:
         if findings:
             self.severities.update(f.severity.value for f in findings)
-            self._write(github.render(findings))
+            self._write(self._render(findings))
 
     def close(self, *, skipped: int = 0, read: int | None = None, unread: int = 0) -> None:
         """Nothing ends the annotations."""
