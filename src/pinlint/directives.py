@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Mapping
 
-from pinlint.model import Finding
+from pinlint.model import NO_LINES, Finding
 
 _RULES = r"(?:\[(?P<rules>[A-Za-z0-9_, -]*)\])?"
 
@@ -181,9 +181,6 @@ def dockerfile_trailing(text: str) -> tuple[str, list[tuple[int, int, str]]]:
 
 
 NONE: frozenset[str] = frozenset()
-# The suppressions of a file without directives (nearly every file): one shared, empty,
-# never written, so that ten thousand files do not make ten thousand dicts.
-NO_LINES: Mapping[int, frozenset[str]] = {}
 
 
 def suppressions(text: str) -> Mapping[int, frozenset[str]]:

@@ -13,10 +13,10 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from pinlint import directives, discover, formats, rules
+from pinlint import discover, formats, rules
 from pinlint.config import Config
 from pinlint.formats import MAX_FILE_SIZE, Project, ScanOptions
-from pinlint.model import Finding, Occurrence, ParseError, Split
+from pinlint.model import NO_LINES, Finding, Occurrence, ParseError, Split
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
@@ -53,7 +53,7 @@ class FileResult:
         *,
         path: str = "",
         kind: str = "",
-        suppressions: Mapping[int, frozenset[str]] = directives.NO_LINES,
+        suppressions: Mapping[int, frozenset[str]] = NO_LINES,
     ) -> None:
         self.path = path
         self.kind = kind  # the source that read it (``pinlint.formats.SOURCES``)
@@ -256,6 +256,8 @@ def lint_file(path: str, kind: str, s: _Settings) -> FileResult:
         if bad_byte is not None:
             trailing_errors.append(bad_byte)
         if kind == "dockerfile" and "pinlint:" in text:
+            from pinlint import directives
+
             text, trailing = directives.dockerfile_trailing(text)
         occurrences = formats.scan(kind, path, text, s.scan, s.project)
     except ParseError as e:
@@ -291,7 +293,13 @@ def _checked(
 ) -> FileResult:
     """The record of a scanned file: directives stamped, rules applied; ``extra``
     findings (of the text itself) added."""
-    suppressions = directives.suppressions(text)
+    # A file without the word has no directive: pinlint.directives is not even loaded
+    # (CONTRIBUTING.md, "Start-up budget").
+    suppressions = NO_LINES
+    if "pinlint:" in text:
+        from pinlint import directives
+
+        suppressions = directives.suppressions(text)
     if suppressions:
         stamped = []
         for occ in occurrences:
@@ -316,7 +324,8 @@ def _checked(
             seen.add(key)
             findings.append(finding)
     unfiltered = findings
-    findings = directives.filter_findings(suppressions, findings)
+    if suppressions:
+        findings = directives.filter_findings(suppressions, findings)
     findings.extend(extra)
     if suppressions and rules.UNUSED_IGNORE.id in s.enabled:
         targets = frozenset(
@@ -628,7 +637,7 @@ def _received(sent: list[_Sent]) -> list[FileResult]:
                 read_error,
                 path=path,
                 kind=kind,
-                suppressions=suppressions or directives.NO_LINES,
+                suppressions=suppressions or NO_LINES,
             )
         )
     return results
