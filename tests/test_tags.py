@@ -4,8 +4,11 @@ import copy
 import itertools
 import pickle
 import random
+import re
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from helpers import time_limit
 from pinlint import siblings, tags
@@ -327,3 +330,32 @@ def test_tag_kinds_are_singletons_across_pickling(protocol: int) -> None:
         assert pickle.loads(pickle.dumps(kind, protocol)) is kind
         assert copy.deepcopy(kind) is kind
     assert repr(TagKind.EXACT) == "<TagKind.EXACT: 'exact'>"
+
+
+# Pieces of tags: versions, every separator, pre-release words (any case), build
+# numbers, Java 8 updates, and characters the expression does not take.
+_TAG_PIECES = st.sampled_from(
+    [
+        "v", "V", "1", "12", "0", ".", "..", "-", "_", "slim", "alpine", "bookworm", "rc",
+        "RC", "beta", "pre", "preview", "prefix", "ea", "next", "nightly", "dev", "m", "M02",
+        "a1", "b", "u", "8u412", "b08", "ls25", "+", "~", "é", "٣",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_TAG_PIECES, max_size=8).map("".join))
+@settings(max_examples=4000, deadline=None)
+@example("3.12-slim").via("a minor version and a variant")
+@example("1.2.3-rc").via("a trailing pre-release word")
+@example("1.2-preview").via("a leading pre-release word")
+@example("11.7.1-noble-rc").via("a pre-release word after the variant")
+@example("1.2.alpine").via("a variant after a dot")
+@example("8u412").via("a Java 8 update")
+def test_plain_versions_read_as_the_expression_reads_them(tag: str) -> None:
+    # parse_version reads the common shape without its expression; whenever it does,
+    # it must read it as the expression does.
+    plain = tags._plain_version(tag)
+    if plain is not None:
+        assert plain == tags._parse_version(tag)
+    assert tags.parse_version(tag) == tags._parse_version(tag)
+    assert tags._java8_update(tag) == (re.match(r"[0-9]+u[0-9]+(?![0-9])", tag) is not None)

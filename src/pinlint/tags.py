@@ -320,12 +320,64 @@ class TagVersion(Record):
         return self._key >= other._key
 
 
+_DIGIT_CHARS = frozenset("0123456789")
+_VERSION_CHARS = _DIGIT_CHARS | {"."}
+# What a variant written without a digit may hold (``-slim-bookworm``, ``.alpine``).
+_WORD_VARIANT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-")
+_VARIANT_SEPARATORS = str.maketrans("_.", "--")
+# Pre-release words as the first word after the version (_PRERELEASE_PATTERN without a
+# digit) and as the last word of a variant (_trailing_prerelease_re).
+_LEADING_PRERELEASE = frozenset(
+    {"alpha", "beta", "rc", "preview", "pre", "snapshot", "canary", "nightly", "next", "ea"}
+)
+_TRAILING_PRERELEASE = frozenset({"alpha", "beta", "rc", "preview", "pre", "ea"})
+
+
+def _plain_version(tag: str) -> TagVersion | None:
+    """:func:`parse_version` of the common shape, without compiling its expression (a
+    one-file pre-commit run meets mostly these): ``v``, numbers with dots, then nothing
+    or a variant without a digit and without a pre-release word at either end
+    (``3.12-slim``, ``1.27.3``, ``v2.1.0-alpine``).  None for any other shape, which the
+    expression reads."""
+    prefix = tag[:1] if tag[:1] in ("v", "V") else ""
+    end = len(prefix)
+    while end < len(tag) and tag[end] in _VERSION_CHARS:
+        end += 1
+    numbers_text = tag[len(prefix) : end].rstrip(".")
+    rest = tag[len(prefix) + len(numbers_text) :]
+    if not numbers_text or numbers_text[0] == "." or ".." in numbers_text:
+        return None
+    if rest:
+        if rest[0] not in "-_." or not _WORD_VARIANT_CHARS.issuperset(rest):
+            return None
+        words = rest[1:].translate(_VARIANT_SEPARATORS).split("-")
+        if words[0].lower() in _LEADING_PRERELEASE:
+            return None
+        if words[-1].lower() in _TRAILING_PRERELEASE:
+            return None
+    return TagVersion(
+        numbers=tuple(int(n) for n in numbers_text.split(".")),
+        prefix=prefix,
+        variant=rest,
+        prerelease=None,
+        build=(),
+    )
+
+
 # Memoised: resolving compares every listed tag of a repository, often more than once.
 @functools.lru_cache(maxsize=8192)
 def parse_version(tag: str) -> TagVersion | None:
     """The leading version of ``tag``, or None when it does not start with one."""
     if len(tag) > MAX_TAG_LENGTH:
         return None
+    plain = _plain_version(tag)
+    if plain is not None:
+        return plain
+    return _parse_version(tag)
+
+
+def _parse_version(tag: str) -> TagVersion | None:
+    """:func:`parse_version` by the expression, for every shape."""
     match = _version_re().fullmatch(tag)
     if match is None:
         return None
@@ -351,6 +403,12 @@ def parse_version(tag: str) -> TagVersion | None:
         prerelease=prerelease.lstrip("-.") if prerelease else None,
         build=build,
     )
+
+
+def _java8_update(tag: str) -> bool:
+    """``[0-9]+u[0-9]+``: Java 8's update form (``8u342``)."""
+    n = len(tag) - len(tag.lstrip("0123456789"))
+    return n > 0 and tag[n : n + 1] == "u" and tag[n + 1 : n + 2] in _DIGIT_CHARS
 
 
 def is_build_id(token: str) -> bool:
@@ -429,7 +487,7 @@ def _builtin_kind(tag: str) -> TagKind:
     if version is not None:
         if len(version.numbers) >= 3 or version.build:
             return TagKind.EXACT
-        if "u" in tag and re.match(r"[0-9]+u[0-9]+(?![0-9])", tag):
+        if _java8_update(tag):
             # Java 8's update form names one release: 8u342 is 1.8.0_342.
             return TagKind.EXACT
         return TagKind.PARTIAL
