@@ -35,14 +35,12 @@ class _Plan:
         entries = [s for s in registry if s.reader == formats.YAML and s.sniff]
         self.hinted = [s for s in entries if s.hint is not None]
         self.sniffers = [(formats.load(s), frozenset(s.needs)) for s in entries]
-        # The words each sniffing module needs, to skip the documents that hold none.
-        # (a module that one source reads without a word needs none).
+        # The words each sniffing module needs, to skip the documents that hold none; a
+        # module that one of its sources reads without a word needs none.
         self.needs: dict[ModuleType, frozenset[str]] = {}
         for module, needs in self.sniffers:
-            known = self.needs.get(module)
-            self.needs[module] = (
-                needs if known is None else (known | needs if known and needs else frozenset())
-            )
+            known = self.needs.get(module, needs)
+            self.needs[module] = known | needs if known and needs else frozenset()
         # Every word any sniffing source needs, each looked for once per file; when every
         # source needs one, a file with none of them is not parsed.
         self.words = tuple(sorted({w for s in entries for w in s.needs}))
