@@ -444,3 +444,22 @@ def test_console_entry_when_the_reader_goes_away(
         err = proc.stderr.read()
         assert proc.wait(timeout=60) == 1
     assert err == b""
+
+
+def test_console_entry_when_the_output_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk (/dev/full) when the output is flushed at the end: one line and exit 2,
+    # not a silent success or a traceback.
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    with open("/dev/full", "w") as full:
+        p = subprocess.run(
+            [sys.executable, "-m", "pinlint", "Dockerfile"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    message = b"pinlint: cannot write the output: No space left on device\n"
+    assert (p.returncode, p.stderr) == (2, message)

@@ -677,12 +677,21 @@ def run() -> int:
     :func:`main`, which tests and other callers use in a process that goes on.
     """
     code = main()
+    note = ""
     try:
-        for stream in (sys.stdout, sys.stderr):
-            if not stream.closed:
-                stream.flush()
-    except OSError:
+        if not sys.stdout.closed:
+            sys.stdout.flush()
+    except BrokenPipeError:
         code = 1  # ``pinlint | head``: the reader went away, as in main()
+    except OSError as e:
+        # A full disk or a failing device: the output is not whole, and the exit says so.
+        code, note = 2, f"pinlint: cannot write the output: {e.strerror}\n"
+    try:
+        if not sys.stderr.closed:
+            sys.stderr.write(note)
+            sys.stderr.flush()
+    except OSError:
+        code = max(code, 2)  # nowhere left to say anything
     threading = sys.modules.get("threading")
     mp = sys.modules.get("multiprocessing")
     if (threading is None or threading.active_count() == 1) and (
