@@ -446,16 +446,30 @@ def test_console_entry_when_the_reader_goes_away(
     assert err == b""
 
 
-def test_console_entry_when_the_output_cannot_be_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["s000/Dockerfile"], id="one-file"),
+        pytest.param(["."], id="streamed-tree"),
+        pytest.param(["--format", "json", "."], id="streamed-json"),
+        pytest.param([f"s{i:03}/Dockerfile" for i in range(300)], id="files-named"),
+    ],
+)
+def test_output_that_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], unbuffered: bool
 ) -> None:
-    # A full disk (/dev/full) when the output is flushed at the end: one line and exit 2,
-    # not a silent success or a traceback.
+    # A full disk (/dev/full): one line and exit 2, whether the write fails while the
+    # report is written, as it streams, or when it is flushed at the end; never a
+    # silent success or a traceback.
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
-    write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
+    if unbuffered:
+        monkeypatch.setenv("PYTHONUNBUFFERED", "1")
+    for i in range(300):
+        write(tmp_path, f"s{i:03}/Dockerfile", "FROM nginx:latest\nFROM python:3\n" * 5)
     with open("/dev/full", "w") as full:
         p = subprocess.run(
-            [sys.executable, "-m", "pinlint", "Dockerfile"],
+            [sys.executable, "-m", "pinlint", *args],
             cwd=tmp_path,
             stdout=full,
             stderr=subprocess.PIPE,

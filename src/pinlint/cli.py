@@ -27,7 +27,8 @@ FAIL_ON = ("error", "warning", "never")
 
 
 class UsageError(ValueError):
-    """A bad command line: exit 2 with one line."""
+    """A run that cannot go as asked (a bad command line, output that cannot be
+    written): exit 2 with one line."""
 
 
 class Terminated(KeyboardInterrupt):
@@ -364,10 +365,10 @@ def _use_color(choice: str, stream: object) -> bool:
 def _run(argv: Sequence[str] | None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.list_rules:
-        sys.stdout.write(_list_rules())
+        _write_out(_list_rules())
         return 0
     if args.explain:
-        sys.stdout.write(_explain(args.explain))
+        _write_out(_explain(args.explain))
         return 0
     if args.diff and not args.fix:
         raise UsageError("--diff goes with --fix")
@@ -461,7 +462,7 @@ def _run(argv: Sequence[str] | None) -> int:
                 # fail a lint: a "check pins" job built on --diff must not pass silently.
                 from pinlint.report import render
 
-                sys.stdout.write(outcome.diff)
+                _write_out(outcome.diff)
                 if findings:
                     sys.stderr.write(render("text", findings, quiet=True))
                     if not args.quiet:
@@ -531,7 +532,7 @@ def _run(argv: Sequence[str] | None) -> int:
         except OSError as e:
             raise UsageError(f"{args.output}: cannot write: {e.strerror}") from e
     else:
-        sys.stdout.write(report)
+        _write_out(report)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from pinlint.report import github
 
@@ -562,7 +563,18 @@ def _stream(args: argparse.Namespace, fmt: str, paths: Sequence[str]) -> report.
     from pinlint.report import stream
 
     color = _use_color(args.color, sys.stdout)
-    return stream(fmt, sys.stdout.write, root=".", color=color, quiet=args.quiet)
+    return stream(fmt, _write_out, root=".", color=color, quiet=args.quiet)
+
+
+def _write_out(text: str) -> None:
+    """``text`` to stdout.  A write that fails (a full disk) is one line and exit 2; a
+    reader that went away (``pinlint | head``) is :func:`main`'s to handle."""
+    try:
+        sys.stdout.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise UsageError(f"cannot write the output: {e.strerror}") from e
 
 
 def _scan_options(result: lint.LintResult) -> Callable[[str], ScanOptions | None] | None:
