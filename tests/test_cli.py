@@ -464,20 +464,27 @@ def test_fast_path_gives_what_argparse_gives(argv: list[str]) -> None:
 
 def test_one_dockerfile_imports_no_argparse_yaml_or_http(tmp_path: Path) -> None:
     """The pre-commit path: what a one-Dockerfile run must not import or compile
-    (start-up cost): no heavy module, no directive reader for a file without one, and no
-    regular expression (re's cache of compiled patterns stays empty)."""
+    (start-up cost): no heavy module, none of the light stdlib modules that pinlint
+    used to load (``re`` and ``functools`` with what they import), no directive reader
+    for a file without one, and no regular expression (re's cache of compiled patterns
+    stays empty, were ``re`` loaded at start-up)."""
     write(tmp_path, "Dockerfile", _SINGLE_DOCKERFILE)
     script = (
-        "import re, sys\nre.purge()\nfrom pinlint import cli\ncode = cli.main(['Dockerfile'])\n"
+        "import sys\nbefore = set(sys.modules)\n"
+        "if 're' in sys.modules:\n    sys.modules['re'].purge()\n"
+        "from pinlint import cli\ncode = cli.main(['Dockerfile'])\n"
         "heavy = {'argparse', 'dataclasses', 'inspect', 'typing', 'yaml', 'httpx', 'shutil',"
         " 'subprocess', 'json', 'tomllib', 'pinlint.directives'}\n"
+        "light = {'re', 'collections', 'collections.abc', 'functools', 'enum', 'types'}\n"
+        "new = set(sys.modules) - before\n"
+        "re = sys.modules.get('re')\n"
         "compiled = len(getattr(re, '_cache', {})) + len(getattr(re, '_cache2', {}))\n"
-        "print(code, sorted(heavy & set(sys.modules)), compiled)\n"
+        "print(code, sorted(heavy & set(sys.modules)), sorted(light & new), compiled)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
     )
-    assert proc.stdout.splitlines()[-1] == "1 [] 0"
+    assert proc.stdout.splitlines()[-1] == "1 [] [] 0"
 
 
 # The shape of bench/bench_lint.py's one Dockerfile: a parser directive, an ARG, stages,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 
 from pinlint import __version__
 from pinlint.config import PIN_STYLES, Config, ConfigError
@@ -16,7 +15,7 @@ from pinlint.config import PIN_STYLES, Config, ConfigError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from pinlint import fix, lint, report
     from pinlint.formats import ScanOptions
@@ -193,12 +192,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     a fifth of its time.
     """
     if all(not arg.startswith("-") for arg in argv):
-        from types import SimpleNamespace
-
         values = {k: list(v) if isinstance(v, list) else v for k, v in _DEFAULTS.items()}
         values["paths"] = list(argv)
-        return SimpleNamespace(**values)  # type: ignore[return-value]
+        return _Namespace(values)  # type: ignore[return-value]
     return _parser().parse_args(argv)
+
+
+class _Namespace:
+    """The options of the fast path, as attributes: ``types.SimpleNamespace`` without
+    importing ``types``."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.__dict__.update(values)
 
 
 def _split(values: Sequence[str] | None) -> list[str]:

@@ -7,7 +7,6 @@ Discovery walks the paths given and asks the registry of sources
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint.formats import classify
 
@@ -15,6 +14,7 @@ from pinlint.formats import classify
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
+    from collections.abc import Iterable, Iterator, Sequence
 
     from pinlint.formats import Project
 

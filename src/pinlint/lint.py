@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from pinlint import discover, formats, rules
 from pinlint.config import Config
@@ -20,6 +19,8 @@ from pinlint.model import NO_LINES, Finding, Occurrence, ParseError, Split
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 __all__ = [
     "MAX_FILE_SIZE",

@@ -9,14 +9,67 @@ from __future__ import annotations
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from typing import ClassVar
+    from collections.abc import Callable, Mapping
+    from typing import ClassVar, TypeVar
+
+    _K = TypeVar("_K")
+    _V = TypeVar("_V")
 
 
 # The suppressions of a file without directives (nearly every file;
 # ``pinlint.directives.suppressions``): one shared, empty, never written, so that ten
 # thousand files do not make ten thousand dicts.
 NO_LINES: Mapping[int, frozenset[str]] = {}
+
+
+# ``functools.lru_cache`` and ``functools.cache`` without ``functools``, which imports
+# ``collections``, ``types`` and more: a cost on every pre-commit call (CONTRIBUTING.md,
+# "Start-up budget").
+def memoised(maxsize: int) -> Callable[[Callable[[_K], _V]], Callable[[_K], _V]]:
+    """``functools.lru_cache(maxsize)`` for a function of one argument: at most
+    ``maxsize`` results, the least recently used dropped first; an exception is not
+    cached."""
+
+    def decorate(fn: Callable[[_K], _V]) -> Callable[[_K], _V]:
+        cache: dict[_K, _V] = {}
+
+        def memo(key: _K) -> _V:
+            try:
+                value = cache.pop(key)
+            except KeyError:
+                pass
+            else:
+                cache[key] = value  # now the most recently used
+                return value
+            value = fn(key)
+            if len(cache) >= maxsize:
+                try:  # noqa: SIM105  # contextlib imports functools
+                    del cache[next(iter(cache))]  # the least recently used
+                except (KeyError, StopIteration, RuntimeError):
+                    pass  # another thread changed the cache meanwhile
+            cache[key] = value
+            return value
+
+        memo.__name__, memo.__qualname__ = fn.__name__, fn.__qualname__
+        memo.__doc__, memo.__module__ = fn.__doc__, fn.__module__
+        return memo
+
+    return decorate
+
+
+def once(build: Callable[[], _V]) -> Callable[[], _V]:
+    """``functools.cache`` for a function of no argument (a regex compiled on first use):
+    ``build`` runs on the first call only."""
+    done: list[_V] = []
+
+    def get() -> _V:
+        if not done:
+            done.append(build())
+        return done[0]
+
+    get.__name__, get.__qualname__ = build.__name__, build.__qualname__
+    get.__doc__, get.__module__ = build.__doc__, build.__module__
+    return get
 
 
 class Severity(str):

@@ -24,14 +24,12 @@ Grammar (from ``reference.go``)::
 
 This module runs for every reference in a tree, and on every pre-commit call: the
 grammar is checked with string methods, not a compiled expression (see ``_match``),
-results are memoised, and it imports only ``functools``.
+results are memoised, and it imports nothing beyond :mod:`pinlint.model`.
 """
 
 from __future__ import annotations
 
-import functools  # already imported by re: free
-
-from pinlint.model import Record
+from pinlint.model import Record, memoised
 
 __all__ = ["InvalidReference", "Reference", "parse"]
 
@@ -286,7 +284,7 @@ def _check_digest(digest: str, text: str) -> None:
 # raised InvalidReference is not cached (invalid text is rare).  1,024 entries: what
 # fills a larger cache is references pinned by digest, mostly each written once, at
 # ~600 bytes an entry in every worker process (bench/README.md, "Memory").
-@functools.lru_cache(maxsize=1024)
+@memoised(1024)
 def parse(text: str) -> Reference:
     """Parse an image reference as ``docker pull`` does; raise :class:`InvalidReference`."""
     if not text:

@@ -9,10 +9,13 @@ a rule by its constant (``rules.STALE_DIGEST``), never by its id's text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from pinlint import reference
 from pinlint.model import Finding, Occurrence, Severity
+
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 
 class Rule:
@@ -373,7 +376,7 @@ def _not_a_reference(image: str) -> bool:
     - a template a script fills in: ``php:%%PHP_VERSION%%-%%VARIANT%%`` (nextcloud/docker's
       ``Dockerfile-*.template``), ``@VERSION@``, ``{tag}``.
     """
-    import re  # loaded at start-up already; re caches the compiled pattern
+    import re  # lazy: re (which caches the compiled pattern)
 
     return re.fullmatch(_NOT_A_REFERENCE, image, re.VERBOSE | re.DOTALL) is not None
 

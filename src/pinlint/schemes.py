@@ -35,8 +35,11 @@ pinlint quieter for the repositories it names.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Sequence
 
 __all__ = ["SCHEMES", "exact_by_scheme"]
 
@@ -85,6 +88,8 @@ def _compiled(rx: str) -> re.Pattern[str]:
     run's tag checks)."""
     pattern = _COMPILED.get(rx)
     if pattern is None:
+        import re  # lazy: re
+
         pattern = _COMPILED[rx] = re.compile(rx)
     return pattern
 

@@ -34,21 +34,19 @@ alone in a variant stays (``3.9.9-eclipse-temurin-21-alpine``: the JDK line matt
 Distribution code names stay too: ``bookworm-slim`` is not ``slim``, because the tags
 that share its digest (``12.8-slim``) cannot be told apart from ``trixie``'s by name.
 
-Imports only ``re`` and ``functools`` (``re`` loads it anyway): it runs on every
-pre-commit call.
+Imports only :mod:`pinlint.model` at start-up, and ``re`` once a tag needs an expression:
+it runs on every pre-commit call.
 """
 
 from __future__ import annotations
 
-import functools  # already imported by re: free
-import re
-from collections.abc import Sequence
-
-from pinlint.model import Record
+from pinlint.model import Record, memoised, once
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Sequence
     from typing import ClassVar
 
 __all__ = [
@@ -118,8 +116,10 @@ _PRERELEASE_PATTERN = r"""
 
 # The regexes below are compiled on first use: a one-file pre-commit run often meets
 # only tags without a digit (``latest``, ``stable``, ``nonroot``), which need none.
-@functools.cache
+@once
 def _version_re() -> re.Pattern[str]:
+    import re  # lazy: re
+
     return re.compile(
         rf"""
         (?P<prefix>[vV]?)
@@ -137,8 +137,10 @@ def _version_re() -> re.Pattern[str]:
     )
 
 
-@functools.cache
+@once
 def _trailing_prerelease_re() -> re.Pattern[str]:
+    import re  # lazy: re
+
     return re.compile(
         r"[-_.](?P<marker>(?i:alpha|beta|rc|preview|pre|ea)(?:[.-]?[0-9]+)*)$", re.VERBOSE
     )
@@ -156,8 +158,10 @@ _DATE_PATTERN = r"""
 # version of Jenkins components (a commit count and ``v`` with the commit's first 12 hex
 # digits, ``_`` between runs: 3385.vf1123fb_515da_, jenkins/inbound-agent's tags), or
 # LinuxServer.io's build number after a version (v21.0-ls25, 1.2-ls3).
-@functools.cache
+@once
 def _build_id_re() -> re.Pattern[str]:
+    import re  # lazy: re
+
     return re.compile(
         rf"""
         (?:^|[-_.])
@@ -195,21 +199,27 @@ def _may_hold_build_id(tag: str) -> bool:
 
 # A three-part version as one dash-separated part of a tag that starts with a word:
 # release-1.2.3, jdk-21.0.5_11, frontend-v1.0.0beta-2 (a pre-release word glued on).
-@functools.cache
+@once
 def _embedded_exact_re() -> re.Pattern[str]:
+    import re  # lazy: re
+
     return re.compile(
         r"(?:^|[-_])v?[0-9]+\.[0-9]+\.[0-9]+(?=$|[-_.]|(?:alpha|beta|rc|pre)[0-9]*(?:$|[-_.]))"
     )
 
 
 # Version digits glued to a word: alpine3.20, ltsc2022, ubuntu22.04.
-@functools.cache
+@once
 def _glued_version_re() -> re.Pattern[str]:
+    import re  # lazy: re
+
     return re.compile(r"(?<=[A-Za-z])[0-9][0-9.]*$")
 
 
-@functools.cache
+@once
 def _prerelease_parts_re() -> re.Pattern[str]:
+    import re  # lazy: re
+
     return re.compile(r"([A-Za-z]+)|([0-9]+)")
 
 
@@ -365,7 +375,7 @@ def _plain_version(tag: str) -> TagVersion | None:
 
 
 # Memoised: resolving compares every listed tag of a repository, often more than once.
-@functools.lru_cache(maxsize=8192)
+@memoised(8192)
 def parse_version(tag: str) -> TagVersion | None:
     """The leading version of ``tag``, or None when it does not start with one."""
     if len(tag) > MAX_TAG_LENGTH:
@@ -378,6 +388,8 @@ def parse_version(tag: str) -> TagVersion | None:
 
 def _parse_version(tag: str) -> TagVersion | None:
     """:func:`parse_version` by the expression, for every shape."""
+    import re  # lazy: re
+
     match = _version_re().fullmatch(tag)
     if match is None:
         return None
@@ -471,7 +483,7 @@ def classify(tag: str, exact_patterns: Sequence[str] = ()) -> TagKind:
 
 
 # Memoised: a tree uses few distinct tags, and this runs for every reference.
-@functools.lru_cache(maxsize=4096)
+@memoised(4096)
 def _builtin_kind(tag: str) -> TagKind:
     if tag == "latest":
         return TagKind.LATEST

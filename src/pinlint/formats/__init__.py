@@ -36,17 +36,20 @@ and the fixer alike.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from types import ModuleType
     from typing import TypeVar
 
     from pinlint.model import Occurrence
 
     _T = TypeVar("_T")
+
+    # (base name, lower-case base name, path with "/" separators) -> claimed?
+    Claim = Callable[[str, str, str], bool]
 
 __all__ = [
     "MAX_FILE_SIZE",
@@ -68,9 +71,6 @@ YAML = "yaml"
 # nobody writes a 16 MiB Dockerfile or manifest by hand, and reading one would blow the
 # memory budget of a pre-commit hook.
 MAX_FILE_SIZE = 16 * 1024 * 1024
-
-# (base name, lower-case base name, path with "/" separators) -> claimed?
-Claim = Callable[[str, str, str], bool]
 
 
 class ScanOptions:

@@ -36,16 +36,15 @@ substitutions (``${A//x/y}``) share a budget of regex steps per file.
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Mapping
-
 from pinlint.formats import ScanOptions
-from pinlint.model import Occurrence, ParseError
+from pinlint.model import Occurrence, ParseError, once
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Mapping
+
     from pinlint.formats import Project
 
 __all__ = ["MAX_VALUE", "scan"]
@@ -290,8 +289,10 @@ def _is_stage_index(text: str) -> bool:
     return bool(digits) and _DIGITS.issuperset(digits)
 
 
-@functools.cache
+@once
 def _platform_mark() -> re.Pattern[str]:
+    import re  # lazy: re
+
     return re.compile(_PLATFORM_MARK)
 
 
@@ -535,6 +536,7 @@ def _pattern(
 ) -> tuple[_Val, int]:
     """``${VAR#pat}``, ``##``, ``%``, ``%%``, ``/pat/repl``, ``//``: rare, so lazy imports."""
     import fnmatch
+    import re
 
     longest = k + 1 < end and s[k + 1] == op
     k += 2 if longest else 1
@@ -696,6 +698,8 @@ def _heredocs(line: str) -> list[tuple[str, bool]]:
     for word in _shell_words(line):
         if "<<" not in word:
             continue
+        import re  # lazy: re
+
         m = re.match(r"(\d*)<<(-?)([^<]*)\Z", word)  # rare: compiled on first use
         if m is None or not m.group(3):
             continue
@@ -773,6 +777,8 @@ class _Scanner:
             from bisect import bisect_right
 
             if self._line_starts is None:
+                import re  # lazy: re
+
                 self._line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
             line = bisect_right(self._line_starts, off)
             line_start = self._line_starts[line - 1]
@@ -790,6 +796,8 @@ class _Scanner:
         if "\x00" not in text:
             return text.lower() in self.stages
         # split: literal text at even indexes, ARG names at odd ones
+        import re  # lazy: re
+
         parts = _platform_mark().split(text)
         rx = re.compile(
             "".join(

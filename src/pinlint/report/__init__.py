@@ -8,13 +8,12 @@ module is imported only when it is used (CONTRIBUTING.md, "Start-up budget").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from pinlint.model import Finding
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from typing import Protocol
 
     class Stream(Protocol):

@@ -15,7 +15,10 @@ Every reporter and every line pinlint prints about a file goes through it.
 
 from __future__ import annotations
 
-import re
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 __all__ = ["excerpt", "json_dumps", "json_escape_unsafe", "printable"]
 
@@ -94,6 +97,8 @@ def json_escape_unsafe(text: str) -> str:
     inside a string)."""
     global _JSON_UNSAFE
     if _JSON_UNSAFE is None:
+        import re  # lazy: re
+
         _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
     if text.isascii() and "\x7f" not in text:
         return text  # two scans in C instead of the regex's

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from pinlint.model import Finding, Severity
 from pinlint.report.escape import printable
+
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _RESET = "\033[0m"
 _BOLD = "\033[1m"
