@@ -150,6 +150,44 @@ def test_check_hook_stays_offline(
     assert registry.request_log(since=mark) == [], "the check hook used the network"
 
 
+def test_hooks_do_not_import_from_the_repository(
+    pre_commit_home: Path, tmp_path: Path, registry: Registry
+) -> None:
+    """A repository (a stranger's pull request) that holds a ``pinlint`` package and a
+    ``yaml`` module: the hooks run ``python -c``, which without -I would import them from
+    the current directory before pinlint's own."""
+    hijack = "import sys\nprint('HIJACKED')\nsys.exit(0)\ndef run():\n    return 0\n"
+    repo_name = registry.new_repo("hijack")
+    registry.push_index(repo_name, ["latest", "2.0.0"])
+    repo = _repo(
+        tmp_path / "repo",
+        {
+            "Dockerfile": f"FROM {registry.host}/{repo_name}:latest\n",
+            "compose.yaml": "services:\n  web:\n    image: redis\n",
+            "pinlint/__init__.py": hijack,
+            "pinlint/cli.py": hijack,
+            "pinlint/__main__.py": hijack,
+            "yaml/__init__.py": hijack,
+            "re.py": hijack,
+        },
+    )
+    cache = tmp_path / "cache"
+    proc = try_repo(repo, "pinlint", pre_commit_home, cache)
+    out = proc.stdout + proc.stderr
+    assert "HIJACKED" not in out
+    assert proc.returncode == 1, out
+    assert "Dockerfile:1:6: PIN001" in out
+    assert "compose.yaml:3:12: PIN002 redis" in out
+
+    proc = try_repo(repo, "pinlint-fix", pre_commit_home, cache)
+    out = proc.stdout + proc.stderr
+    assert "HIJACKED" not in out
+    assert proc.returncode == 1, out
+    assert "files were modified by this hook" in out
+    pinned = f"FROM {registry.host}/{repo_name}:2.0.0@sha256:"
+    assert (repo / "Dockerfile").read_text().startswith(pinned), out
+
+
 # --- the manifest itself -----------------------------------------------------------------
 
 
@@ -164,8 +202,11 @@ def test_manifest_is_valid() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     hooks = _hooks()
     assert set(hooks) == {"pinlint", "pinlint-fix"}
-    assert hooks["pinlint"]["entry"] == "pinlint"
-    assert hooks["pinlint-fix"]["entry"] == "pinlint --fix"
+    # The console function with the hook environment's interpreter, isolated (-I: the
+    # repository's directory stays off sys.path); tests/test_hook_entry.py runs it.
+    run = 'python -I -c "from pinlint.cli import run; raise SystemExit(run())"'
+    assert hooks["pinlint"]["entry"] == run
+    assert hooks["pinlint-fix"]["entry"] == f"{run} --fix"
     assert hooks["pinlint-fix"].get("require_serial") is True
 
 
