@@ -19,6 +19,7 @@ import http.server
 import socketserver
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 
 @dataclasses.dataclass
@@ -34,12 +35,17 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     body: bytes | Iterable[bytes] = b""
+    # Close the connection after this answer without saying so (no "Connection: close"),
+    # as a server whose keep-alive timeout ran out does.
+    hang_up: bool = False
 
 
 class Server:
     def __init__(self, httpd: socketserver.TCPServer) -> None:
         self.httpd = httpd
         self.requests: list[Request] = []
+        self.connections = 0  # TCP connections accepted
+        self.closed = 0  # and closed by the server
         self.lock = threading.Lock()
 
     @property
@@ -62,6 +68,11 @@ class Server:
 class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    on_closed: Callable[[], None] = staticmethod(lambda: None)
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        self.on_closed()
 
 
 @contextlib.contextmanager
@@ -75,6 +86,12 @@ def hostile(answer: Callable[[Request], Reply]) -> Iterator[Server]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
+        def setup(self) -> None:
+            super().setup()
+            server = holder[0]
+            with server.lock:
+                server.connections += 1
+
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -83,6 +100,8 @@ def hostile(answer: Callable[[Request], Reply]) -> Iterator[Server]:
             with server.lock:
                 server.requests.append(request)
             reply = answer(request)
+            if reply.hang_up:
+                self.close_connection = True
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
@@ -108,6 +127,12 @@ def hostile(answer: Callable[[Request], Reply]) -> Iterator[Server]:
 
     httpd = _ThreadingServer(("127.0.0.1", 0), Handler)
     holder.append(Server(httpd))
+
+    def closed() -> None:
+        with holder[0].lock:
+            holder[0].closed += 1
+
+    httpd.on_closed = closed
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

@@ -8,6 +8,8 @@ reads back what the registry saw from its access log.
 Three flavours: anonymous (``start_registry``), Basic auth against an htpasswd file
 (``start_auth_registry``), and Bearer tokens issued by ``token_server.TokenServer``
 (``start_token_registry``). The pushing client authenticates itself in each.
+``start_registry(tls=make_tls_files(dir))`` serves HTTPS with a throwaway CA's
+certificate.
 
 Request log: distribution writes one Apache "combined" line per request to stdout (the
 ``gorilla/handlers`` access log), inside the handler, so before the client has the end
@@ -29,6 +31,7 @@ import re
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tarfile
@@ -125,6 +128,37 @@ class Index(NamedTuple):
     media_type: str
 
 
+class TLSFiles(NamedTuple):
+    """A server certificate for 127.0.0.1 and localhost, its key, and the CA that signed
+    it (PEM files)."""
+
+    certificate: Path
+    key: Path
+    ca: Path
+
+
+def make_tls_files(directory: Path) -> TLSFiles:
+    """A throwaway CA and a certificate it signs for ``127.0.0.1`` and ``localhost``
+    (``trustme``), written to ``directory``."""
+    require_module("trustme")
+    import trustme
+
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1", "localhost")
+    files = TLSFiles(directory / "server.pem", directory / "server.key", directory / "ca.pem")
+    issued.cert_chain_pems[0].write_to_path(str(files.certificate))
+    for pem in issued.cert_chain_pems[1:]:
+        pem.write_to_path(str(files.certificate), append=True)
+    issued.private_key_pem.write_to_path(str(files.key))
+    ca.cert_pem.write_to_path(str(files.ca))
+    return files
+
+
+def _verify(tls: TLSFiles | None) -> ssl.SSLContext | bool:
+    """What the harness's own clients trust: the throwaway CA of an HTTPS registry."""
+    return ssl.create_default_context(cafile=str(tls.ca)) if tls is not None else True
+
+
 class LoggedRequest(NamedTuple):
     method: str
     target: str  # path and query as sent: "/v2/a/tags/list?n=10"
@@ -201,7 +235,9 @@ def _free_port() -> int:
         return port
 
 
-def _config_yaml(port: int, auth: Mapping[str, Mapping[str, str]] | None) -> str:
+def _config_yaml(
+    port: int, auth: Mapping[str, Mapping[str, str]] | None, tls: TLSFiles | None = None
+) -> str:
     # JSON is YAML: no YAML writer needed, and no quoting surprises in paths.
     config: dict[str, Any] = {
         "version": 0.1,
@@ -216,6 +252,8 @@ def _config_yaml(port: int, auth: Mapping[str, Mapping[str, str]] | None) -> str
     }
     if auth is not None:
         config["auth"] = {kind: dict(options) for kind, options in auth.items()}
+    if tls is not None:
+        config["http"]["tls"] = {"certificate": str(tls.certificate), "key": str(tls.key)}
     return json.dumps(config, indent=2)
 
 
@@ -232,6 +270,7 @@ class Registry:
     workdir: Path
     startup_seconds: float  # from spawn to the first answer of GET /v2/
     auth: httpx.Auth | None = None
+    tls: TLSFiles | None = None  # serves HTTPS with this certificate
     client: httpx.Client = field(init=False)
     _sync_client: httpx.Client = field(init=False, repr=False)
     _log_offset: int = field(init=False, default=0)
@@ -239,17 +278,19 @@ class Registry:
     _repo_ids: Iterator[int] = field(init=False, default_factory=itertools.count)
 
     def __post_init__(self) -> None:
+        verify = _verify(self.tls)
         self.client = httpx.Client(
             base_url=self.url,
             auth=self.auth,
             headers={"User-Agent": f"{HARNESS_AGENT}/seed"},
             timeout=30,
+            verify=verify,
         )
-        self._sync_client = httpx.Client(base_url=self.url, timeout=10)
+        self._sync_client = httpx.Client(base_url=self.url, timeout=10, verify=verify)
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls is not None else 'http'}://{self.host}"
 
     @property
     def access_log_path(self) -> Path:
@@ -533,15 +574,22 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _spawn(
-    workdir: Path, auth: Mapping[str, Mapping[str, str]] | None
+    workdir: Path,
+    auth: Mapping[str, Mapping[str, str]] | None,
+    *,
+    tls: TLSFiles | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str, float]:
-    """Start the registry on a free port; retry if another process takes the port first."""
+    """Start the registry on a free port; retry if another process takes the port first.
+
+    ``env``: variables added to the registry's environment (the 1,000-reference bench
+    sets Go's ``GOMAXPROCS`` and ``GOGC``)."""
     binary = require_tool(REGISTRY_BINARY)
     last_error = ""
     for _ in range(5):
         port = _free_port()
         config = workdir / "config.yml"
-        config.write_text(_config_yaml(port, auth))
+        config.write_text(_config_yaml(port, auth, tls))
         started = time.monotonic()
         with (
             (workdir / "access.log").open("wb") as out,
@@ -552,9 +600,10 @@ def _spawn(
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
+                env={**os.environ, **env} if env else None,
             )
         try:
-            if _wait_ready(process, port, workdir / "registry.log"):
+            if _wait_ready(process, port, workdir / "registry.log", tls):
                 return process, f"127.0.0.1:{port}", time.monotonic() - started
         except BaseException:
             _stop(process)
@@ -566,7 +615,9 @@ def _spawn(
     raise RegistryError(f"{REGISTRY_BINARY} did not start:\n{last_error}")
 
 
-def _wait_ready(process: subprocess.Popen[bytes], port: int, error_log: Path) -> bool:
+def _wait_ready(
+    process: subprocess.Popen[bytes], port: int, error_log: Path, tls: TLSFiles | None
+) -> bool:
     # The registry logs "listening on ADDR" after binding. Poll the log rather than the
     # port: an answer on the port could come from another process that took it.
     deadline = time.monotonic() + START_TIMEOUT
@@ -575,10 +626,13 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, error_log: Path) ->
         if process.poll() is not None or time.monotonic() > deadline:
             return False
         time.sleep(0.002)
-    with httpx.Client(timeout=5, headers={"User-Agent": f"{HARNESS_AGENT}/ready"}) as client:
+    scheme = "https" if tls is not None else "http"
+    verify = _verify(tls)
+    agent = {"User-Agent": f"{HARNESS_AGENT}/ready"}
+    with httpx.Client(timeout=5, headers=agent, verify=verify) as client:
         while True:
             try:
-                response = client.get(f"http://127.0.0.1:{port}/v2/")
+                response = client.get(f"{scheme}://127.0.0.1:{port}/v2/")
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     return False
@@ -596,10 +650,16 @@ def _ready(registry: _R) -> _R:
     return registry
 
 
-def start_registry(workdir: Path) -> Registry:
-    """An anonymous registry (no auth). `workdir` holds config and logs."""
-    process, host, seconds = _spawn(workdir, None)
-    registry = Registry(host=host, process=process, workdir=workdir, startup_seconds=seconds)
+def start_registry(
+    workdir: Path, *, tls: TLSFiles | None = None, env: Mapping[str, str] | None = None
+) -> Registry:
+    """An anonymous registry (no auth). `workdir` holds config and logs.
+
+    With ``tls`` it serves HTTPS only; ``env`` is added to its environment."""
+    process, host, seconds = _spawn(workdir, None, tls=tls, env=env)
+    registry = Registry(
+        host=host, process=process, workdir=workdir, startup_seconds=seconds, tls=tls
+    )
     return _ready(registry)
 
 

@@ -3,7 +3,10 @@
 - One ``httpx.AsyncClient`` per run, HTTP/1.1 with keep-alive: every request after the
   first to a host reuses a connection.  A per-host semaphore bounds concurrency.  The
   client is created on the first request: a run answered from the cache pays for no
-  client, no TLS context and no connection, and never imports httpx.
+  client, no TLS context and no connection, and never imports httpx.  Requests go
+  straight to :class:`~pinlint.registry.connections.ConnectionPool` (httpcore's
+  connections on asyncio), not through httpx's pool and anyio, unless the environment
+  names a proxy, which httpx then routes.
 - Errors: every httpx error and unexpected status becomes a
   :class:`~pinlint.registry.RegistryError` here (:meth:`Transport._send_once` and
   :func:`status_error`), nowhere else.  Messages are built from the host and fixed text
@@ -60,7 +63,6 @@ MAX_REDIRECTS = 5
 MAX_BODY_BYTES = 4 * 1024 * 1024
 REQUEST_DEADLINE = 30.0
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
-POOL_SIZE = 8  # connections per pool, see _PooledTransport
 
 # Reasons of Unreachable that the ping reads to decide whether another scheme may work.
 DNS_FAILED = "cannot resolve the host name"
@@ -81,57 +83,12 @@ def _proxy_from_env() -> bool:
     return any(os.environ.get(n) or os.environ.get(n.lower()) for n in names)
 
 
-def _pooled_transport(shards: int) -> httpx.AsyncBaseTransport:
+def _connection_pool() -> httpx.AsyncBaseTransport:
     import httpx  # lazy: httpx (a run answered from the cache never sends a request)
 
-    class _PooledTransport(httpx.AsyncBaseTransport):
-        """Several small connection pools behind one client, used in turn.
+    from pinlint.registry.connections import ConnectionPool
 
-        httpcore's pool scans every connection for every queued request each time a request
-        starts or ends, so its CPU cost grows with the square of the connections: 300
-        requests at 64 at once cost 2.2 s of CPU in one pool and 0.6 s in eight pools of
-        eight (measured on the 2-core machine).  Each pool keeps its connections alive.
-
-        The pools for HTTPS share one TLS context, built on the first HTTPS request
-        (loading the CA bundle costs ~20 ms): a run against a local registry never
-        loads it.
-        """
-
-        def __init__(self, shards: int) -> None:
-            self._shards = max(1, shards)
-            self._pools: dict[bool, list[httpx.AsyncHTTPTransport]] = {}
-            self._turn = 0
-
-        def _pool(self, https: bool) -> httpx.AsyncHTTPTransport:
-            pools = self._pools.get(https)
-            if pools is None:
-                # One context for all pools of a scheme.  Plain HTTP pools never use
-                # theirs, so they get a bare one (httpx would build one per pool).
-                verify = (
-                    httpx.create_ssl_context(trust_env=True)
-                    if https
-                    else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-                )
-                pools = self._pools[https] = [
-                    httpx.AsyncHTTPTransport(
-                        verify=verify,
-                        trust_env=True,
-                        limits=httpx.Limits(max_connections=None, keepalive_expiry=30.0),
-                    )
-                    for _ in range(self._shards)
-                ]
-            self._turn = (self._turn + 1) % self._shards
-            return pools[self._turn]
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            return await self._pool(request.url.scheme == "https").handle_async_request(request)
-
-        async def aclose(self) -> None:
-            for pools in self._pools.values():
-                for pool in pools:
-                    await pool.aclose()
-
-    return _PooledTransport(shards)
+    return ConnectionPool(lambda: httpx.create_ssl_context(trust_env=True))
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -230,7 +187,7 @@ class Transport:
                 raise RuntimeError("no request may be sent")  # guarded by the callers
             transport = self._transport
             if transport is None and not _proxy_from_env():
-                transport = _pooled_transport(-(-self.concurrency // POOL_SIZE))
+                transport = _connection_pool()
             self._direct = transport
             self._http = httpx.AsyncClient(
                 transport=transport,

@@ -1,0 +1,257 @@
+"""The connections under the registry client (``pinlint.registry.connections``).
+
+Keep-alive against a real registry over HTTP and HTTPS (a throwaway CA from
+``trustme``), and what a hostile server does to a connection: hang up between
+requests, flood faster than pinlint reads, go silent.  Servers run on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpcore
+import pytest
+
+from helpers import time_limit
+from hostile_server import Reply, Request, hostile
+from pinlint import reference
+from pinlint.config import Config
+from pinlint.registry.client import RegistryClient
+from pinlint.registry.connections import READ_BUFFER, AsyncioBackend, ConnectionPool
+from pinlint.registry.types import Repository
+from pinlint.resolve import resolve_references
+from registry_server import Registry, make_tls_files, start_registry
+
+pytestmark = pytest.mark.usefixtures("isolated")
+
+DIGEST = "sha256:" + "a" * 64
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+
+
+def _open_registry(request: Request) -> Reply:
+    if request.path == "/v2/":
+        return Reply(200, {}, b"{}")
+    return Reply(200, {"Docker-Content-Digest": DIGEST, "Content-Type": OCI_INDEX})
+
+
+async def _heads(host: str, tags: list[str], *, concurrency: int) -> list[str]:
+    repo = Repository(host, "app")
+    async with RegistryClient(concurrency=concurrency) as client:
+        infos = await asyncio.gather(*(client.manifest_info(repo, tag) for tag in tags))
+    return [info.digest for info in infos]
+
+
+def test_sequential_requests_share_one_connection() -> None:
+    with hostile(_open_registry) as server, time_limit(60):
+        digests = asyncio.run(_heads(server.host, [f"t{i}" for i in range(10)], concurrency=1))
+    assert digests == [DIGEST] * 10
+    assert len(server.seen("HEAD")) == 10
+    assert server.connections == 1  # the ping and ten HEADs, one after another
+
+
+def test_concurrent_requests_open_at_most_the_limit() -> None:
+    def slow(request: Request) -> Reply:
+        if request.method == "HEAD":
+            time.sleep(0.05)
+        return _open_registry(request)
+
+    with hostile(slow) as server, time_limit(60):
+        digests = asyncio.run(_heads(server.host, [f"t{i}" for i in range(24)], concurrency=4))
+    assert digests == [DIGEST] * 24
+    assert 2 <= server.connections <= 4
+
+
+def test_a_connection_the_server_hung_up_is_not_reused() -> None:
+    # The server closes every connection after its answer without saying so, as one
+    # whose keep-alive timeout ran out: each request needs a new connection, and none
+    # fails for having been sent on a dead one.
+    def hang_up(request: Request) -> Reply:
+        reply = _open_registry(request)
+        reply.hang_up = True
+        return reply
+
+    with hostile(hang_up) as server, time_limit(60):
+
+        async def go() -> tuple[list[str], int]:
+            repo = Repository(server.host, "app")
+            async with RegistryClient(concurrency=1) as client:
+                digests = []
+                for i in range(5):
+                    digests.append((await client.manifest_info(repo, f"t{i}")).digest)
+                    while server.closed < i + 2:  # the ping's connection and this one
+                        await asyncio.sleep(0.01)
+                    await asyncio.sleep(0.01)  # the hang-up reaches the client
+                return digests, client.requests_sent
+
+        digests, sent = asyncio.run(go())
+    assert digests == [DIGEST] * 5
+    assert sent == 6  # the ping and five HEADs: none was tried on a dead connection
+    assert len(server.seen("HEAD")) == 5
+    assert server.connections == 6
+
+
+# --- the network backend ------------------------------------------------------------------
+
+
+@pytest.fixture
+def flood() -> Iterator[tuple[int, list[int]]]:
+    """A TCP server that writes as fast as the client takes; (port, [bytes sent])."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    sent = [0]
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.settimeout(0.2)
+        chunk = b"x" * 65536
+        with conn:
+            while not stop.is_set():
+                try:
+                    sent[0] += conn.send(chunk)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], sent
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def test_a_flood_waits_in_bounded_memory(flood: tuple[int, list[int]]) -> None:
+    port, sent = flood
+
+    async def go() -> tuple[int, int, int]:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        await asyncio.sleep(1.0)  # read nothing while the server sends
+        waiting = len(stream._protocol.buffer)  # type: ignore[attr-defined]
+        first = sent[0]
+        got = 0
+        while got < 4 * READ_BUFFER:  # reading resumes the socket
+            got += len(await stream.read(65536, timeout=5))
+        await stream.aclose()
+        return waiting, first, got
+
+    with time_limit(60):
+        waiting, sent_while_paused, read = asyncio.run(go())
+    # Paused at READ_BUFFER: one more socket read (256 KiB at most) may land on top.
+    assert waiting <= READ_BUFFER + 256 * 1024
+    assert sent_while_paused < 64 * 1024 * 1024  # the kernel's buffers, not all of it
+    assert read >= 4 * READ_BUFFER
+
+
+def test_a_silent_server_times_out_a_read_and_a_cancel_stays_a_cancel() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+
+    async def go() -> None:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        started = time.monotonic()
+        with pytest.raises(httpcore.ReadTimeout):
+            await stream.read(1024, timeout=0.2)
+        assert 0.15 < time.monotonic() - started < 5
+        task = asyncio.ensure_future(stream.read(1024, timeout=30))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await stream.aclose()
+
+    try:
+        with time_limit(60):
+            asyncio.run(go())
+    finally:
+        thread.join(5)
+        for s in accepted:
+            s.close()
+        listener.close()
+
+
+def test_connection_refused_is_a_connect_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]
+    with pytest.raises(httpcore.ConnectError) as caught:
+        asyncio.run(AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5))
+    assert isinstance(caught.value.__cause__, OSError)
+
+
+# --- a real registry, HTTP and HTTPS ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    workdir = tmp_path_factory.mktemp("tls-registry")
+    with start_registry(workdir, tls=make_tls_files(workdir)) as registry:
+        yield registry
+
+
+def _resolve(image: str) -> tuple[str | None, str | None]:
+    refs = {image: reference.parse(image)}
+    result = asyncio.run(resolve_references(refs, Config(no_cache=True)))[image]
+    return result.digest, None if result.error is None else str(result.error)
+
+
+def test_resolve_over_https_with_the_ca_trusted(
+    tls_registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert tls_registry.tls is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_registry.tls.ca))
+    repo = tls_registry.new_repo("tls")
+    index = tls_registry.push_index(repo, ["1.0.0", "latest"])
+    tls_registry.clear_log()
+    with time_limit(60):
+        digest, error = _resolve(f"{tls_registry.host}/{repo}:latest")
+    assert error is None
+    assert digest == index.digest
+    log = tls_registry.request_log()
+    assert f"HEAD /v2/{repo}/manifests/latest" in log  # over TLS: the registry speaks no other
+
+
+def test_https_with_an_unknown_ca_fails_in_one_line(
+    tls_registry: Registry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    other = make_tls_files(tmp_path)  # trusts another CA only
+    monkeypatch.setenv("SSL_CERT_FILE", str(other.ca))
+    repo = tls_registry.new_repo("tls")
+    tls_registry.push_index(repo, ["latest"])
+    with time_limit(60):
+        digest, error = _resolve(f"{tls_registry.host}/{repo}:latest")
+    assert digest is None
+    assert error is not None
+    assert "\n" not in error
+    assert tls_registry.host in error
+    assert "TLS handshake failed" in error
+
+
+def test_keep_alive_against_the_real_registry(registry: Registry) -> None:
+    repo = registry.new_repo("keepalive")
+    registry.push_index(repo, [f"1.0.{i}" for i in range(20)])
+    registry.clear_log()
+
+    async def go() -> tuple[int, set[str]]:
+        repository = Repository(registry.host, repo)
+        async with RegistryClient(concurrency=1) as client:
+            infos = [await client.manifest_info(repository, f"1.0.{i}") for i in range(20)]
+            pool = client._transport._direct
+            assert isinstance(pool, ConnectionPool)
+            connections = len(pool._open)
+        return connections, {info.digest for info in infos}
+
+    with time_limit(60):
+        connections, digests = asyncio.run(go())
+    assert len(digests) == 1
+    assert len(registry.request_log()) == 21  # the ping and 20 HEADs
+    assert connections == 1
