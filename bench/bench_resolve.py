@@ -22,8 +22,8 @@ Measured, with ``PINLINT_CACHE_DIR`` in a temporary directory:
 
 The registry stands in for a remote one, whose CPU would not be this machine's: it runs
 with ``GOGC=400`` (``--registry-gogc``; Go's default is 100), so that its garbage
-collector runs a quarter as often.  With Go's defaults it used 3.9 s of CPU for the
-3,002 requests of a 1,000-reference run on the 2-core machine, with GOGC=400 ~2.5 s
+collector runs a quarter as often.  In a 1,000-reference run (3,002 requests) on the
+2-core machine it used 3.96 s of CPU with Go's default and 2.72 s with GOGC=400
 (bench/README.md).
 
 Prints tables and PASS/FAIL per target; exits 0 either way (a measurement, not a test).
