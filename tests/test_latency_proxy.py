@@ -16,7 +16,7 @@ from hostile_server import Reply, Request, hostile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "bench"))
 
-from latency_proxy import LatencyProxy  # noqa: E402
+from latency_proxy import LatencyProxy
 
 BODY = bytes(range(256)) * 4096  # 1 MiB, every byte value
 
