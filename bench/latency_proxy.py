@@ -267,9 +267,42 @@ class _Link:
         self.close()
 
 
-class _Client(asyncio.Protocol):
+class _Side(asyncio.Protocol):
+    """One end of a link: what it receives goes into ``inbound`` (toward the other end);
+    ``outbound`` writes to it."""
+
+    def __init__(self, link: _Link, inbound: _Delay, outbound: _Delay) -> None:
+        self.link = link
+        self.inbound = inbound
+        self.outbound = outbound
+
+    def data_received(self, data: bytes) -> None:
+        self.link.touch()
+        self.inbound.push(data)
+
+    def eof_received(self) -> bool:
+        self.inbound.push(b"")
+        return True  # keep the other direction open
+
+    def pause_writing(self) -> None:
+        self.outbound.sink_paused = True
+        self.outbound._pace()
+
+    def resume_writing(self) -> None:
+        self.outbound.sink_paused = False
+        self.outbound.flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self.link.abort()
+        else:
+            self.inbound.push(b"")
+
+
+class _Client(_Side):
     def __init__(self, proxy: LatencyProxy) -> None:
-        self.link = _Link(proxy)
+        link = _Link(proxy)
+        super().__init__(link, link.up, link.down)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -296,32 +329,10 @@ class _Client(asyncio.Protocol):
         if link.done:
             transport.abort()
 
-    def data_received(self, data: bytes) -> None:
-        self.link.touch()
-        self.link.up.push(data)
 
-    def eof_received(self) -> bool:
-        self.link.up.push(b"")
-        return True  # keep the other direction open
-
-    def pause_writing(self) -> None:
-        self.link.down.sink_paused = True
-        self.link.down._pace()
-
-    def resume_writing(self) -> None:
-        self.link.down.sink_paused = False
-        self.link.down.flush()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if exc is not None:
-            self.link.abort()
-        else:
-            self.link.up.push(b"")
-
-
-class _Target(asyncio.Protocol):
+class _Target(_Side):
     def __init__(self, link: _Link) -> None:
-        self.link = link
+        super().__init__(link, link.down, link.up)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -329,28 +340,6 @@ class _Target(asyncio.Protocol):
         link.target = link.down.source = link.up.sink = transport
         link.down._pace()
         link.up.flush()  # what the client sent while this connected
-
-    def data_received(self, data: bytes) -> None:
-        self.link.touch()
-        self.link.down.push(data)
-
-    def eof_received(self) -> bool:
-        self.link.down.push(b"")
-        return True
-
-    def pause_writing(self) -> None:
-        self.link.up.sink_paused = True
-        self.link.up._pace()
-
-    def resume_writing(self) -> None:
-        self.link.up.sink_paused = False
-        self.link.up.flush()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if exc is not None:
-            self.link.abort()
-        else:
-            self.link.down.push(b"")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
