@@ -8,11 +8,13 @@ requests, flood faster than pinlint reads, go silent.  Servers run on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpcore
 import pytest
@@ -67,12 +69,13 @@ def test_concurrent_requests_open_at_most_the_limit() -> None:
 
 
 def test_a_connection_the_server_hung_up_is_not_reused() -> None:
-    # The server closes every connection after its answer without saying so, as one
-    # whose keep-alive timeout ran out: each request needs a new connection, and none
-    # fails for having been sent on a dead one.
+    # The server closes the connection after each manifest answer without saying so, as
+    # one whose keep-alive timeout ran out: once the client has seen the hang-up, the
+    # next request goes on a new connection, and none is sent on a dead one (that would
+    # fail and be retried).
     def hang_up(request: Request) -> Reply:
         reply = _open_registry(request)
-        reply.hang_up = True
+        reply.hang_up = request.path != "/v2/"
         return reply
 
     with hostile(hang_up) as server, time_limit(60):
@@ -83,16 +86,16 @@ def test_a_connection_the_server_hung_up_is_not_reused() -> None:
                 digests = []
                 for i in range(5):
                     digests.append((await client.manifest_info(repo, f"t{i}")).digest)
-                    while server.closed < i + 2:  # the ping's connection and this one
+                    while server.closed < i + 1:
                         await asyncio.sleep(0.01)
                     await asyncio.sleep(0.01)  # the hang-up reaches the client
                 return digests, client.requests_sent
 
         digests, sent = asyncio.run(go())
     assert digests == [DIGEST] * 5
-    assert sent == 6  # the ping and five HEADs: none was tried on a dead connection
+    assert sent == 6  # the ping and five HEADs: no retry
     assert len(server.seen("HEAD")) == 5
-    assert server.connections == 6
+    assert server.connections == 5  # the ping's connection served the first HEAD too
 
 
 # --- the network backend ------------------------------------------------------------------
@@ -186,6 +189,47 @@ def test_connection_refused_is_a_connect_error() -> None:
     with pytest.raises(httpcore.ConnectError) as caught:
         asyncio.run(AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5))
     assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_a_name_whose_first_address_hangs_connects_by_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A host name with two addresses, the first a black hole (as an IPv6 route that goes
+    # nowhere): the race of RFC 8305 connects by the second well within the timeout.
+    # The black hole: a listening socket whose backlog is full drops new SYNs.
+    stuck = socket.create_server(("127.0.0.1", 0), backlog=0)
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(stuck.getsockname())
+        fillers.append(filler)
+    good = socket.create_server(("127.0.0.1", 0))
+    addresses = [stuck.getsockname(), good.getsockname()]
+
+    async def getaddrinfo(self: object, host: object, port: object, **kwargs: object) -> list[Any]:
+        assert host == "registry.test"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", a) for a in addresses]
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", getaddrinfo)
+
+    async def go() -> Any:
+        stream = await AsyncioBackend().connect_tcp("registry.test", 0, timeout=5)
+        peer = stream.get_extra_info("server_addr")
+        await stream.aclose()
+        return peer
+
+    try:
+        with time_limit(60):
+            started = time.monotonic()
+            peer = asyncio.run(go())
+            took = time.monotonic() - started
+    finally:
+        for s in (*fillers, stuck, good):
+            s.close()
+    assert peer == addresses[1]
+    assert took < 3
 
 
 # --- a real registry, HTTP and HTTPS ------------------------------------------------------

@@ -25,6 +25,7 @@ connect, TLS handshake, read and write has its timeout.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
@@ -226,6 +227,16 @@ class _Stream(httpcore.AsyncNetworkStream):
         return None if name is None else self._transport.get_extra_info(name)
 
 
+def _is_address(host: str) -> bool:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return True
+    return False
+
+
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend on asyncio's transports (TCP, TLS)."""
 
@@ -245,8 +256,12 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                     host,
                     port,
                     local_addr=(local_address, 0) if local_address else None,
-                    # Addresses one after another: asyncio's happy eyeballs (a staggered
-                    # race) can leave the socket of a losing attempt open on 3.11.
+                    # A name with IPv6 and IPv4 addresses: RFC 8305's race, as anyio
+                    # runs it (a host whose IPv6 route is a black hole still connects
+                    # over IPv4 within the timeout).  Not for an address: there is
+                    # nothing to race, and on 3.11 the race can leave a socket open when
+                    # it is cancelled.
+                    happy_eyeballs_delay=None if _is_address(host) else 0.25,
                 ),
                 timeout,
             )
