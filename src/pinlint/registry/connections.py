@@ -15,7 +15,8 @@ once per registry), so a pool only has to hand out an idle connection or make on
 :class:`ConnectionPool` keeps a stack of idle connections per origin.  The connections
 are httpcore's own (``httpcore.AsyncHTTPConnection``: h11, keep-alive, TLS), given
 :class:`AsyncioBackend`, a network backend (httpcore's documented extension point) on
-asyncio's transports and protocols.  Together: ~0.67 -> ~0.35 ms of CPU per request.
+asyncio's transports and protocols.  Together: 0.85 -> 0.47 ms of CPU per request
+through the client (bench/README.md).
 
 Registries are untrusted here as everywhere: a peer that sends faster than the client
 reads is paused (at most :data:`READ_BUFFER` bytes wait per connection), and every
