@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpcore
+import httpx
 import pytest
 
 from helpers import time_limit
@@ -299,3 +301,15 @@ def test_keep_alive_against_the_real_registry(registry: Registry) -> None:
     assert len(digests) == 1
     assert len(registry.request_log()) == 21  # the ping and 20 HEADs
     assert connections == 1
+
+
+def test_a_url_that_is_not_http_is_refused_before_any_connection() -> None:
+    async def go() -> None:
+        pool = ConnectionPool(ssl.create_default_context)
+        try:
+            await pool.handle_async_request(httpx.Request("GET", "ftp://127.0.0.1:21/x"))
+        finally:
+            await pool.aclose()
+
+    with pytest.raises(httpx.UnsupportedProtocol):
+        asyncio.run(go())

@@ -283,6 +283,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
 
 
 Origin = tuple[bytes, bytes, int]
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class _Body(httpx.AsyncByteStream):
@@ -363,7 +364,10 @@ class ConnectionPool(httpx.AsyncBaseTransport):
         if self._closed:
             raise RuntimeError("the connection pool is closed")
         url = request.url
-        origin: Origin = (url.raw_scheme, url.raw_host, url.port or _DEFAULT_PORTS[url.scheme])
+        port = url.port or _DEFAULT_PORTS.get(url.scheme)
+        if port is None:
+            raise httpx.UnsupportedProtocol(f"no connections for {url.scheme!r} URLs")
+        origin: Origin = (url.raw_scheme, url.raw_host, port)
         connection = await self._checkout(origin)
         core_request = httpcore.Request(
             method=request.method,
@@ -395,6 +399,3 @@ class ConnectionPool(httpx.AsyncBaseTransport):
         self._idle.clear()
         for connection in connections:
             await connection.aclose()
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
