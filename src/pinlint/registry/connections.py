@@ -29,7 +29,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 import httpcore
 import httpx
@@ -58,12 +58,12 @@ _ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
 )
 
 
-def _as_httpx(exc: Exception) -> Exception | None:
-    """The httpx error for an httpcore one (raise it ``from exc``), or None."""
+def _reraise(exc: BaseException) -> NoReturn:
+    """Raise ``exc`` again, as the httpx error an httpcore one maps to (``from`` it)."""
     for core, mapped in _ERRORS:
         if isinstance(exc, core):
-            return mapped(str(exc))
-    return None
+            raise mapped(str(exc)) from exc
+    raise exc
 
 
 # --- network backend --------------------------------------------------------------------
@@ -300,10 +300,7 @@ class _Body(httpx.AsyncByteStream):
             async for chunk in stream:
                 yield chunk
         except Exception as e:
-            mapped = _as_httpx(e)
-            if mapped is None:
-                raise
-            raise mapped from e
+            _reraise(e)
 
     async def aclose(self) -> None:
         try:
@@ -382,10 +379,7 @@ class ConnectionPool(httpx.AsyncBaseTransport):
             response = await connection.handle_async_request(core_request)
         except BaseException as e:
             await self._drop(connection)
-            mapped = _as_httpx(e) if isinstance(e, Exception) else None
-            if mapped is None:
-                raise
-            raise mapped from e
+            _reraise(e)
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
