@@ -13,11 +13,10 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpcore
 import httpx
 import pytest
 
@@ -25,6 +24,7 @@ from helpers import time_limit
 from hostile_server import Reply, Request, hostile
 from pinlint import reference
 from pinlint.config import Config
+from pinlint.registry import connections
 from pinlint.registry.client import RegistryClient
 from pinlint.registry.connections import READ_BUFFER, AsyncioBackend, ConnectionPool
 from pinlint.registry.types import Repository
@@ -100,6 +100,195 @@ def test_a_connection_the_server_hung_up_is_not_reused() -> None:
     assert server.connections == 5  # the ping's connection served the first HEAD too
 
 
+# --- HTTP/1.1 on h11 ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[tuple[str, list[int]]]:
+    """A TCP server on 127.0.0.1 that reads each request's head and then runs
+    ``answer(connection)``, which writes raw bytes; yields (host, [connections])."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    accepted = [0]
+    stop = threading.Event()
+
+    def serve_one(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                head += data
+            with contextlib.suppress(OSError):
+                answer(conn)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted[0] += 1
+            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+_TIMEOUTS = {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}
+
+
+async def _pool_get(pool: ConnectionPool, host: str, method: str = "GET") -> httpx.Response:
+    request = httpx.Request(method, f"http://{host}/v2/", extensions={"timeout": _TIMEOUTS})
+    response = await pool.handle_async_request(request)
+    await response.aread()
+    return response
+
+
+def test_a_1xx_answer_before_the_response_is_skipped() -> None:
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Registry: yes\r\n\r\n{}"
+        )
+
+    async def go(host: str) -> httpx.Response:
+        pool = ConnectionPool(ssl.create_default_context)
+        try:
+            return await _pool_get(pool, host)
+        finally:
+            await pool.aclose()
+
+    with raw_server(answer) as (host, _), time_limit(60):
+        response = asyncio.run(go(host))
+    assert response.status_code == 200
+    assert response.headers["X-Registry"] == "yes"
+    assert response.content == b"{}"
+
+
+def test_endless_headers_are_refused_in_bounded_memory() -> None:
+    # A registry that never ends its header block: h11 holds at most MAX_HEADER_BYTES of
+    # an unfinished head, then the request fails; the server cannot push more than that
+    # and the sockets' buffers before the client hangs up.
+    sent = [0]
+
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        line = b"X-Filler: " + b"a" * 1000 + b"\r\n"
+        while sent[0] < 256 * 1024 * 1024:
+            conn.sendall(line)
+            sent[0] += len(line)
+
+    async def go(host: str) -> None:
+        pool = ConnectionPool(ssl.create_default_context)
+        try:
+            await _pool_get(pool, host)
+        finally:
+            assert not pool._open  # the connection was dropped
+            await pool.aclose()
+
+    with raw_server(answer) as (host, _), time_limit(60):
+        with pytest.raises(httpx.RemoteProtocolError):
+            asyncio.run(go(host))
+        time.sleep(0.2)
+    assert sent[0] < 32 * 1024 * 1024
+
+
+def test_a_body_cut_short_fails_and_its_connection_is_dropped() -> None:
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 10)
+        conn.shutdown(socket.SHUT_WR)
+
+    async def go(host: str) -> None:
+        pool = ConnectionPool(ssl.create_default_context)
+        try:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await _pool_get(pool, host)
+            assert not pool._idle.get((b"http", b"127.0.0.1", int(host.rsplit(":", 1)[1])))
+            assert not pool._open
+        finally:
+            await pool.aclose()
+
+    with raw_server(answer) as (host, _), time_limit(60):
+        asyncio.run(go(host))
+
+
+def test_a_server_that_closes_without_an_answer_is_a_protocol_error() -> None:
+    def answer(conn: socket.socket) -> None:
+        conn.shutdown(socket.SHUT_WR)
+
+    async def go(host: str) -> None:
+        pool = ConnectionPool(ssl.create_default_context)
+        try:
+            await _pool_get(pool, host)
+        finally:
+            await pool.aclose()
+
+    with (
+        raw_server(answer) as (host, _),
+        time_limit(60),
+        pytest.raises(httpx.RemoteProtocolError, match="without sending a response"),
+    ):
+        asyncio.run(go(host))
+
+
+def _counting_server(request: Request) -> Reply:
+    if request.path == "/v2/big":
+        return Reply(200, {}, b"x" * (1024 * 1024))
+    return _open_registry(request)
+
+
+def test_connection_close_and_an_unread_body_each_take_a_new_connection() -> None:
+    # Kept alive: two answers read whole.  Not kept: one that says "Connection: close",
+    # and one whose body the client stopped reading (its rest is still on the wire).
+    def answer(request: Request) -> Reply:
+        if request.path == "/v2/close":
+            return Reply(200, {"Connection": "close"}, b"{}")
+        return _counting_server(request)
+
+    async def go(host: str) -> list[int]:
+        pool = ConnectionPool(ssl.create_default_context)
+        counts = []
+        try:
+            for path in ("/v2/", "/v2/", "/v2/close", "/v2/", "/v2/big", "/v2/"):
+                request = httpx.Request(
+                    "GET", f"http://{host}{path}", extensions={"timeout": _TIMEOUTS}
+                )
+                response = await pool.handle_async_request(request)
+                if path == "/v2/big":
+                    async for _chunk in response.aiter_raw():
+                        break  # the first chunk only
+                else:
+                    await response.aread()
+                await response.aclose()
+                counts.append(server.connections)
+        finally:
+            await pool.aclose()
+        return counts
+
+    with hostile(answer) as server, time_limit(60):
+        counts = asyncio.run(go(server.host))
+    assert counts == [1, 1, 1, 2, 2, 3]
+
+
+def test_an_idle_connection_past_its_keep_alive_expiry_is_not_reused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connections, "KEEPALIVE_EXPIRY", 0.0)
+    with hostile(_open_registry) as server, time_limit(60):
+        digests = asyncio.run(_heads(server.host, ["a", "b", "c"], concurrency=1))
+    assert digests == [DIGEST] * 3
+    assert server.connections == 4  # the ping and three HEADs, each on its own
+
+
 # --- the network backend ------------------------------------------------------------------
 
 
@@ -139,7 +328,7 @@ def test_a_flood_waits_in_bounded_memory(flood: tuple[int, list[int]]) -> None:
     async def go() -> tuple[int, int, int]:
         stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
         await asyncio.sleep(1.0)  # read nothing while the server sends
-        waiting = len(stream._protocol.buffer)  # type: ignore[attr-defined]
+        waiting = len(stream._protocol.buffer)
         first = sent[0]
         got = 0
         while got < 4 * READ_BUFFER:  # reading resumes the socket
@@ -165,7 +354,7 @@ def test_a_silent_server_times_out_a_read_and_a_cancel_stays_a_cancel() -> None:
     async def go() -> None:
         stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
         started = time.monotonic()
-        with pytest.raises(httpcore.ReadTimeout):
+        with pytest.raises(httpx.ReadTimeout):
             await stream.read(1024, timeout=0.2)
         assert 0.15 < time.monotonic() - started < 5
         task = asyncio.ensure_future(stream.read(1024, timeout=30))
@@ -188,7 +377,7 @@ def test_a_silent_server_times_out_a_read_and_a_cancel_stays_a_cancel() -> None:
 def test_connection_refused_is_a_connect_error() -> None:
     with socket.create_server(("127.0.0.1", 0)) as s:
         port = s.getsockname()[1]
-    with pytest.raises(httpcore.ConnectError) as caught:
+    with pytest.raises(httpx.ConnectError) as caught:
         asyncio.run(AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5))
     assert isinstance(caught.value.__cause__, OSError)
 
@@ -218,7 +407,7 @@ def test_a_name_whose_first_address_hangs_connects_by_the_next(
 
     async def go() -> Any:
         stream = await AsyncioBackend().connect_tcp("registry.test", 0, timeout=5)
-        peer = stream.get_extra_info("server_addr")
+        peer = stream.get_extra_info("peername")
         await stream.aclose()
         return peer
 

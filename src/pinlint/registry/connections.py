@@ -1,4 +1,4 @@
-"""Keep-alive HTTP/1.1 connections for the registry client, on asyncio directly.
+"""Keep-alive HTTP/1.1 connections for the registry client, on asyncio and h11 directly.
 
 httpx's own transport puts every request through httpcore's connection pool, and
 httpcore talks to the network through anyio.  Both cost more CPU than the requests
@@ -8,19 +8,23 @@ themselves on a run that resolves a thousand references (three thousand requests
 - the pool scans all its connections for every waiting request each time a request
   starts or ends, and asks each idle one whether its socket became readable (a
   ``getpeername`` and a ``select`` through anyio's typed attributes);
-- anyio wraps every read and write in a cancel scope.
+- anyio wraps every read and write in a cancel scope, and httpcore takes an anyio lock
+  (a cancel-shielded checkpoint) several times per request.
 
 Requests per connection are sequential here anyway (the client limits how many run at
 once per registry), so a pool only has to hand out an idle connection or make one:
-:class:`ConnectionPool` keeps a stack of idle connections per origin.  The connections
-are httpcore's own (``httpcore.AsyncHTTPConnection``: h11, keep-alive, TLS), given
-:class:`AsyncioBackend`, a network backend (httpcore's documented extension point) on
-asyncio's transports and protocols.  Together: 0.85 -> 0.47 ms of CPU per request
-through the client (bench/README.md).
+:class:`ConnectionPool` keeps a stack of idle connections per origin.  A connection
+speaks HTTP/1.1 through h11 (the protocol library httpcore itself uses: framing,
+keep-alive, HEAD and 1xx answers), one request at a time, over :class:`AsyncioBackend`,
+a small network layer on asyncio's transports and protocols (TCP, TLS).
+CPU per request through the client: 0.85 ms with httpx's transport, 0.47 ms with
+httpcore's connections on this backend, XXX ms on h11 directly (bench/README.md).
 
 Registries are untrusted here as everywhere: a peer that sends faster than the client
-reads is paused (at most :data:`READ_BUFFER` bytes wait per connection), and every
-connect, TLS handshake, read and write has its timeout.
+reads is paused (at most :data:`READ_BUFFER` bytes wait per connection), response
+headers are capped (:data:`MAX_HEADER_BYTES`), and every connect, TLS handshake, read
+and write has its timeout.  Errors are httpx's (``httpx.ConnectTimeout``,
+``httpx.ReadError``, ``httpx.RemoteProtocolError`` …), as httpx's own transport raises.
 """
 
 from __future__ import annotations
@@ -28,42 +32,21 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any, NoReturn
+import time
+from collections.abc import AsyncIterator, Callable
 
-import httpcore
+import h11
 import httpx
 
-__all__ = ["READ_BUFFER", "AsyncioBackend", "ConnectionPool"]
+__all__ = ["MAX_HEADER_BYTES", "READ_BUFFER", "AsyncioBackend", "ConnectionPool"]
 
 # Bytes received and not yet read that pause the socket (and resume it below half).
 READ_BUFFER = 256 * 1024
+# One read from the socket's buffer; the most a response's status line and headers may
+# take (httpcore's figures).
+READ_SIZE = 64 * 1024
+MAX_HEADER_BYTES = 100 * 1024
 KEEPALIVE_EXPIRY = 30.0
-
-# httpcore's errors as httpx's (what httpx's own transport raises); most specific first.
-_ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
-
-
-def _reraise(exc: BaseException) -> NoReturn:
-    """Raise ``exc`` again, as the httpx error an httpcore one maps to (``from`` it)."""
-    for core, mapped in _ERRORS:
-        if isinstance(exc, core):
-            raise mapped(str(exc)) from exc
-    raise exc
 
 
 # --- network backend --------------------------------------------------------------------
@@ -151,7 +134,9 @@ async def _within(
         timer.cancel()
 
 
-class _Stream(httpcore.AsyncNetworkStream):
+class _Stream:
+    """A connection's bytes: reads and writes with timeouts, TLS on top."""
+
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
         self._transport = transport
         self._protocol = protocol
@@ -159,7 +144,7 @@ class _Stream(httpcore.AsyncNetworkStream):
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
         if not protocol.buffer and not protocol.eof:
-            await _within(protocol.readable(), timeout, httpcore.ReadTimeout)
+            await _within(protocol.readable(), timeout, httpx.ReadTimeout)
         buffer = protocol.buffer
         if buffer:
             data = bytes(buffer[:max_bytes])
@@ -169,32 +154,27 @@ class _Stream(httpcore.AsyncNetworkStream):
                 self._transport.resume_reading()
             return data
         if protocol.error is not None:
-            raise httpcore.ReadError(str(protocol.error)) from protocol.error
+            raise httpx.ReadError(str(protocol.error)) from protocol.error
         return b""  # the peer closed the connection
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
         if self._transport.is_closing():
-            raise httpcore.WriteError("the connection is closed")
+            raise httpx.WriteError("the connection is closed")
         self._transport.write(buffer)
         waiter = self._protocol.writable()
         if waiter is not None:
-            await _within(waiter, timeout, httpcore.WriteTimeout)
+            await _within(waiter, timeout, httpx.WriteTimeout)
             if self._protocol.error is not None or self._transport.is_closing():
-                raise httpcore.WriteError("the connection was lost")
-
-    async def aclose(self) -> None:
-        # At once, without TLS's close_notify exchange: asyncio would wait up to 30 s for
-        # the peer's, and the run may end before (nothing is sent after a response).
-        self._transport.abort()
+                raise httpx.WriteError("the connection was lost")
 
     async def start_tls(
         self,
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> _Stream:
         loop = asyncio.get_running_loop()
         try:
             transport = await asyncio.wait_for(
@@ -205,27 +185,31 @@ class _Stream(httpcore.AsyncNetworkStream):
             )
         except asyncio.TimeoutError:
             self._transport.abort()
-            raise httpcore.ConnectTimeout("TLS handshake timed out") from None
+            raise httpx.ConnectTimeout("TLS handshake timed out") from None
         except (OSError, ssl.SSLError) as e:  # ssl.SSLError is an OSError; both said
             self._transport.abort()
-            raise httpcore.ConnectError(str(e)) from e
+            raise httpx.ConnectError(str(e)) from e
         if transport is None:  # the connection closed during the handshake
-            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+            raise httpx.ConnectError("the connection closed during the TLS handshake")
         assert isinstance(transport, asyncio.Transport)
         self._protocol.transport = transport
         return _Stream(transport, self._protocol)
 
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            # Idle and readable means the server closed it (or broke the protocol).
-            return bool(self._protocol.buffer) or self._protocol.eof
-        name = {
-            "ssl_object": "ssl_object",
-            "client_addr": "sockname",
-            "server_addr": "peername",
-            "socket": "socket",
-        }.get(info)
-        return None if name is None else self._transport.get_extra_info(name)
+    def has_input(self) -> bool:
+        """Bytes or an EOF arrived that no read took yet."""
+        return bool(self._protocol.buffer) or self._protocol.eof
+
+    def get_extra_info(self, name: str) -> object:
+        """The transport's ``name`` (``peername``, ``sockname``, ``ssl_object`` …)."""
+        return self._transport.get_extra_info(name)
+
+    def abort(self) -> None:
+        # At once, without TLS's close_notify exchange: asyncio would wait up to 30 s for
+        # the peer's, and the run may end before (nothing is sent after a response).
+        self._transport.abort()
+
+    async def aclose(self) -> None:
+        self.abort()
 
 
 def _is_address(host: str) -> bool:
@@ -238,17 +222,15 @@ def _is_address(host: str) -> bool:
     return False
 
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend on asyncio's transports (TCP, TLS)."""
+class AsyncioBackend:
+    """Connections on asyncio's transports (TCP, then TLS on top when asked)."""
 
     async def connect_tcp(
         self,
         host: str,
         port: int,
         timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> _Stream:
         loop = asyncio.get_running_loop()
         try:
             transport, protocol = await asyncio.wait_for(
@@ -256,7 +238,6 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                     _Protocol,
                     host,
                     port,
-                    local_addr=(local_address, 0) if local_address else None,
                     # A name with IPv6 and IPv4 addresses: RFC 8305's race, as anyio
                     # runs it (a host whose IPv6 route is a black hole still connects
                     # over IPv4 within the timeout).  Not for an address: there is
@@ -267,46 +248,133 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                 timeout,
             )
         except asyncio.TimeoutError:
-            raise httpcore.ConnectTimeout("connection timed out") from None
+            raise httpx.ConnectTimeout("connection timed out") from None
         except OSError as e:  # socket.gaierror too: the cause says which
-            raise httpcore.ConnectError(str(e)) from e
+            raise httpx.ConnectError(str(e)) from e
         assert isinstance(transport, asyncio.Transport)
-        for option in socket_options or ():
-            transport.get_extra_info("socket").setsockopt(*option)
         return _Stream(transport, protocol)
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
-
-# --- pool ------------------------------------------------------------------------------------
+# --- connections ---------------------------------------------------------------------------
 
 
 Origin = tuple[bytes, bytes, int]
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class _Body(httpx.AsyncByteStream):
-    """A response body; closing it hands its connection back to the pool."""
+class _Connection:
+    """One HTTP/1.1 connection (h11): one request at a time, kept alive when both sides
+    allow it (neither says ``Connection: close``) and the whole response was read."""
 
-    def __init__(self, response: httpcore.Response, release: Callable[[], Awaitable[None]]) -> None:
-        self._response = response
-        self._release = release
+    def __init__(self, stream: _Stream) -> None:
+        self.stream = stream
+        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
+        self.expires_at = 0.0
+
+    def is_reusable(self, now: float) -> bool:
+        """Idle on both sides, not past its keep-alive expiry, and nothing received
+        since its last response (bytes or an EOF now mean the server closed it or broke
+        the protocol)."""
+        return (
+            self.h11.our_state is h11.IDLE
+            and self.h11.their_state is h11.IDLE
+            and now < self.expires_at
+            and not self.stream.has_input()
+        )
+
+    async def request(
+        self, request: httpx.Request, timeouts: dict[str, float | None]
+    ) -> h11.Response:
+        h = self.h11
+        try:
+            parts = [
+                h.send(
+                    h11.Request(
+                        method=request.method,
+                        target=request.url.raw_path,
+                        headers=request.headers.raw,
+                    )
+                )
+            ]
+            body = request.stream
+            assert isinstance(body, httpx.AsyncByteStream)  # an AsyncClient's request
+            async for chunk in body:
+                if chunk:
+                    parts.append(h.send(h11.Data(data=chunk)))
+            parts.append(h.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError as e:
+            raise httpx.LocalProtocolError(str(e)) from e
+        await self.stream.write(b"".join(parts), timeouts.get("write"))
+        read_timeout = timeouts.get("read")
+        while True:
+            event = await self._next_event(read_timeout)
+            if isinstance(event, h11.Response):
+                return event
+            if not isinstance(event, h11.InformationalResponse):  # 1xx: the answer follows
+                raise httpx.RemoteProtocolError("unexpected event before the response")
+
+    async def _next_event(self, timeout: float | None) -> h11.Event | type[h11.PAUSED]:
+        h = self.h11
+        while True:
+            try:
+                event = h.next_event()
+            except h11.RemoteProtocolError as e:
+                raise httpx.RemoteProtocolError(str(e)) from e
+            if event is not h11.NEED_DATA:
+                return event  # type: ignore[return-value]
+            data = await self.stream.read(READ_SIZE, timeout)
+            if not data and h.their_state is h11.SEND_RESPONSE:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            h.receive_data(data)
+
+    async def body(self, timeout: float | None) -> AsyncIterator[bytes]:
+        """The response's body, chunk by chunk, to its end."""
+        while True:
+            event = await self._next_event(timeout)
+            if isinstance(event, h11.Data):
+                yield bytes(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                return
+            else:  # ConnectionClosed (h11 raises first when the framing says more follows)
+                raise httpx.RemoteProtocolError("the response ended early")
+
+    def finish(self, now: float) -> None:
+        """After a response: ready for the next request when both sides are done."""
+        h = self.h11
+        if h.our_state is h11.DONE and h.their_state is h11.DONE:
+            h.start_next_cycle()
+            self.expires_at = now + KEEPALIVE_EXPIRY
+
+    def close(self) -> None:
+        self.stream.abort()
+
+
+class _Body(httpx.AsyncByteStream):
+    """A response body; closing it, or a failed read, hands its connection back to the
+    pool (which keeps it only when the whole body was read)."""
+
+    def __init__(
+        self, connection: _Connection, timeout: float | None, release: Callable[[], None]
+    ) -> None:
+        self._connection = connection
+        self._timeout = timeout
+        self._release: Callable[[], None] | None = release
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        stream = self._response.stream
-        assert isinstance(stream, AsyncIterable)
         try:
-            async for chunk in stream:
+            async for chunk in self._connection.body(self._timeout):
                 yield chunk
-        except Exception as e:
-            _reraise(e)
+        except BaseException:
+            self._done()
+            raise
 
     async def aclose(self) -> None:
-        try:
-            await self._response.aclose()
-        finally:
-            await self._release()
+        self._done()
+
+    def _done(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
 
 class ConnectionPool(httpx.AsyncBaseTransport):
@@ -322,40 +390,45 @@ class ConnectionPool(httpx.AsyncBaseTransport):
         self._make_ssl_context = ssl_context
         self._ssl_context: ssl.SSLContext | None = None
         self._backend = AsyncioBackend()
-        self._idle: dict[Origin, list[httpcore.AsyncHTTPConnection]] = {}
-        self._open: set[httpcore.AsyncHTTPConnection] = set()
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._open: set[_Connection] = set()
         self._closed = False
 
-    async def _checkout(self, origin: Origin) -> httpcore.AsyncHTTPConnection:
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            context = self._make_ssl_context()
+            context.set_alpn_protocols(["http/1.1"])
+            self._ssl_context = context
+        return self._ssl_context
+
+    async def _checkout(self, origin: Origin, timeout: float | None) -> _Connection:
         idle = self._idle.get(origin)
-        while idle:
-            connection = idle.pop()
-            if connection.is_available() and not connection.has_expired():
-                return connection
-            await self._drop(connection)
-        ssl_context = None
-        if origin[0] == b"https":
-            if self._ssl_context is None:
-                self._ssl_context = self._make_ssl_context()
-            ssl_context = self._ssl_context
-        connection = httpcore.AsyncHTTPConnection(
-            httpcore.Origin(*origin),
-            ssl_context=ssl_context,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-            network_backend=self._backend,
-        )
+        if idle:
+            now = time.monotonic()
+            while idle:
+                connection = idle.pop()
+                if connection.is_reusable(now):
+                    return connection
+                self._drop(connection)
+        scheme, host, port = origin
+        name = host.decode("ascii")
+        stream = await self._backend.connect_tcp(name, port, timeout=timeout)
+        if scheme == b"https":
+            stream = await stream.start_tls(self._tls(), server_hostname=name, timeout=timeout)
+        connection = _Connection(stream)
         self._open.add(connection)
         return connection
 
-    async def _checkin(self, origin: Origin, connection: httpcore.AsyncHTTPConnection) -> None:
-        if not self._closed and connection.is_available():
+    def _checkin(self, origin: Origin, connection: _Connection) -> None:
+        connection.finish(time.monotonic())
+        if not self._closed and connection.h11.our_state is h11.IDLE:
             self._idle.setdefault(origin, []).append(connection)
         else:
-            await self._drop(connection)
+            self._drop(connection)
 
-    async def _drop(self, connection: httpcore.AsyncHTTPConnection) -> None:
+    def _drop(self, connection: _Connection) -> None:
         self._open.discard(connection)
-        await connection.aclose()
+        connection.close()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._closed:
@@ -365,26 +438,23 @@ class ConnectionPool(httpx.AsyncBaseTransport):
         if port is None:
             raise httpx.UnsupportedProtocol(f"no connections for {url.scheme!r} URLs")
         origin: Origin = (url.raw_scheme, url.raw_host, port)
-        connection = await self._checkout(origin)
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
+        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        connection = await self._checkout(origin, timeouts.get("connect"))
         try:
-            response = await connection.handle_async_request(core_request)
-        except BaseException as e:
-            await self._drop(connection)
-            _reraise(e)
+            response = await connection.request(request, timeouts)
+        except BaseException:
+            self._drop(connection)
+            raise
         return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_Body(response, lambda: self._checkin(origin, connection)),
-            extensions=response.extensions,
+            status_code=response.status_code,
+            headers=response.headers.raw_items(),
+            stream=_Body(
+                connection, timeouts.get("read"), lambda: self._checkin(origin, connection)
+            ),
+            extensions={
+                "http_version": b"HTTP/" + response.http_version,
+                "reason_phrase": response.reason,
+            },
         )
 
     async def aclose(self) -> None:
@@ -392,4 +462,4 @@ class ConnectionPool(httpx.AsyncBaseTransport):
         connections, self._open = self._open, set()
         self._idle.clear()
         for connection in connections:
-            await connection.aclose()
+            connection.close()
