@@ -26,7 +26,7 @@ from pinlint import reference
 from pinlint.config import Config
 from pinlint.registry import connections
 from pinlint.registry.client import RegistryClient
-from pinlint.registry.connections import READ_BUFFER, AsyncioBackend, ConnectionPool
+from pinlint.registry.connections import READ_BUFFER, AsyncioBackend, ConnectionPool, Timeouts
 from pinlint.registry.types import Repository
 from pinlint.resolve import resolve_references
 from registry_server import Registry, make_tls_files, start_registry
@@ -143,14 +143,30 @@ def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[tuple[str, l
         listener.close()
 
 
-_TIMEOUTS = {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}
+_TIMEOUTS = Timeouts(connect=5.0, read=5.0, write=5.0)
 
 
-async def _pool_get(pool: ConnectionPool, host: str, method: str = "GET") -> httpx.Response:
-    request = httpx.Request(method, f"http://{host}/v2/", extensions={"timeout": _TIMEOUTS})
-    response = await pool.handle_async_request(request)
-    await response.aread()
-    return response
+async def _exchange(
+    pool: ConnectionPool, host: str, path: str = "/v2/", *, whole: bool = True
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    """GET ``path``: status, headers and the body (whole, or its first chunk)."""
+    address, _, port = host.rpartition(":")
+    head, body = await pool.request(
+        "GET", ("http", address, int(port)), path, [(b"Host", host.encode())], b"", _TIMEOUTS
+    )
+    chunks = []
+    try:
+        async for chunk in body:
+            chunks.append(chunk)
+            if not whole:
+                break
+    finally:
+        body.close()
+    return head.status_code, dict(head.headers), b"".join(chunks)
+
+
+async def _pool_get(pool: ConnectionPool, host: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    return await _exchange(pool, host)
 
 
 def test_a_1xx_answer_before_the_response_is_skipped() -> None:
@@ -160,7 +176,7 @@ def test_a_1xx_answer_before_the_response_is_skipped() -> None:
             b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Registry: yes\r\n\r\n{}"
         )
 
-    async def go(host: str) -> httpx.Response:
+    async def go(host: str) -> tuple[int, dict[bytes, bytes], bytes]:
         pool = ConnectionPool(ssl.create_default_context)
         try:
             return await _pool_get(pool, host)
@@ -168,10 +184,10 @@ def test_a_1xx_answer_before_the_response_is_skipped() -> None:
             await pool.aclose()
 
     with raw_server(answer) as (host, _), time_limit(60):
-        response = asyncio.run(go(host))
-    assert response.status_code == 200
-    assert response.headers["X-Registry"] == "yes"
-    assert response.content == b"{}"
+        status, headers, body = asyncio.run(go(host))
+    assert status == 200
+    assert headers[b"x-registry"] == b"yes"
+    assert body == b"{}"
 
 
 def test_endless_headers_are_refused_in_bounded_memory() -> None:
@@ -212,7 +228,7 @@ def test_a_body_cut_short_fails_and_its_connection_is_dropped() -> None:
         try:
             with pytest.raises(httpx.RemoteProtocolError):
                 await _pool_get(pool, host)
-            assert not pool._idle.get((b"http", b"127.0.0.1", int(host.rsplit(":", 1)[1])))
+            assert not pool._idle.get(("http", "127.0.0.1", int(host.rsplit(":", 1)[1])))
             assert not pool._open
         finally:
             await pool.aclose()
@@ -259,16 +275,8 @@ def test_connection_close_and_an_unread_body_each_take_a_new_connection() -> Non
         counts = []
         try:
             for path in ("/v2/", "/v2/", "/v2/close", "/v2/", "/v2/big", "/v2/"):
-                request = httpx.Request(
-                    "GET", f"http://{host}{path}", extensions={"timeout": _TIMEOUTS}
-                )
-                response = await pool.handle_async_request(request)
-                if path == "/v2/big":
-                    async for _chunk in response.aiter_raw():
-                        break  # the first chunk only
-                else:
-                    await response.aread()
-                await response.aclose()
+                # /v2/big: the first chunk only
+                await _exchange(pool, host, path, whole=path != "/v2/big")
                 counts.append(server.connections)
         finally:
             await pool.aclose()
@@ -480,7 +488,7 @@ def test_keep_alive_against_the_real_registry(registry: Registry) -> None:
         repository = Repository(registry.host, repo)
         async with RegistryClient(concurrency=1) as client:
             infos = [await client.manifest_info(repository, f"1.0.{i}") for i in range(20)]
-            pool = client._transport._direct
+            pool = client._transport._pool
             assert isinstance(pool, ConnectionPool)
             connections = len(pool._open)
         return connections, {info.digest for info in infos}
@@ -496,7 +504,7 @@ def test_a_url_that_is_not_http_is_refused_before_any_connection() -> None:
     async def go() -> None:
         pool = ConnectionPool(ssl.create_default_context)
         try:
-            await pool.handle_async_request(httpx.Request("GET", "ftp://127.0.0.1:21/x"))
+            await pool.request("GET", ("ftp", "127.0.0.1", 21), "/x", [], b"", _TIMEOUTS)
         finally:
             await pool.aclose()
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gzip
 import hashlib
 import json
 import os
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -395,3 +398,113 @@ def test_run_deadline_holds_while_credential_helpers_hang(
         elapsed = time.monotonic() - started
     assert elapsed < 8, f"the run took {elapsed:.1f} s with a 3 s deadline"
     assert all(r.error is not None for r in results.values())
+
+
+# --- compressed answers ----------------------------------------------------------------
+
+
+def _compress(data: bytes, encoding: str) -> bytes:
+    if encoding == "gzip":
+        return gzip.compress(data)
+    if encoding == "deflate":
+        return zlib.compress(data)
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)  # "deflate" as some servers send it
+    return raw.compress(data) + raw.flush()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw deflate"])
+def test_a_compressed_tag_list_is_read(encoding: str) -> None:
+    listing = json.dumps({"name": "app", "tags": ["1.0", "1.0.7", "latest"]}).encode()
+    wire = "deflate" if encoding == "raw deflate" else encoding
+
+    def handler(request: Request) -> Reply | None:
+        if request.path.endswith("/tags/list"):
+            return Reply(200, {"Content-Encoding": wire}, _compress(listing, encoding))
+        return None
+
+    with hostile(_open_registry(handler)) as server, time_limit(60):
+        image = f"{server.host}/app:1.0"
+        results = _resolve([image])
+        assert "gzip" in server.seen("GET", "/v2/app/tags/list")[0].headers["Accept-Encoding"]
+    assert results[image].error is None
+    assert results[image].exact_tag == "1.0.7"  # from the compressed listing
+
+
+@pytest.mark.parametrize("where", ["manifest", "tags"])
+def test_a_compression_bomb_stops_at_the_cap(where: str) -> None:
+    # 64 MiB of zeros in ~64 KiB of gzip: the cap (4 MiB) counts the bytes it inflates
+    # to, and the inflating itself stops there (zlib's max_length), so memory stays
+    # bounded by the cap, not by the bomb.
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 128 * 1024
+
+    def handler(request: Request) -> Reply | None:
+        if where == "manifest" and "/manifests/" in request.path:
+            if request.method == "HEAD":
+                return Reply(200, {"Content-Type": OCI})  # no digest: pinlint GETs
+            return Reply(200, {"Content-Type": OCI, "Content-Encoding": "gzip"}, bomb)
+        if where == "tags" and request.path.endswith("/tags/list"):
+            return Reply(200, {"Content-Encoding": "gzip"}, bomb)
+        return None
+
+    with hostile(_open_registry(handler)) as server, time_limit(60):
+        image = f"{server.host}/app:1.0"
+        tracemalloc.start()
+        try:
+            results = _resolve([image])
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 24 * 1024 * 1024
+    result = results[image]
+    if where == "tags":
+        assert result.digest == DIGEST  # the listing is abandoned, not the reference
+    else:
+        assert result.error is not None
+        assert "larger than 4 MiB" in str(result.error)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [("gzip", b"not gzip at all"), ("br", b"\x8b\x02\x80"), ("gzip, gzip", b"x")],
+)
+def test_an_unreadable_or_unknown_encoding_is_one_line(encoding: str, body: bytes) -> None:
+    def handler(request: Request) -> Reply | None:
+        if "/manifests/" in request.path:
+            if request.method == "HEAD":
+                return Reply(200, {"Content-Type": OCI})  # no digest: pinlint GETs
+            return Reply(200, {"Content-Type": OCI, "Content-Encoding": encoding}, body)
+        return None
+
+    with hostile(_open_registry(handler)) as server, time_limit(60):
+        image = f"{server.host}/app:1.0"
+        result = _resolve([image])[image]
+    assert result.digest is None
+    assert result.error is not None
+    message = str(result.error)
+    assert "\n" not in message
+    assert server.host in message
+    assert "encoding" in message or "compressed answer" in message
+
+
+def test_a_token_with_a_line_break_cannot_add_a_header() -> None:
+    # The token endpoint is the registry's to name: a token carrying CR-LF would put a
+    # header of its choosing into the next request if it were sent as is.
+    holder: dict[str, Server] = {}
+
+    def handler(request: Request) -> Reply | None:
+        if request.path.startswith("/token"):
+            return Reply(200, {}, json.dumps({"token": "abc\r\nX-Injected: yes"}).encode())
+        if "Authorization" not in request.headers:
+            realm = f'Bearer realm="{holder["s"].url}/token",service="s"'
+            return Reply(401, {"WWW-Authenticate": realm})
+        return None
+
+    with hostile(_open_registry(handler)) as server, time_limit(60):
+        holder["s"] = server
+        image = f"{server.host}/app:1.0"
+        result = _resolve([image])[image]
+        assert not any("X-Injected" in r.headers for r in server.requests)
+    assert result.digest is None
+    assert result.error is not None
+    assert "\n" not in str(result.error)

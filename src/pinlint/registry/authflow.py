@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from pinlint.registry import InvalidResponse, RegistryError, Unauthorized
 from pinlint.registry.auth import (
@@ -30,11 +29,8 @@ from pinlint.registry.auth import (
     parse_challenges,
 )
 from pinlint.registry.hosts import Host, netloc, plain_http_allowed
-from pinlint.registry.transport import Transport, status_error
+from pinlint.registry.transport import Answer, Transport, status_error
 from pinlint.registry.types import Repository
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = ["AuthFlow"]
 
@@ -65,7 +61,7 @@ class AuthFlow:
         url: str,
         repo: Repository | None,
         headers: dict[str, str],
-    ) -> httpx.Response:
+    ) -> Answer:
         """One API request with authentication; a 401 gets one retry with a fresh token."""
         auth = await self._authorization(host, repo)
         response = await self._transport.send(host.name, method, url, headers, auth_header=auth)
@@ -81,7 +77,7 @@ class AuthFlow:
         raise Unauthorized(host.name)
 
     async def _after_401(
-        self, host: Host, repo: Repository | None, auth: str | None, response: httpx.Response
+        self, host: Host, repo: Repository | None, auth: str | None, response: Answer
     ) -> str | None:
         """The ``Authorization`` to try after a 401; None when nothing new can be tried."""
         challenges = parse_challenges(response.headers.get_list("WWW-Authenticate"))

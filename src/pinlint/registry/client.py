@@ -37,7 +37,7 @@ from pinlint.registry.auth import CredentialStore
 from pinlint.registry.authflow import AuthFlow
 from pinlint.registry.cache import Cache
 from pinlint.registry.hosts import Host, Hosts, plain_http_allowed
-from pinlint.registry.transport import Transport, check_status, media_type
+from pinlint.registry.transport import Answer, Transport, check_status, media_type
 from pinlint.registry.types import (
     ACCEPT,
     DOCKER_HUB,
@@ -403,7 +403,7 @@ class RegistryClient:
         url: str,
         repo: Repository | None,
         headers: dict[str, str],
-    ) -> httpx.Response:
+    ) -> Answer:
         """One API request, authenticated; an unreachable host fails later requests at once."""
         if self.offline:
             # Every API request comes through here, Docker Hub's tags API (a host of its
@@ -417,7 +417,7 @@ class RegistryClient:
             raise
 
 
-def _next_link(response: httpx.Response) -> httpx.URL | None:
+def _next_link(response: Answer) -> httpx.URL | None:
     """The ``rel="next"`` target of a ``Link`` header, relative to the request URL."""
     for value in response.headers.get_list("Link"):
         for part in _split_links(value):
@@ -427,7 +427,9 @@ def _next_link(response: httpx.Response) -> httpx.URL | None:
             for rel in rels:
                 name, _, val = rel.partition("=")
                 if name.strip().lower() == "rel" and "next" in val.strip().strip('"').split():
-                    return response.request.url.join(url)
+                    import httpx  # lazy: httpx (only for a listing in pages)
+
+                    return httpx.URL(response.url).join(url)
     return None
 
 

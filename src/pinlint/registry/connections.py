@@ -34,11 +34,19 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import NamedTuple
 
 import h11
 import httpx
 
-__all__ = ["MAX_HEADER_BYTES", "READ_BUFFER", "AsyncioBackend", "ConnectionPool"]
+__all__ = [
+    "MAX_HEADER_BYTES",
+    "READ_BUFFER",
+    "AsyncioBackend",
+    "Body",
+    "ConnectionPool",
+    "Timeouts",
+]
 
 # Bytes received and not yet read that pause the socket (and resume it below half).
 READ_BUFFER = 256 * 1024
@@ -258,8 +266,16 @@ class AsyncioBackend:
 # --- connections ---------------------------------------------------------------------------
 
 
-Origin = tuple[bytes, bytes, int]
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+Origin = tuple[str, str, int]  # scheme, host (as for DNS and SNI), port
+Header = tuple[bytes, bytes]
+
+
+class Timeouts(NamedTuple):
+    """Seconds (None: none) for a connect with its TLS handshake, each read, each write."""
+
+    connect: float | None
+    read: float | None
+    write: float | None
 
 
 class _Connection:
@@ -283,34 +299,23 @@ class _Connection:
         )
 
     async def request(
-        self, request: httpx.Request, timeouts: dict[str, float | None]
+        self, method: str, target: str, headers: list[Header], body: bytes, timeouts: Timeouts
     ) -> h11.Response:
+        """Send the request whole, then wait for the response's head (1xx skipped)."""
         h = self.h11
         try:
-            parts = [
-                h.send(
-                    h11.Request(
-                        method=request.method,
-                        target=request.url.raw_path,
-                        headers=request.headers.raw,
-                    )
-                )
-            ]
-            body = request.stream
-            assert isinstance(body, httpx.AsyncByteStream)  # an AsyncClient's request
-            async for chunk in body:
-                if chunk:
-                    parts.append(h.send(h11.Data(data=chunk)))
-            parts.append(h.send(h11.EndOfMessage()))
+            data = h.send(h11.Request(method=method, target=target, headers=headers))
+            if body:
+                data += h.send(h11.Data(data=body))
+            data += h.send(h11.EndOfMessage())
         except h11.LocalProtocolError as e:
             raise httpx.LocalProtocolError(str(e)) from e
-        await self.stream.write(b"".join(parts), timeouts.get("write"))
-        read_timeout = timeouts.get("read")
+        await self.stream.write(data, timeouts.write)
         while True:
-            event = await self._next_event(read_timeout)
+            event = await self._next_event(timeouts.read)
             if isinstance(event, h11.Response):
                 return event
-            if not isinstance(event, h11.InformationalResponse):  # 1xx: the answer follows
+            if not isinstance(event, h11.InformationalResponse):
                 raise httpx.RemoteProtocolError("unexpected event before the response")
 
     async def _next_event(self, timeout: float | None) -> h11.Event | type[h11.PAUSED]:
@@ -349,9 +354,9 @@ class _Connection:
         self.stream.abort()
 
 
-class _Body(httpx.AsyncByteStream):
-    """A response body; closing it, or a failed read, hands its connection back to the
-    pool (which keeps it only when the whole body was read)."""
+class Body:
+    """A response's body.  Closing it, or a failed read, hands its connection back to
+    the pool, which keeps it only when the whole body was read."""
 
     def __init__(
         self, connection: _Connection, timeout: float | None, release: Callable[[], None]
@@ -365,19 +370,16 @@ class _Body(httpx.AsyncByteStream):
             async for chunk in self._connection.body(self._timeout):
                 yield chunk
         except BaseException:
-            self._done()
+            self.close()
             raise
 
-    async def aclose(self) -> None:
-        self._done()
-
-    def _done(self) -> None:
+    def close(self) -> None:
         release, self._release = self._release, None
         if release is not None:
             release()
 
 
-class ConnectionPool(httpx.AsyncBaseTransport):
+class ConnectionPool:
     """Idle connections per origin, last used first; a new one when none is idle.
 
     How many requests run at once is the client's business (its per-registry
@@ -411,10 +413,9 @@ class ConnectionPool(httpx.AsyncBaseTransport):
                     return connection
                 self._drop(connection)
         scheme, host, port = origin
-        name = host.decode("ascii")
-        stream = await self._backend.connect_tcp(name, port, timeout=timeout)
-        if scheme == b"https":
-            stream = await stream.start_tls(self._tls(), server_hostname=name, timeout=timeout)
+        stream = await self._backend.connect_tcp(host, port, timeout=timeout)
+        if scheme == "https":
+            stream = await stream.start_tls(self._tls(), server_hostname=host, timeout=timeout)
         connection = _Connection(stream)
         self._open.add(connection)
         return connection
@@ -430,32 +431,31 @@ class ConnectionPool(httpx.AsyncBaseTransport):
         self._open.discard(connection)
         connection.close()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        origin: Origin,
+        target: str,
+        headers: list[Header],
+        body: bytes,
+        timeouts: Timeouts,
+    ) -> tuple[h11.Response, Body]:
+        """Send a request on an idle connection to ``origin`` or a new one; the answer's
+        head and its body, which the caller must read to its end or close.
+
+        ``headers`` are sent as given (``Host`` among them); ``target`` is the request
+        target (path and query, percent-encoded)."""
         if self._closed:
             raise RuntimeError("the connection pool is closed")
-        url = request.url
-        port = url.port or _DEFAULT_PORTS.get(url.scheme)
-        if port is None:
-            raise httpx.UnsupportedProtocol(f"no connections for {url.scheme!r} URLs")
-        origin: Origin = (url.raw_scheme, url.raw_host, port)
-        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        connection = await self._checkout(origin, timeouts.get("connect"))
+        if origin[0] not in _SCHEMES:
+            raise httpx.UnsupportedProtocol(f"no connections for {origin[0]!r} URLs")
+        connection = await self._checkout(origin, timeouts.connect)
         try:
-            response = await connection.request(request, timeouts)
+            response = await connection.request(method, target, headers, body, timeouts)
         except BaseException:
             self._drop(connection)
             raise
-        return httpx.Response(
-            status_code=response.status_code,
-            headers=response.headers.raw_items(),
-            stream=_Body(
-                connection, timeouts.get("read"), lambda: self._checkin(origin, connection)
-            ),
-            extensions={
-                "http_version": b"HTTP/" + response.http_version,
-                "reason_phrase": response.reason,
-            },
-        )
+        return response, Body(connection, timeouts.read, lambda: self._checkin(origin, connection))
 
     async def aclose(self) -> None:
         self._closed = True
@@ -463,3 +463,6 @@ class ConnectionPool(httpx.AsyncBaseTransport):
         self._idle.clear()
         for connection in connections:
             connection.close()
+
+
+_SCHEMES = frozenset({"http", "https"})

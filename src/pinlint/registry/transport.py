@@ -29,14 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import math
 import os
 import random
 import socket
 import ssl
+import string
 import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+import urllib.parse
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from pinlint.registry import (
     Forbidden,
@@ -55,7 +59,17 @@ from pinlint.registry.types import Repository
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DNS_FAILED", "REFUSED", "Transport", "check_status", "status_error"]
+    from pinlint.registry.connections import Body, ConnectionPool, Timeouts
+
+__all__ = [
+    "DNS_FAILED",
+    "REFUSED",
+    "Answer",
+    "Headers",
+    "Transport",
+    "check_status",
+    "status_error",
+]
 
 MAX_REDIRECTS = 5
 # The most a response body may hold unless the caller says otherwise (tag pages), and
@@ -83,7 +97,7 @@ def _proxy_from_env() -> bool:
     return any(os.environ.get(n) or os.environ.get(n.lower()) for n in names)
 
 
-def _connection_pool() -> httpx.AsyncBaseTransport:
+def _connection_pool() -> ConnectionPool:
     import httpx  # lazy: httpx (a run answered from the cache never sends a request)
 
     from pinlint.registry.connections import ConnectionPool
@@ -91,9 +105,106 @@ def _connection_pool() -> httpx.AsyncBaseTransport:
     return ConnectionPool(lambda: httpx.create_ssl_context(trust_env=True))
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default = {"http": 80, "https": 443}.get(url.scheme)
-    return (url.scheme, url.host, url.port or default)
+# --- answers and URLs -------------------------------------------------------------------
+
+
+class Headers:
+    """An answer's headers.  Names ignore case; :meth:`get` joins a repeated header's
+    values with ", " (as httpx does), :meth:`get_list` gives each."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            values.setdefault(name.lower(), []).append(value)
+        self._values = values
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str) -> str: ...
+    def get(self, name: str, default: str | None = None) -> str | None:
+        values = self._values.get(name.lower())
+        return default if values is None else ", ".join(values)
+
+    def get_list(self, name: str) -> list[str]:
+        return list(self._values.get(name.lower(), ()))
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._values
+
+
+class Answer:
+    """A registry's answer, read whole: the body decoded (gzip, deflate) and capped.
+
+    ``method`` and ``url`` are the request's that got it (after redirects)."""
+
+    __slots__ = ("content", "headers", "method", "status_code", "url")
+
+    def __init__(
+        self, status_code: int, headers: Headers, content: bytes, method: str, url: str
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.method = method
+        self.url = url
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class _Target(NamedTuple):
+    """Where a request goes: ``origin`` (scheme, host as for DNS and SNI, port), the
+    ``Host`` header, the request target (path and query) and the whole URL."""
+
+    origin: tuple[str, str, int]
+    host_header: str
+    target: str
+    url: str
+
+
+# Characters httpx leaves as they are in a path and a query: a URL made of these (and
+# without dot segments or percent signs) is sent as written.  Any other URL goes
+# through httpx's parser, which encodes and normalises it.
+_KEPT = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ORIGINS: dict[str, tuple[tuple[str, str, int], str]] = {}
+_MAX_ORIGINS = 256  # a run talks to a few hosts; redirects from hostile ones add more
+
+
+def _target(url: str) -> _Target:
+    """``url`` split for sending: the same request httpx's parser would make of it."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, tail = rest.partition("/")
+    if sep and slash:
+        known = _ORIGINS.get(url[: len(scheme) + 3 + len(netloc)])
+        path = "/" + tail
+        if known is not None and "/." not in path and _KEPT.issuperset(path):
+            return _Target(known[0], known[1], path, url)
+    return _parse(url)
+
+
+def _parse(url: str) -> _Target:
+    import httpx  # lazy: httpx
+
+    parsed = httpx.URL(url)
+    scheme = parsed.scheme
+    origin = (scheme, parsed.raw_host.decode("ascii"), parsed.port or _DEFAULT_PORTS.get(scheme, 0))
+    host_header = parsed.netloc.decode("ascii")
+    if scheme in _DEFAULT_PORTS:
+        if len(_ORIGINS) >= _MAX_ORIGINS:
+            _ORIGINS.clear()
+        # Keyed by the normalised form: a URL written so is parsed the same way again.
+        _ORIGINS[f"{scheme}://{host_header}"] = (origin, host_header)
+    return _Target(origin, host_header, parsed.raw_path.decode("ascii"), str(parsed))
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -122,7 +233,7 @@ def _is_tls_failure(exc: BaseException) -> bool:
     return any(isinstance(cur, ssl.SSLError) for cur in _causes(exc))
 
 
-def _retry_after(response: httpx.Response, cap: float) -> float | None:
+def _retry_after(response: Answer, cap: float) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
@@ -142,7 +253,7 @@ def _retry_after(response: httpx.Response, cap: float) -> float | None:
 
 
 class Transport:
-    """Send requests with retries and redirects; the one owner of the httpx client.
+    """Send requests with retries and redirects; the one owner of the connections.
 
     ``plain_http(netloc)`` says whether a redirect may lead there over plain HTTP (the
     policy of :mod:`pinlint.registry.hosts`).  ``transport`` is for tests
@@ -172,34 +283,41 @@ class Transport:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._timeout = timeout
         self._transport = transport
-        self._http: httpx.AsyncClient | None = None
-        # The transport requests go to without the client's cookie jar, auth and hooks
-        # (none of which a registry request uses: 0.1-0.2 ms of CPU each); None when
-        # httpx routes them itself (a proxy from the environment).
-        self._direct: httpx.AsyncBaseTransport | None = None
+        self._started = False
         self._closed = False
+        # Requests go to the pool (registry/connections.py) unless a test gives a
+        # transport or the environment names a proxy: then through an httpx client.
+        self._pool: ConnectionPool | None = None
+        self._timeouts: Timeouts | None = None
+        self._http: httpx.AsyncClient | None = None
 
-    def _client(self) -> httpx.AsyncClient:
+    def _start(self) -> None:
+        if self.offline or self._closed:
+            raise RuntimeError("no request may be sent")  # guarded by the callers
+        self._started = True
+        if self._transport is None and not _proxy_from_env():
+            from pinlint.registry.connections import Timeouts
+
+            self._pool = _connection_pool()
+            self._timeouts = Timeouts(
+                connect=min(self._timeout, 5.0), read=self._timeout, write=self._timeout
+            )
+            return
         import httpx  # lazy: httpx
 
-        if self._http is None:
-            if self.offline or self._closed:
-                raise RuntimeError("no request may be sent")  # guarded by the callers
-            transport = self._transport
-            if transport is None and not _proxy_from_env():
-                transport = _connection_pool()
-            self._direct = transport
-            self._http = httpx.AsyncClient(
-                transport=transport,
-                follow_redirects=False,
-                timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 5.0)),
-                limits=httpx.Limits(max_connections=None, keepalive_expiry=30.0),
-                headers={"User-Agent": "pinlint"},
-            )
-        return self._http
+        self._http = httpx.AsyncClient(
+            transport=self._transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 5.0)),
+            limits=httpx.Limits(max_connections=None, keepalive_expiry=30.0),
+            headers={"User-Agent": USER_AGENT},
+        )
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
         if self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -220,8 +338,8 @@ class Transport:
         auth_header: str | None = None,
         data: Mapping[str, str] | None = None,
         max_bytes: int = MAX_BODY_BYTES,
-    ) -> httpx.Response:
-        """Send with retries and redirects; returns the final response, any status.
+    ) -> Answer:
+        """Send with retries and redirects; returns the final answer, any status.
 
         The body is read whole but at most ``max_bytes`` (InvalidResponse beyond), and
         the whole call ends by ``REQUEST_DEADLINE`` (RegistryTimeout).
@@ -245,7 +363,7 @@ class Transport:
         auth_header: str | None,
         data: Mapping[str, str] | None,
         max_bytes: int,
-    ) -> httpx.Response:
+    ) -> Answer:
         error: RegistryError | None = None
         for attempt in range(1, self.max_tries + 1):
             delay: float | None = None
@@ -281,16 +399,14 @@ class Transport:
         auth_header: str | None,
         data: Mapping[str, str] | None,
         max_bytes: int,
-    ) -> httpx.Response:
+    ) -> Answer:
         """Send one try, following redirects; ``Authorization`` and a body (which may
         carry a refresh token) stay on their origin."""
-        import httpx  # lazy: httpx
-
-        target = httpx.URL(url)
-        auth_origin = _origin(target)
+        target = _target(url)
+        auth_origin = target.origin
         for _ in range(MAX_REDIRECTS + 1):
             request_headers = dict(headers)
-            if auth_header is not None and _origin(target) == auth_origin:
+            if auth_header is not None and target.origin == auth_origin:
                 request_headers["Authorization"] = auth_header
             response = await self._send_once(name, method, target, request_headers, data, max_bytes)
             if response.status_code not in (301, 302, 303, 307, 308):
@@ -298,59 +414,46 @@ class Transport:
             location = response.headers.get("Location")
             if not location:
                 return response
-            nxt = target.join(location)
+            import httpx  # lazy: httpx
+
+            nxt = httpx.URL(target.url).join(location)
             if nxt.scheme not in ("http", "https"):
                 raise InvalidResponse(name, "redirect to a non-HTTP URL")
             if (
                 nxt.scheme == "http"
-                and target.scheme == "https"
+                and target.origin[0] == "https"
                 and not self._plain_http(nxt.netloc.decode("ascii"))
             ):
                 raise InsecureRegistry(name, "redirect from HTTPS to plain HTTP refused")
+            following = _target(str(nxt))
             if response.status_code == 303:
                 method, data = ("GET" if method != "HEAD" else "HEAD"), None
-            elif data is not None and _origin(nxt) != auth_origin:
+            elif data is not None and following.origin != auth_origin:
                 # 307/308 repeat the body: a credential in it must not follow.
                 raise InvalidResponse(name, "redirect of a credential to another host refused")
-            target = nxt
+            target = following
         raise InvalidResponse(name, "too many redirects")
 
     async def _send_once(
         self,
         name: str,
         method: str,
-        url: httpx.URL,
+        target: _Target,
         headers: dict[str, str],
         data: Mapping[str, str] | None,
         max_bytes: int,
-    ) -> httpx.Response:
+    ) -> Answer:
         """The one place where httpx errors become registry errors."""
         import httpx  # lazy: httpx
 
-        http = self._client()
+        if not self._started:
+            self._start()
         async with self._semaphore(name):
             self.requests_sent += 1
             try:
-                request = http.build_request(method, url, headers=headers, data=data)
-                if self._direct is not None:
-                    streamed = await self._direct.handle_async_request(request)
-                    streamed.request = request
-                else:
-                    streamed = await http.send(request, stream=True)
-                try:
-                    body = await _read_capped(name, streamed, max_bytes)
-                finally:
-                    await streamed.aclose()
-                # The body as read (decoded): the headers that described its encoding
-                # on the wire no longer apply.
-                kept = [
-                    (k, v)
-                    for k, v in streamed.headers.multi_items()
-                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-                ]
-                return httpx.Response(
-                    streamed.status_code, headers=kept, content=body, request=request
-                )
+                if self._pool is not None:
+                    return await self._exchange(name, method, target, headers, data, max_bytes)
+                return await self._through_httpx(name, method, target, headers, data, max_bytes)
             except httpx.TimeoutException as e:
                 if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout):
                     raise _Retry(Unreachable(name, "connection timed out")) from None
@@ -367,19 +470,177 @@ class Transport:
             except httpx.HTTPError:
                 raise InvalidResponse(name, "HTTP error") from None
 
+    async def _exchange(
+        self,
+        name: str,
+        method: str,
+        target: _Target,
+        headers: dict[str, str],
+        data: Mapping[str, str] | None,
+        max_bytes: int,
+    ) -> Answer:
+        """One request through the pool: the headers httpx's client would send."""
+        assert self._pool is not None
+        assert self._timeouts is not None
+        merged = dict(_DEFAULT_HEADERS)
+        for key, value in headers.items():
+            merged[key.lower()] = (key, value)
+        body = b""
+        if data is not None:
+            body = urllib.parse.urlencode(data).encode("ascii")
+            merged["content-type"] = ("Content-Type", "application/x-www-form-urlencoded")
+            merged["content-length"] = ("Content-Length", str(len(body)))
+        # Values are ASCII, as httpx requires (UnicodeEncodeError otherwise); h11 refuses
+        # control characters (a CR-LF from a hostile token endpoint cannot add a header).
+        raw = [(b"Host", target.host_header.encode("ascii"))]
+        raw += [(k.encode("ascii"), v.encode("ascii")) for k, v in merged.values()]
+        head, stream = await self._pool.request(
+            method, target.origin, target.target, raw, body, self._timeouts
+        )
+        try:
+            pairs = [(k.decode("latin-1"), _text(v)) for k, v in head.headers]
+            content = await _read_body(name, pairs, stream, max_bytes)
+        finally:
+            stream.close()
+        return Answer(
+            head.status_code, Headers(_without_framing(pairs)), content, method, target.url
+        )
+
+    async def _through_httpx(
+        self,
+        name: str,
+        method: str,
+        target: _Target,
+        headers: dict[str, str],
+        data: Mapping[str, str] | None,
+        max_bytes: int,
+    ) -> Answer:
+        """One request through httpx's client (a test's transport, or a proxy)."""
+        assert self._http is not None
+        request = self._http.build_request(method, target.url, headers=headers, data=data)
+        if self._transport is not None:
+            # A test's transport, without the client's cookie jar, auth and hooks.
+            streamed = await self._transport.handle_async_request(request)
+            streamed.request = request
+        else:
+            streamed = await self._http.send(request, stream=True)
+        try:
+            body = await _read_capped(name, streamed, max_bytes)
+        finally:
+            await streamed.aclose()
+        pairs = _without_framing(streamed.headers.multi_items())
+        return Answer(streamed.status_code, Headers(pairs), body, method, target.url)
+
+
+USER_AGENT = "pinlint"
+# What httpx's client sends unless told otherwise (br and zstd only with their
+# libraries installed: never asked for here), with pinlint's User-Agent.
+_DEFAULT_HEADERS = {
+    "accept": ("Accept", "*/*"),
+    "accept-encoding": ("Accept-Encoding", "gzip, deflate"),
+    "connection": ("Connection", "keep-alive"),
+    "user-agent": ("User-Agent", USER_AGENT),
+}
+# Headers that described the body on the wire: an answer's body is decoded.
+_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def _without_framing(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in pairs if k.lower() not in _FRAMING]
+
+
+def _text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def _too_large(name: str, max_bytes: int) -> InvalidResponse:
+    return InvalidResponse(name, f"answer larger than {max_bytes // 1024 // 1024} MiB")
+
+
+async def _read_body(
+    name: str, headers: list[tuple[str, str]], body: Body, max_bytes: int
+) -> bytes:
+    """The body, decoded, or InvalidResponse once it passes ``max_bytes`` (counted after
+    decoding: a compression bomb stops at the cap)."""
+    declared = ""
+    encoding = ""
+    for key, value in headers:
+        lowered = key.lower()
+        if lowered == "content-length":
+            declared = value.strip()
+        elif lowered == "content-encoding":
+            encoding = value.strip().lower()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(name, max_bytes)
+    inflate = _Inflate(name, encoding) if encoding not in ("", "identity") else None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in body:
+        if inflate is not None:
+            chunk = inflate.feed(chunk, max_bytes - size + 1)
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(name, max_bytes)
+        chunks.append(chunk)
+    if inflate is not None:
+        rest = inflate.end()
+        size += len(rest)
+        if size > max_bytes:
+            raise _too_large(name, max_bytes)
+        chunks.append(rest)
+    return b"".join(chunks)
+
+
+class _Inflate:
+    """gzip and deflate (zlib or raw, as httpx reads it), never more than asked for."""
+
+    def __init__(self, name: str, encoding: str) -> None:
+        self._name = name
+        if encoding in ("gzip", "x-gzip"):
+            self._wbits = zlib.MAX_WBITS | 16
+        elif encoding == "deflate":
+            self._wbits = zlib.MAX_WBITS
+        else:
+            raise InvalidResponse(name, "answer in an unsupported content encoding")
+        self._raw_fallback = encoding == "deflate"
+        self._decoder = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Up to ``limit`` bytes decoded from ``data`` (past the limit the caller stops)."""
+        try:
+            out = self._decoder.decompress(data, limit)
+        except zlib.error:
+            if self._started or not self._raw_fallback:
+                raise InvalidResponse(self._name, "compressed answer not readable") from None
+            self._raw_fallback = False
+            self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self.feed(data, limit)
+        self._started = True
+        return out
+
+    def end(self) -> bytes:
+        try:
+            return self._decoder.flush()
+        except zlib.error:
+            raise InvalidResponse(self._name, "compressed answer not readable") from None
+
 
 async def _read_capped(name: str, response: httpx.Response, max_bytes: int) -> bytes:
     """The decoded body, or InvalidResponse once it passes ``max_bytes``."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise InvalidResponse(name, f"answer larger than {max_bytes // 1024 // 1024} MiB")
+        raise _too_large(name, max_bytes)
     chunks: list[bytes] = []
     size = 0
     # aiter_bytes decodes gzip and brotli: the cap counts what a bomb inflates to.
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > max_bytes:
-            raise InvalidResponse(name, f"answer larger than {max_bytes // 1024 // 1024} MiB")
+            raise _too_large(name, max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -387,9 +648,7 @@ async def _read_capped(name: str, response: httpx.Response, max_bytes: int) -> b
 # --- statuses ------------------------------------------------------------------------------
 
 
-def check_status(
-    name: str, response: httpx.Response, repo: Repository, reference: str | None
-) -> None:
+def check_status(name: str, response: Answer, repo: Repository, reference: str | None) -> None:
     """Raise the registry error for a response that is not a success."""
     if 200 <= response.status_code < 300:
         return
@@ -398,7 +657,7 @@ def check_status(
 
 def status_error(
     name: str,
-    response: httpx.Response,
+    response: Answer,
     repo: Repository | None,
     reference: str | None,
 ) -> RegistryError:
@@ -420,8 +679,8 @@ def status_error(
     return ServerError(name, status)
 
 
-def _error_codes(response: httpx.Response) -> set[str]:
-    if response.request.method == "HEAD":
+def _error_codes(response: Answer) -> set[str]:
+    if response.method == "HEAD":
         return set()
     try:
         data = response.json()
@@ -430,7 +689,7 @@ def _error_codes(response: httpx.Response) -> set[str]:
         return set()
 
 
-def media_type(response: httpx.Response) -> str | None:
+def media_type(response: Answer) -> str | None:
     """The media type of a response's ``Content-Type``, without parameters."""
     value = response.headers.get("Content-Type")
     if not value:

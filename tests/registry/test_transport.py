@@ -1,0 +1,140 @@
+"""The transport's own parts: URLs split for sending, answers' headers, the request's
+headers on the wire (``pinlint.registry.transport``)."""
+
+from __future__ import annotations
+
+import asyncio
+import string
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import time_limit
+from hostile_server import Reply, Request, hostile
+from pinlint.registry import transport
+from pinlint.registry.transport import Headers, Transport, _parse, _target
+
+pytestmark = pytest.mark.usefixtures("isolated")
+
+_ORIGIN_TEXTS = [
+    "http://127.0.0.1:5000",
+    "https://registry.example.com",
+    "https://registry.example.com:443",
+    "https://Registry.Example.COM:8443",
+    "http://[::1]:5000",
+    "https://user:secret@registry.example.com",
+    "http://registry.example.com:80",
+]
+# Characters a path may hold, the kept ones and the ones httpx rewrites.
+_PATH_ALPHABET = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?%#[] \"<>\\^`{|}é"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_ORIGIN_TEXTS), st.text(alphabet=_PATH_ALPHABET, max_size=40))
+def test_a_url_is_sent_as_httpx_would_send_it(origin: str, path: str) -> None:
+    url = f"{origin}/{path}"
+    try:
+        expected = _parse(url)
+    except httpx.InvalidURL:
+        return
+    # The second split of a URL of a known origin takes the short way when it may.
+    assert _target(url) == expected
+    assert _target(url) == expected
+    parsed = httpx.URL(url)
+    assert expected.target == parsed.raw_path.decode("ascii")
+    assert expected.origin[1] == parsed.raw_host.decode("ascii")
+    assert expected.host_header == parsed.netloc.decode("ascii")
+
+
+def test_the_short_way_is_taken_for_a_registry_url() -> None:
+    url = "http://127.0.0.1:5000/v2/library/app/manifests/sha256:" + "a" * 64
+    _target(url)
+    assert "http://127.0.0.1:5000" in transport._ORIGINS
+    split = _target(url)
+    assert split.origin == ("http", "127.0.0.1", 5000)
+    assert split.host_header == "127.0.0.1:5000"
+    assert split.target == "/v2/library/app/manifests/sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        ("http://127.0.0.1:5000/v2/a/../b/tags/list", "/v2/b/tags/list"),
+        ("http://127.0.0.1:5000/v2/a b", "/v2/a%20b"),
+        ("http://127.0.0.1:5000/v2/x#frag", "/v2/x"),
+        ("http://127.0.0.1:5000/v2/é", "/v2/%C3%A9"),
+    ],
+)
+def test_a_url_httpx_would_rewrite_is_rewritten(url: str, target: str) -> None:
+    _target("http://127.0.0.1:5000/v2/")  # the origin is known: the short way is open
+    assert _target(url).target == target
+
+
+def test_headers_ignore_case_and_keep_repeats() -> None:
+    headers = Headers(
+        [("WWW-Authenticate", 'Bearer realm="a"'), ("www-authenticate", "Basic"), ("Link", "x")]
+    )
+    assert headers.get("www-authenticate") == 'Bearer realm="a", Basic'
+    assert headers.get_list("Www-Authenticate") == ['Bearer realm="a"', "Basic"]
+    assert headers["LINK"] == "x"
+    assert "link" in headers
+    assert headers.get("Location") is None
+    assert headers.get("Location", "") == ""
+    assert headers.get_list("Location") == []
+    with pytest.raises(KeyError):
+        headers["Location"]
+
+
+def _transport() -> Transport:
+    return Transport(
+        plain_http=lambda netloc: True,
+        concurrency=4,
+        timeout=10.0,
+        max_tries=1,
+        retry_after_cap=1.0,
+        backoff=0.0,
+        offline=False,
+        transport=None,
+    )
+
+
+def test_the_pool_sends_what_httpx_sends() -> None:
+    # The request pinlint's own connections send carries the headers httpx's client
+    # would: Host, Accept (the caller's), Accept-Encoding, Connection, User-Agent,
+    # Authorization; a form body with its type and length.
+    def answer(request: Request) -> Reply:
+        return Reply(200, {"Content-Type": "application/json"}, b'{"ok": true}')
+
+    async def go(host: str) -> None:
+        sender = _transport()
+        try:
+            head = await sender.send(
+                "r", "HEAD", f"http://{host}/v2/a/manifests/1", {"Accept": "x/y"}, auth_header="B t"
+            )
+            post = await sender.send("r", "POST", f"http://{host}/token", {}, data={"a": "1 2"})
+        finally:
+            await sender.aclose()
+        assert head.status_code == 200
+        assert head.method == "HEAD"
+        assert head.content == b""
+        assert post.json() == {"ok": True}
+        assert post.url == f"http://{host}/token"
+
+    with hostile(answer) as server, time_limit(60):
+        asyncio.run(go(server.host))
+        head, post = server.requests
+    assert head.method == "HEAD"
+    assert head.path == "/v2/a/manifests/1"
+    assert head.headers["Host"] == server.host
+    assert head.headers["Accept"] == "x/y"
+    assert head.headers["Accept-Encoding"] == "gzip, deflate"
+    assert head.headers["Connection"] == "keep-alive"
+    assert head.headers["User-Agent"] == "pinlint"
+    assert head.headers["Authorization"] == "B t"
+    assert post.headers["Accept"] == "*/*"
+    assert "Authorization" not in post.headers
+    assert post.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert post.body == b"a=1+2"
+    assert post.headers["Content-Length"] == str(len(post.body))
