@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 
 from helpers import time_limit
 from hostile_server import Reply, Request, hostile
+from pinlint import reference
+from pinlint.config import Config
 from pinlint.registry import transport
 from pinlint.registry.transport import Headers, Transport, _parse, _target
+from pinlint.resolve import resolve_references
 
 pytestmark = pytest.mark.usefixtures("isolated")
 
@@ -138,3 +141,33 @@ def test_the_pool_sends_what_httpx_sends() -> None:
     assert post.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert post.body == b"a=1+2"
     assert post.headers["Content-Length"] == str(len(post.body))
+
+
+def test_a_proxy_from_the_environment_carries_the_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With HTTP_PROXY set, requests go through httpx's client (which routes them), not
+    # pinlint's own connections: the proxy gets them in absolute form and answers for a
+    # registry that nothing listens for directly (port 9 on 127.0.0.1).
+    digest = "sha256:" + "c" * 64
+
+    def proxy(request: Request) -> Reply:
+        if request.path.endswith("/v2/"):
+            return Reply(200, {}, b"{}")
+        if "/manifests/" in request.path:
+            return Reply(200, {"Docker-Content-Digest": digest, "Content-Type": "x/y"})
+        return Reply(200, {}, b'{"tags": ["1.0", "1.0.5"]}')
+
+    with hostile(proxy) as server, time_limit(60):
+        for name in ("HTTP_PROXY", "http_proxy"):
+            monkeypatch.setenv(name, server.url)
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        image = "127.0.0.1:9/app:1.0"
+        refs = {image: reference.parse(image)}
+        result = asyncio.run(resolve_references(refs, Config(no_cache=True)))[image]
+        paths = [r.path for r in server.requests]
+    assert result.error is None, result.error
+    assert result.digest == digest
+    assert result.exact_tag == "1.0.5"
+    assert "http://127.0.0.1:9/v2/app/manifests/1.0" in paths

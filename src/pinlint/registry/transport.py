@@ -1,25 +1,30 @@
-"""Sending requests to registries: one httpx client, retries, redirects, error mapping.
+"""Sending requests to registries: connections, retries, redirects, error mapping.
 
-- One ``httpx.AsyncClient`` per run, HTTP/1.1 with keep-alive: every request after the
-  first to a host reuses a connection.  A per-host semaphore bounds concurrency.  The
-  client is created on the first request: a run answered from the cache pays for no
-  client, no TLS context and no connection, and never imports httpx.  Requests go
-  straight to :class:`~pinlint.registry.connections.ConnectionPool` (httpcore's
-  connections on asyncio), not through httpx's pool and anyio, unless the environment
-  names a proxy, which httpx then routes.
+- Requests go to :class:`~pinlint.registry.connections.ConnectionPool` (HTTP/1.1 with
+  keep-alive on h11 and asyncio: every request after the first to a host reuses a
+  connection), unless a test gives a transport or the environment names a proxy: then
+  through one ``httpx.AsyncClient``, which routes them.  A per-host semaphore bounds
+  concurrency.  Nothing is set up before the first request: a run answered from the
+  cache pays for no client, no TLS context and no connection, and never imports httpx.
+- What callers get is an :class:`Answer`: status, :class:`Headers`, the body read
+  whole.  Neither httpx's ``Request`` nor its ``Response`` is built on the pool's way
+  (about a third of the CPU of a request, bench/README.md); the headers sent are the
+  ones httpx's client would send, and a URL is sent as httpx would send it
+  (:func:`_target`: the short way only for text httpx would not rewrite).
 - Errors: every httpx error and unexpected status becomes a
   :class:`~pinlint.registry.RegistryError` here (:meth:`Transport._send_once` and
   :func:`status_error`), nowhere else.  Messages are built from the host and fixed text
   only, so a credential can never leak through one.
 - Retries: 429 (honouring ``Retry-After``, capped), 5xx and connection errors, with
   jittered exponential backoff, at most ``max_tries`` tries.
-- Redirects are followed here, not by httpx, so that ``Authorization`` is attached only
-  to requests for the origin it belongs to; a body (a refresh token POSTed to a token
-  endpoint) is never sent to another origin either.
+- Redirects are followed here, so that ``Authorization`` is attached only to requests
+  for the origin it belongs to; a body (a refresh token POSTed to a token endpoint) is
+  never sent to another origin either.
 - Registries are untrusted: a body is read as a stream and abandoned past
-  ``max_bytes`` (an endless answer would grow memory at the speed of the network), and
-  a request, redirects and retries included, ends by ``REQUEST_DEADLINE``, however
-  slowly the bytes drip.  ``Retry-After`` is honoured only as a finite number.
+  ``max_bytes``, counted after decoding, and gzip and deflate are inflated no further
+  than that (a compression bomb costs what the cap allows); a request, redirects and
+  retries included, ends by ``REQUEST_DEADLINE``, however slowly the bytes drip.
+  ``Retry-After`` is honoured only as a finite number.
 
 Every function takes the registry ``name`` as the user spells it: it keys the
 semaphore and names the registry in error messages.
