@@ -35,8 +35,9 @@ one, by repository, with the per-registry limit split between them
 
 The answers become a :class:`~pinlint.resolution.Resolution` per reference; turning
 them into suggestions and online findings is :mod:`pinlint.drift`'s business.  This
-module only asks registries.  httpx loads with the first request sent, not with this
-module (CONTRIBUTING.md, "Start-up budget").
+module only asks registries.  The HTTP stack loads with the first request sent, not
+with this module, and httpx only for HTTPS, a proxy or an unusual URL
+(CONTRIBUTING.md, "Start-up budget").
 """
 
 from __future__ import annotations
@@ -619,7 +620,7 @@ async def _resolve(
 # --- the second process -------------------------------------------------------------------
 
 # Fewer references than this are resolved in one process: the second one would start,
-# ping and import httpx for little.
+# ping and load the HTTP stack for little.
 SPLIT_MIN_REFERENCES = 32
 # Seconds the other process may take beyond the run's deadline to send its answers.
 HELPER_GRACE = 5.0

@@ -4,9 +4,9 @@
 from parts that each own one concern:
 
 - :mod:`pinlint.registry.types`: media types and the records answered;
-- :mod:`pinlint.registry.transport`: the one httpx client, retries, redirects, and the
-  mapping of every httpx error and HTTP status to a
-  :class:`~pinlint.registry.RegistryError`;
+- :mod:`pinlint.registry.transport`: requests (through
+  :mod:`pinlint.registry.connections`), retries, redirects, and the mapping of every
+  transport error and HTTP status to a :class:`~pinlint.registry.RegistryError`;
 - :mod:`pinlint.registry.hosts`: the plain-HTTP policy and the ping of each host;
 - :mod:`pinlint.registry.authflow`: credentials and tokens on each request
   (:mod:`pinlint.registry.auth` finds the credentials);
@@ -324,17 +324,15 @@ class RegistryClient:
         return listing
 
     async def _registry_tags(self, repo: Repository) -> TagListing:
-        import httpx  # lazy: httpx
-
         host = await self._hosts.get(repo.domain)
         assert host.base is not None
-        url: httpx.URL | None = httpx.URL(f"{host.base}/v2/{repo.path}/tags/list")
+        url: str | None = f"{host.base}/v2/{repo.path}/tags/list"
         tags: list[str] = []
         seen: set[str] = set()
         for _ in range(TAG_LIST_MAX_PAGES):
             if url is None:
                 break
-            response = await self._request(host, "GET", str(url), repo, {})
+            response = await self._request(host, "GET", url, repo, {})
             check_status(host.name, response, repo, None)
             try:
                 data = response.json()
@@ -417,7 +415,7 @@ class RegistryClient:
             raise
 
 
-def _next_link(response: Answer) -> httpx.URL | None:
+def _next_link(response: Answer) -> str | None:
     """The ``rel="next"`` target of a ``Link`` header, relative to the request URL."""
     for value in response.headers.get_list("Link"):
         for part in _split_links(value):
@@ -429,7 +427,7 @@ def _next_link(response: Answer) -> httpx.URL | None:
                 if name.strip().lower() == "rel" and "next" in val.strip().strip('"').split():
                     import httpx  # lazy: httpx (only for a listing in pages)
 
-                    return httpx.URL(response.url).join(url)
+                    return str(httpx.URL(response.url).join(url))
     return None
 
 

@@ -163,10 +163,10 @@ class Hosts:
 
     def _candidate_bases(self, domain: str) -> list[str]:
         """Base URLs to try, in order; the ping picks the first that answers."""
-        import httpx  # lazy: httpx
-
         mirror = self._mirrors.get(domain)
         if mirror:
+            import httpx  # lazy: httpx (a mirror's URL, as the user wrote it)
+
             url = httpx.URL(mirror if "://" in mirror else f"https://{mirror}")
             where = url.netloc.decode("ascii")
             if url.scheme == "http" and not plain_http_allowed(where, self._insecure):

@@ -5,7 +5,10 @@
   connection), unless a test gives a transport or the environment names a proxy: then
   through one ``httpx.AsyncClient``, which routes them.  A per-host semaphore bounds
   concurrency.  Nothing is set up before the first request: a run answered from the
-  cache pays for no client, no TLS context and no connection, and never imports httpx.
+  cache pays for no client, no TLS context and no connection.  httpx is imported only
+  for HTTPS (its TLS context), a proxy, a test's transport, a redirect, or a URL the
+  short way of :func:`_target` does not take: a run against plain-HTTP registries (a
+  local one, a mirror in the same network) never imports it.
 - What callers get is an :class:`Answer`: status, :class:`Headers`, the body read
   whole.  Neither httpx's ``Request`` nor its ``Response`` is built on the pool's way
   (about a third of the CPU of a request, bench/README.md); the headers sent are the
@@ -104,11 +107,17 @@ def _proxy_from_env() -> bool:
 
 
 def _connection_pool() -> ConnectionPool:
-    import httpx  # lazy: httpx (a run answered from the cache never sends a request)
-
     from pinlint.registry.connections import ConnectionPool
 
-    return ConnectionPool(lambda: httpx.create_ssl_context(trust_env=True))
+    return ConnectionPool(_tls_context)
+
+
+def _tls_context() -> ssl.SSLContext:
+    # httpx's: the CA bundle it ships (certifi), or SSL_CERT_FILE / SSL_CERT_DIR.  Only
+    # for HTTPS: a run against plain-HTTP registries never imports httpx.
+    import httpx  # lazy: httpx
+
+    return httpx.create_ssl_context(trust_env=True)
 
 
 # --- answers and URLs -------------------------------------------------------------------
@@ -181,21 +190,65 @@ class _Target(NamedTuple):
 # without dot segments or percent signs) is sent as written.  Any other URL goes
 # through httpx's parser, which encodes and normalises it.
 _KEPT = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?")
+_HOST_CHARS = frozenset(string.ascii_lowercase + string.digits + ".-")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# "scheme://netloc" as written -> (origin, Host header).
 _ORIGINS: dict[str, tuple[tuple[str, str, int], str]] = {}
 _MAX_ORIGINS = 256  # a run talks to a few hosts; redirects from hostile ones add more
 
 
 def _target(url: str) -> _Target:
-    """``url`` split for sending: the same request httpx's parser would make of it."""
+    """``url`` split for sending: the same request httpx's parser would make of it
+    (tests/registry/test_transport.py checks this against httpx).  Registry URLs take
+    the short way, without importing httpx: a lower-case host name or IPv4 address, a
+    plain port, a path of kept characters."""
     scheme, sep, rest = url.partition("://")
     netloc, slash, tail = rest.partition("/")
     if sep and slash:
-        known = _ORIGINS.get(url[: len(scheme) + 3 + len(netloc)])
+        prefix = url[: len(scheme) + 3 + len(netloc)]
+        known = _ORIGINS.get(prefix)
+        if known is None:
+            known = _quick_origin(scheme, netloc)
+            if known is not None:
+                _remember(prefix, known)
         path = "/" + tail
         if known is not None and "/." not in path and _KEPT.issuperset(path):
             return _Target(known[0], known[1], path, url)
     return _parse(url)
+
+
+def _quick_origin(scheme: str, netloc: str) -> tuple[tuple[str, str, int], str] | None:
+    """(origin, Host header) for ``host[:port]`` as httpx makes them, when the host is
+    lower-case letters, digits, dots and dashes and the port plain digits; else None
+    (httpx's parser then decides: upper case, IDNA, IPv6, user info, odd ports)."""
+    default = _DEFAULT_PORTS.get(scheme)
+    host, colon, port_text = netloc.partition(":")
+    if default is None or not host or not _HOST_CHARS.issuperset(host):
+        return None
+    port = default
+    if colon:
+        if not (port_text.isascii() and port_text.isdigit()) or port_text[0] == "0":
+            return None
+        port = int(port_text)
+        if port > 65535 or port == default:
+            return None  # httpx drops a default port from the URL: its parser decides
+    parts = host.split(".")
+    if len(parts) == 4 and all(p.isdigit() for p in parts):
+        # httpx checks what looks like an IPv4 address (and refuses 1.2.3.999, 01.2.3.4).
+        import ipaddress
+
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return None
+    host_header = host if port == default else f"{host}:{port}"
+    return (scheme, host, port), host_header
+
+
+def _remember(prefix: str, known: tuple[tuple[str, str, int], str]) -> None:
+    if len(_ORIGINS) >= _MAX_ORIGINS:
+        _ORIGINS.clear()
+    _ORIGINS[prefix] = known
 
 
 def _parse(url: str) -> _Target:
@@ -206,10 +259,8 @@ def _parse(url: str) -> _Target:
     origin = (scheme, parsed.raw_host.decode("ascii"), parsed.port or _DEFAULT_PORTS.get(scheme, 0))
     host_header = parsed.netloc.decode("ascii")
     if scheme in _DEFAULT_PORTS:
-        if len(_ORIGINS) >= _MAX_ORIGINS:
-            _ORIGINS.clear()
         # Keyed by the normalised form: a URL written so is parsed the same way again.
-        _ORIGINS[f"{scheme}://{host_header}"] = (origin, host_header)
+        _remember(f"{scheme}://{host_header}", (origin, host_header))
     return _Target(origin, host_header, parsed.raw_path.decode("ascii"), str(parsed))
 
 
@@ -457,31 +508,26 @@ class Transport:
         data: Mapping[str, str] | None,
         max_bytes: int,
     ) -> Answer:
-        """The one place where httpx errors become registry errors."""
-        import httpx  # lazy: httpx
-
+        """The one place where transport errors become registry errors."""
         if not self._started:
             self._start()
         async with self._semaphore(name):
             self.requests_sent += 1
-            try:
-                if self._pool is not None:
-                    return await self._exchange(name, method, target, headers, data, max_bytes)
+            if self._pool is None:
                 return await self._through_httpx(name, method, target, headers, data, max_bytes)
-            except httpx.TimeoutException as e:
-                if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout):
-                    raise _Retry(Unreachable(name, "connection timed out")) from None
+            from pinlint.registry import connections as c
+
+            try:
+                return await self._exchange(name, method, target, headers, data, max_bytes)
+            except c.ConnectTimeout:
+                raise _Retry(Unreachable(name, "connection timed out")) from None
+            except (c.ReadTimeout, c.WriteTimeout):
                 raise RegistryTimeout(name, "the registry did not answer in time") from None
-            except httpx.ConnectError as e:
-                if _is_dns_failure(e):
-                    # Fail fast: another try resolves the same name the same way.
-                    raise Unreachable(name, DNS_FAILED) from None
-                if _is_tls_failure(e):
-                    raise Unreachable(name, "TLS handshake failed") from None
-                raise _Retry(Unreachable(name, REFUSED)) from None
-            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            except c.ConnectFailed as e:
+                raise _connect_error(name, e) from None
+            except c.ConnectionLost:
                 raise _Retry(Unreachable(name, "connection lost")) from None
-            except httpx.HTTPError:
+            except c.HTTPFailure:
                 raise InvalidResponse(name, "HTTP error") from None
 
     async def _exchange(
@@ -530,20 +576,43 @@ class Transport:
         max_bytes: int,
     ) -> Answer:
         """One request through httpx's client (a test's transport, or a proxy)."""
+        import httpx  # lazy: httpx
+
         assert self._http is not None
-        request = self._http.build_request(method, target.url, headers=headers, data=data)
-        if self._transport is not None:
-            # A test's transport, without the client's cookie jar, auth and hooks.
-            streamed = await self._transport.handle_async_request(request)
-            streamed.request = request
-        else:
-            streamed = await self._http.send(request, stream=True)
         try:
-            body = await _read_capped(name, streamed, max_bytes)
-        finally:
-            await streamed.aclose()
+            request = self._http.build_request(method, target.url, headers=headers, data=data)
+            if self._transport is not None:
+                # A test's transport, without the client's cookie jar, auth and hooks.
+                streamed = await self._transport.handle_async_request(request)
+                streamed.request = request
+            else:
+                streamed = await self._http.send(request, stream=True)
+            try:
+                body = await _read_capped(name, streamed, max_bytes)
+            finally:
+                await streamed.aclose()
+        except httpx.TimeoutException as e:
+            if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout):
+                raise _Retry(Unreachable(name, "connection timed out")) from None
+            raise RegistryTimeout(name, "the registry did not answer in time") from None
+        except httpx.ConnectError as e:
+            raise _connect_error(name, e) from None
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            raise _Retry(Unreachable(name, "connection lost")) from None
+        except httpx.HTTPError:
+            raise InvalidResponse(name, "HTTP error") from None
         pairs = _without_framing(streamed.headers.multi_items())
         return Answer(streamed.status_code, Headers(pairs), body, method, target.url)
+
+
+def _connect_error(name: str, error: Exception) -> RegistryError | _Retry:
+    """What a failed connect means: a name that does not resolve fails at once (another
+    try resolves it the same way); TLS too; a refusal may be retried."""
+    if _is_dns_failure(error):
+        return Unreachable(name, DNS_FAILED)
+    if _is_tls_failure(error):
+        return Unreachable(name, "TLS handshake failed")
+    return _Retry(Unreachable(name, REFUSED))
 
 
 USER_AGENT = "pinlint"
