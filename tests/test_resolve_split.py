@@ -4,6 +4,7 @@ repositories (``pinlint.resolve.resolve_all``).  Against the real registry."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import os
 import pickle
@@ -76,6 +77,8 @@ def test_two_processes_answer_as_one(
     both = resolve.resolve_all(many, Config(no_cache=True))
     assert list(both) == list(many)  # in the order of the references
     assert all(_same(both[t], one[t]) for t in many)
+    # The heap was frozen for the run only: nothing stays out of the collector's sight.
+    assert gc.get_freeze_count() == 0
     assert isinstance(both[f"{registry.host}/split/missing:latest"].error, NotFound)
     log = registry.request_log()
     # Each process pinged the registry once: the references were shared out.

@@ -472,6 +472,26 @@ def resolve_all(
     the cache; this process saves the cache, draws the progress bar, and resolves
     itself whatever the other could not deliver.
     """
+    import gc
+
+    # The heap so far (the lint's findings, the modules) moves out of the collector's
+    # sight for the run: its collections of each request's short-lived objects no longer
+    # walk it (~3% of the CPU of a 1,000-reference run, bench/README.md), and a forked
+    # process does not touch its pages to scan them.
+    gc.freeze()
+    try:
+        return _resolve_all(refs, config, progress, request_timeout, run_timeout)
+    finally:
+        gc.unfreeze()
+
+
+def _resolve_all(
+    refs: Mapping[str, Reference],
+    config: Config,
+    progress: TextIO | None,
+    request_timeout: float,
+    run_timeout: float,
+) -> dict[str, Resolution]:
     share = config.concurrency // 2
     if (
         len(refs) < SPLIT_MIN_REFERENCES
