@@ -513,18 +513,23 @@ class Transport:
             self._start()
         async with self._semaphore(name):
             self.requests_sent += 1
-            if self._pool is None:
-                return await self._through_httpx(name, method, target, headers, data, max_bytes)
             from pinlint.registry import connections as c
 
             try:
+                if self._pool is None:
+                    return await self._through_httpx(name, method, target, headers, data, max_bytes)
                 return await self._exchange(name, method, target, headers, data, max_bytes)
             except c.ConnectTimeout:
                 raise _Retry(Unreachable(name, "connection timed out")) from None
             except (c.ReadTimeout, c.WriteTimeout):
                 raise RegistryTimeout(name, "the registry did not answer in time") from None
             except c.ConnectFailed as e:
-                raise _connect_error(name, e) from None
+                if _is_dns_failure(e):
+                    # Fail fast: another try resolves the same name the same way.
+                    raise Unreachable(name, DNS_FAILED) from None
+                if _is_tls_failure(e):
+                    raise Unreachable(name, "TLS handshake failed") from None
+                raise _Retry(Unreachable(name, REFUSED)) from None
             except c.ConnectionLost:
                 raise _Retry(Unreachable(name, "connection lost")) from None
             except c.HTTPFailure:
@@ -591,28 +596,29 @@ class Transport:
                 body = await _read_capped(name, streamed, max_bytes)
             finally:
                 await streamed.aclose()
-        except httpx.TimeoutException as e:
-            if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout):
-                raise _Retry(Unreachable(name, "connection timed out")) from None
-            raise RegistryTimeout(name, "the registry did not answer in time") from None
-        except httpx.ConnectError as e:
-            raise _connect_error(name, e) from None
-        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
-            raise _Retry(Unreachable(name, "connection lost")) from None
-        except httpx.HTTPError:
-            raise InvalidResponse(name, "HTTP error") from None
+        except httpx.HTTPError as e:
+            raise _as_failure(e) from e  # the pool's kinds: one mapping, in _send_once
         pairs = _without_framing(streamed.headers.multi_items())
         return Answer(streamed.status_code, Headers(pairs), body, method, target.url)
 
 
-def _connect_error(name: str, error: Exception) -> RegistryError | _Retry:
-    """What a failed connect means: a name that does not resolve fails at once (another
-    try resolves it the same way); TLS too; a refusal may be retried."""
-    if _is_dns_failure(error):
-        return Unreachable(name, DNS_FAILED)
-    if _is_tls_failure(error):
-        return Unreachable(name, "TLS handshake failed")
-    return _Retry(Unreachable(name, REFUSED))
+def _as_failure(error: httpx.HTTPError) -> Exception:
+    """The pool's error for one of httpx's (the cause chain stays: DNS and TLS failures
+    are told apart by it)."""
+    import httpx  # lazy: httpx
+
+    from pinlint.registry import connections as c
+
+    kind: type[c.HTTPFailure] = c.HTTPFailure
+    if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
+        kind = c.ConnectTimeout
+    elif isinstance(error, httpx.TimeoutException):
+        kind = c.ReadTimeout
+    elif isinstance(error, httpx.ConnectError):
+        kind = c.ConnectFailed
+    elif isinstance(error, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+        kind = c.ConnectionLost
+    return kind(str(error))
 
 
 USER_AGENT = "pinlint"
