@@ -509,3 +509,44 @@ def test_a_url_that_is_not_http_is_refused_before_any_connection() -> None:
 
     with pytest.raises(connections.UnsupportedScheme):
         asyncio.run(go())
+
+
+def test_a_handshake_cancelled_midway_leaves_no_socket_open() -> None:
+    # A server that accepts and then never answers the TLS handshake; the run's deadline
+    # cancels the request while it waits. The connection must be closed then, not left
+    # to the garbage collector (asyncio's start_tls closes it when cancelled; the pool
+    # must not hold on to it either).
+    listener = socket.create_server(("127.0.0.1", 0))
+    closed = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.settimeout(10)
+        with conn, contextlib.suppress(OSError):
+            while conn.recv(65536):  # the ClientHello, then nothing until the close
+                pass
+            closed.set()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+
+    async def go() -> None:
+        pool = ConnectionPool(ssl.create_default_context)
+        task = asyncio.ensure_future(
+            pool.request(
+                "GET", ("https", "127.0.0.1", port), "/v2/", [(b"Host", b"x")], b"", _TIMEOUTS
+            )
+        )
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert closed.wait(5)  # before the pool is closed: the cancel closed it
+
+    try:
+        with time_limit(60):
+            asyncio.run(go())
+    finally:
+        thread.join(5)
+        listener.close()

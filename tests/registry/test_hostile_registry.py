@@ -487,6 +487,23 @@ def test_an_unreadable_or_unknown_encoding_is_one_line(encoding: str, body: byte
     assert "encoding" in message or "compressed answer" in message
 
 
+def test_an_encoding_on_an_answer_without_a_body_is_ignored() -> None:
+    # A HEAD's answer repeats the GET's headers, Content-Encoding included, with nothing
+    # to decode: even one pinlint cannot decode is no error there.
+    def handler(request: Request) -> Reply | None:
+        if "/manifests/" in request.path and request.method == "HEAD":
+            headers = {"Docker-Content-Digest": DIGEST, "Content-Type": OCI}
+            return Reply(200, {**headers, "Content-Encoding": "br"})
+        return None
+
+    with hostile(_open_registry(handler)) as server, time_limit(60):
+        image = f"{server.host}/app:1.0"
+        result = _resolve([image])[image]
+        assert not server.seen("GET", "/v2/app/manifests/")  # the HEAD was enough
+    assert result.error is None
+    assert result.digest == DIGEST
+
+
 def test_a_token_with_a_line_break_cannot_add_a_header() -> None:
     # The token endpoint is the registry's to name: a token carrying CR-LF would put a
     # header of its choosing into the next request if it were sent as is.

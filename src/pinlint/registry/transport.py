@@ -664,11 +664,14 @@ async def _read_body(
             encoding = value.strip().lower()
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(name, max_bytes)
-    inflate = _Inflate(name, encoding) if encoding not in ("", "identity") else None
+    encoded = encoding not in ("", "identity")
+    inflate: _Inflate | None = None  # made with the first byte: a HEAD has none to decode
     chunks: list[bytes] = []
     size = 0
     async for chunk in body:
-        if inflate is not None:
+        if encoded and chunk:
+            if inflate is None:
+                inflate = _Inflate(name, encoding)
             chunk = inflate.feed(chunk, max_bytes - size + 1)
         size += len(chunk)
         if size > max_bytes:
