@@ -105,7 +105,12 @@ def test_one_process_below_the_threshold_or_the_limit(
     many: dict[str, Reference], registry: Registry, two_cores: None
 ) -> None:
     few = dict(list(many.items())[: resolve.SPLIT_MIN_REFERENCES - 1])
-    resolve.resolve_all(few, Config(no_cache=True))
+    gc.freeze()  # a caller's own: resolving leaves it frozen
+    try:
+        resolve.resolve_all(few, Config(no_cache=True))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
     assert registry.request_log().count("GET /v2/") == 1
     registry.clear_log()
     # concurrency = 1 cannot be shared by two processes.

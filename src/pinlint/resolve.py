@@ -478,11 +478,13 @@ def resolve_all(
     # sight for the run: its collections of each request's short-lived objects no longer
     # walk it (~3% of the CPU of a 1,000-reference run, bench/README.md), and a forked
     # process does not touch its pages to scan them.
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         return _resolve_all(refs, config, progress, request_timeout, run_timeout)
     finally:
-        gc.unfreeze()
+        if not frozen_before:  # a caller's own freeze stays as it was
+            gc.unfreeze()
 
 
 def _resolve_all(

@@ -14,10 +14,11 @@
   (about a third of the CPU of a request, bench/README.md); the headers sent are the
   ones httpx's client would send, and a URL is sent as httpx would send it
   (:func:`_target`: the short way only for text httpx would not rewrite).
-- Errors: every httpx error and unexpected status becomes a
-  :class:`~pinlint.registry.RegistryError` here (:meth:`Transport._send_once` and
-  :func:`status_error`), nowhere else.  Messages are built from the host and fixed text
-  only, so a credential can never leak through one.
+- Errors: every transport error (the pool's; httpx's become the pool's kinds) and
+  unexpected status becomes a :class:`~pinlint.registry.RegistryError` here
+  (:meth:`Transport._send_once` and :func:`status_error`), nowhere else.  Messages
+  are built from the host and fixed text only, so a credential can never leak through
+  one.
 - Retries: 429 (honouring ``Retry-After``, capped), 5xx and connection errors, with
   jittered exponential backoff, at most ``max_tries`` tries.
 - Redirects are followed here, so that ``Authorization`` is attached only to requests
