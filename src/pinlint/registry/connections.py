@@ -255,17 +255,10 @@ class _Stream:
         """Bytes or an EOF arrived that no read took yet."""
         return bool(self._protocol.buffer) or self._protocol.eof
 
-    def get_extra_info(self, name: str) -> object:
-        """The transport's ``name`` (``peername``, ``sockname``, ``ssl_object`` …)."""
-        return self._transport.get_extra_info(name)
-
     def abort(self) -> None:
         # At once, without TLS's close_notify exchange: asyncio would wait up to 30 s for
         # the peer's, and the run may end before (nothing is sent after a response).
         self._transport.abort()
-
-    async def aclose(self) -> None:
-        self.abort()
 
 
 def _is_address(host: str) -> bool:
