@@ -667,6 +667,8 @@ def _lint_parallel(
     import gc
     import multiprocessing
 
+    from pinlint import heap
+
     # fork: the children inherit the imported modules, so they start in a millisecond.
     ctx = multiprocessing.get_context("fork")
     split = split or {}
@@ -704,7 +706,7 @@ def _lint_parallel(
     # unpickled record is a new object, and collections would walk them again and again.
     enabled = gc.isenabled()
     _SPLIT_TEXTS.update((path, text) for path, (text, _) in split.items())
-    gc.freeze()
+    frozen = heap.freeze()
     gc.disable()
     try:
         with ctx.Pool(workers, initializer=_default_sigterm) as pool:
@@ -739,7 +741,7 @@ def _lint_parallel(
     finally:
         _SPLIT_TEXTS.clear()
         _FILES.blocks, _FILES.codes, _FILES.kinds = (), b"", ()
-        gc.unfreeze()
+        heap.thaw(frozen)  # a caller's own freeze stays as it was
         if enabled:
             gc.enable()
 

@@ -464,27 +464,26 @@ def resolve_all(
 ) -> dict[str, Resolution]:
     """:func:`resolve_references` on two cores when there are enough references.
 
-    The HTTP stack costs ~1 ms of CPU per request, so a run of a thousand references
-    (three thousand requests) is bound by one core.  Half of the repositories go to a
+    A run of a thousand references (three thousand requests) costs ~1.5 s of CPU on the
+    bench's machine (bench/README.md), more over HTTPS or on a slower one: enough to
+    bind a single core.  Half of the repositories go to a
     forked process with its own client; the per-registry limit (``concurrency``) is
     split between the two, so a registry never sees more requests at once than with
     one process.  The forked process sends back its resolutions and what it learnt for
     the cache; this process saves the cache, draws the progress bar, and resolves
     itself whatever the other could not deliver.
     """
-    import gc
+    from pinlint import heap
 
     # The heap so far (the lint's findings, the modules) moves out of the collector's
     # sight for the run: its collections of each request's short-lived objects no longer
     # walk it (~3% of the CPU of a 1,000-reference run, bench/README.md), and a forked
     # process does not touch its pages to scan them.
-    frozen_before = gc.get_freeze_count()
-    gc.freeze()
+    frozen = heap.freeze()
     try:
         return _resolve_all(refs, config, progress, request_timeout, run_timeout)
     finally:
-        if not frozen_before:  # a caller's own freeze stays as it was
-            gc.unfreeze()
+        heap.thaw(frozen)  # a caller's own freeze stays as it was
 
 
 def _resolve_all(
