@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = ("error", "warning", "never")
+COLORS = ("auto", "always", "never")
 
 
 class UsageError(ValueError):
@@ -85,6 +86,20 @@ def _parser() -> argparse.ArgumentParser:
             # argparse prints usage and exits; we want one line and our own exit code.
             raise UsageError(message)
 
+    def one_of(choices: Sequence[str]) -> Callable[[str], str]:
+        # argparse's own message quotes the choices or not depending on Python's patch
+        # release (3.12.8 dropped the quotes, later releases put them back): this one is
+        # the same on every Python.
+        def check(value: str) -> str:
+            if value not in choices:
+                listed = ", ".join(choices)
+                raise argparse.ArgumentTypeError(
+                    f"invalid choice: {value!r} (choose from {listed})"
+                )
+            return value
+
+        return check
+
     width = _terminal_width()
 
     class Formatter(argparse.HelpFormatter):
@@ -104,14 +119,17 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--fix", action="store_true", help="resolve and rewrite files in place")
     mode.add_argument("--diff", action="store_true", help="with --fix: print a diff, write nothing")
     out = p.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    out.add_argument(
+        "--format", type=one_of(FORMATS), choices=FORMATS, help="output format (default: text)"
+    )
     out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
     out.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour the text"
+        "--color", type=one_of(COLORS), choices=COLORS, default="auto", help="colour the text"
     )
     out.add_argument(
         "--fail-on",
+        type=one_of(FAIL_ON),
         choices=FAIL_ON,
         default="error",
         help="lowest severity that makes the exit code 1 (default: error)",
@@ -135,7 +153,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="report exact tags without digest",
     )
-    rules.add_argument("--pin-style", choices=PIN_STYLES, help="how --fix writes a pin")
+    rules.add_argument(
+        "--pin-style", type=one_of(PIN_STYLES), choices=PIN_STYLES, help="how --fix writes a pin"
+    )
     rules.add_argument("--config", metavar="FILE", help="pyproject.toml or .pinlint.toml to use")
     rules.add_argument(
         "--exclude",
