@@ -44,10 +44,11 @@ def test_a_run_thaws_what_it_froze_when_the_interpreter_had_frozen_some_of_its_o
 
 def test_a_callers_own_freeze_stays(thawed: None) -> None:
     gc.freeze()
-    frozen = gc.get_freeze_count()
-    assert frozen > heap._FROZEN_AT_IMPORT
+    assert gc.get_freeze_count() > heap._FROZEN_AT_IMPORT
     heap.thaw(heap.freeze())
-    assert gc.get_freeze_count() >= frozen
+    # Still frozen. (A frozen object can still be freed when its last reference goes, so
+    # the count may drop a little; gc.unfreeze() would have made it 0.)
+    assert gc.get_freeze_count() > 0
 
 
 def test_a_fresh_interpreter_ends_a_freeze_with_nothing_frozen() -> None:
@@ -79,6 +80,5 @@ def test_a_parallel_lint_thaws_its_freeze_and_leaves_a_callers(
     assert len(result.findings) == 4
     assert gc.get_freeze_count() == 0
     gc.freeze()  # a caller's own
-    frozen = gc.get_freeze_count()
     lint.lint_paths([str(tmp_path)], Config(), keep_occurrences=False)
-    assert gc.get_freeze_count() >= frozen
+    assert gc.get_freeze_count() > 0  # still frozen (see above)
