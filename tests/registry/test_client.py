@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email.utils
 import json
 import socket
 import threading
@@ -614,6 +615,38 @@ def test_429_honours_retry_after_capped(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(RateLimited, match=r"r\.example: 429 too many requests"):
         run(go("b"))
     assert slept == [1.0, 1.0]  # three tries, two waits
+
+
+def test_429_with_a_retry_after_date_waits_until_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    # MockTransport: distribution never answers 429.  RFC 9110 allows an HTTP date as well
+    # as seconds; a date that has passed means now.
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(delay: float) -> None:
+        slept.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    soon = email.utils.formatdate(time.time() + 3, usegmt=True)
+    answers = ["Mon, 01 Jan 2024 00:00:00 GMT", soon]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/":
+            return httpx.Response(200)
+        if answers:
+            return httpx.Response(429, headers={"Retry-After": answers.pop(0)})
+        return httpx.Response(200, headers={"Docker-Content-Digest": MANIFEST_DIGEST})
+
+    async def go() -> str:
+        async with RegistryClient(
+            transport=httpx.MockTransport(handler), retry_after_cap=5.0
+        ) as client:
+            return (await client.manifest_info(Repository("r.example", "a"), "t")).digest
+
+    assert run(go()) == MANIFEST_DIGEST
+    assert slept[0] == 0.0  # the date has passed
+    assert 1.0 < slept[1] <= 3.0  # the date, to the second, less the time spent since
 
 
 def test_tag_list_follows_link_pagination() -> None:

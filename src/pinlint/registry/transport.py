@@ -37,7 +37,6 @@ semaphore and names the registry in error messages.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import math
 import os
@@ -300,6 +299,8 @@ def _retry_after(response: Answer, cap: float) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # lazy: ~4 ms to import, for the rare Retry-After that is a date
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
