@@ -583,16 +583,22 @@ def test_per_registry_concurrency_limit(serve: Callable[[Handler], Server]) -> N
 # --- MockTransport: what distribution cannot be made to do ----------------------------------
 
 
-def test_429_honours_retry_after_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    # MockTransport: distribution never answers 429.
-    slept: list[float] = []
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every ``asyncio.sleep`` of the test, recorded and not waited for."""
+    delays: list[float] = []
     real_sleep = asyncio.sleep
 
     async def fake_sleep(delay: float) -> None:
-        slept.append(delay)
+        delays.append(delay)
         await real_sleep(0)
 
     monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    return delays
+
+
+def test_429_honours_retry_after_capped(slept: list[float]) -> None:
+    # MockTransport: distribution never answers 429.
     answers = {"a": ["2", "600"], "b": ["1", "1", "1"]}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -617,17 +623,9 @@ def test_429_honours_retry_after_capped(monkeypatch: pytest.MonkeyPatch) -> None
     assert slept == [1.0, 1.0]  # three tries, two waits
 
 
-def test_429_with_a_retry_after_date_waits_until_then(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_429_with_a_retry_after_date_waits_until_then(slept: list[float]) -> None:
     # MockTransport: distribution never answers 429.  RFC 9110 allows an HTTP date as well
     # as seconds; a date that has passed means now.
-    slept: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def fake_sleep(delay: float) -> None:
-        slept.append(delay)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
     soon = email.utils.formatdate(time.time() + 3, usegmt=True)
     answers = ["Mon, 01 Jan 2024 00:00:00 GMT", soon]
 
