@@ -466,12 +466,12 @@ def resolve_all(
 
     A run of a thousand references (three thousand requests) costs ~1.5 s of CPU on the
     bench's machine (bench/README.md), more over HTTPS or on a slower one: enough to
-    bind a single core.  Half of the repositories go to a
-    forked process with its own client; the per-registry limit (``concurrency``) is
-    split between the two, so a registry never sees more requests at once than with
-    one process.  The forked process sends back its resolutions and what it learnt for
-    the cache; this process saves the cache, draws the progress bar, and resolves
-    itself whatever the other could not deliver.
+    bind a single core.  Half of the repositories go to a forked process with its own
+    client; the per-registry limit (``concurrency``) is split between the two, so a
+    registry never sees more requests at once than with one process.  The forked process
+    sends back its resolutions and what it learnt for the cache; this process saves the
+    cache, draws the progress bar, and resolves itself whatever the other could not
+    deliver.
     """
     from pinlint import heap
 
