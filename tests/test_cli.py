@@ -978,11 +978,11 @@ def test_timeouts_reach_the_resolver(
 
     seen: list[tuple[float, float]] = []
 
-    async def record(refs: object, config: object, **kw: float) -> dict[str, object]:
+    def record(refs: object, config: object, **kw: float) -> dict[str, object]:
         seen.append((kw["request_timeout"], kw["run_timeout"]))
         return {}
 
-    monkeypatch.setattr(resolve, "resolve_references", record)
+    monkeypatch.setattr(resolve, "resolve_all", record)
     write(tmp_path, ".pinlint.toml", "timeout = 2.5\nrun-timeout = 30\n")
     write(tmp_path, "Dockerfile", "FROM nginx:latest\n")
     monkeypatch.chdir(tmp_path)

@@ -29,20 +29,21 @@ Requests, per distinct reference (each answer cached: tags for the TTL, digests 
   sibling with the same digest is found (the newest release first); a ``HEAD`` of the
   newer release only when it is not among them.
 
-Many references (``SPLIT_MIN_REFERENCES``) are shared between this process and a forked
-one, by repository, with the per-registry limit split between them
-(:func:`resolve_all`): the HTTP stack is bound by one core long before the network is.
+:func:`resolve_all` first answers, one after another and with no event loop, every
+reference the cache answers whole (``_from_cache``): a warm run loads neither asyncio nor
+the HTTP stack.  Many references left for the registries (``SPLIT_MIN_REFERENCES``) are
+shared between this process and a forked one, by repository, with the per-registry limit
+split between them: the HTTP stack is bound by one core long before the network is.
 
 The answers become a :class:`~pinlint.resolution.Resolution` per reference; turning
 them into suggestions and online findings is :mod:`pinlint.drift`'s business.  This
-module only asks registries.  The HTTP stack loads with the first request sent, not
-with this module, and httpx only for HTTPS, a proxy or an unusual URL
+module only asks registries.  asyncio and the HTTP stack load when a request may be
+sent, not with this module, and httpx only for HTTPS, a proxy or an unusual URL
 (CONTRIBUTING.md, "Start-up budget").
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import os
@@ -50,25 +51,29 @@ import pickle
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from pinlint import siblings
 from pinlint import tags as tagmod
 from pinlint.config import ConfigError
 from pinlint.registry import InvalidResponse, NotFound, RegistryError, RegistryTimeout
 from pinlint.registry.cache import Cache, default_cache_dir
-from pinlint.registry.client import RegistryClient
+from pinlint.registry.cached import CachedClient
 from pinlint.registry.types import ManifestInfo, Repository, TagListing
 from pinlint.resolution import Resolution
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from pinlint.config import Config
     from pinlint.reference import Reference
 
 __all__ = ["Resolver", "resolve_all", "resolve_references"]
+
+_T = TypeVar("_T")
 
 REQUEST_TIMEOUT = 10.0  # seconds, per request
 RUN_TIMEOUT = 120.0  # seconds, for all references of a run together
@@ -84,16 +89,28 @@ MAX_PLATFORM_LOOKUPS = 8
 
 
 class Resolver:
-    """Resolves references through one :class:`RegistryClient`."""
+    """Resolves references through one client: a
+    :class:`~pinlint.registry.client.RegistryClient`, or a
+    :class:`~pinlint.registry.cached.CachedClient` with ``at_once=True`` (every answer
+    from the cache: each coroutine runs to its end when started, with no event loop)."""
 
     def __init__(
         self,
-        client: RegistryClient,
+        client: CachedClient,
         *,
         exact_patterns: Sequence[str] = (),
         exact_schemes: Sequence[tuple[str, str]] = (),
+        at_once: bool = False,
     ) -> None:
         self.client = client
+        self._start: Callable[[Coroutine[Any, Any, Any]], Any]
+        self._gather: Callable[..., Any]
+        if at_once:
+            self._start, self._gather = _Now, _gather_now
+        else:
+            import asyncio  # lazy: asyncio, only where a request may be sent
+
+            self._start, self._gather = asyncio.ensure_future, asyncio.gather
         self.exact_patterns = tuple(exact_patterns)
         # The user's (repository glob, tag regex) pairs (``exact-tags`` as a table), on
         # top of the known version schemes (pinlint.schemes): as the lint pass reads them.
@@ -236,7 +253,7 @@ class Resolver:
             batch = candidates[pos : pos + size]
             pos += size
             size = CANDIDATE_BATCH
-            infos = await asyncio.gather(
+            infos: list[ManifestInfo | BaseException] = await self._gather(
                 *(self.client.manifest_info(repo, t) for t in batch), return_exceptions=True
             )
             found = None
@@ -272,7 +289,7 @@ class Resolver:
                 exact=True,
             )
         # The HEAD and the listing do not depend on each other: one round trip for both.
-        listing_task = asyncio.ensure_future(self.client.tags(repo))
+        listing_task = self._start(self.client.tags(repo))
         try:
             info = await self.client.manifest_info(repo, tag)
         except NotFound as e:
@@ -385,6 +402,97 @@ class Resolver:
         return best, complete, newest, newest_digest, newer
 
 
+# --- answering from the cache, with no event loop -----------------------------------------
+
+
+class _WouldWait(BaseException):
+    """A coroutine run at once would have waited: its reference needs the registries.  Not
+    an Exception, so that :meth:`Resolver.resolve` does not make it a resolution."""
+
+
+def _run_now(coro: Coroutine[Any, Any, _T]) -> _T:
+    """The result of ``coro``, run to its end now; :class:`_WouldWait` if it would wait."""
+    try:
+        coro.send(None)
+    except StopIteration as e:
+        result: _T = e.value
+        return result
+    coro.close()
+    raise _WouldWait
+
+
+class _Now:
+    """A coroutine run to its end when made, standing for the task the resolver starts:
+    awaitable (its result, or its exception raised) and cancellable (nothing is left to
+    cancel)."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.value: Any = None
+        self.error: Exception | None = None
+        try:
+            self.value = _run_now(coro)
+        except Exception as e:
+            self.error = e
+
+    def cancel(self) -> bool:
+        return False
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        if self.error is not None:
+            raise self.error
+        return self.value
+        yield  # never reached: it makes this a generator, as __await__ must be
+
+
+async def _gather_now(*coros: Coroutine[Any, Any, Any], return_exceptions: bool) -> list[Any]:
+    """``asyncio.gather(*coros, return_exceptions=True)`` of coroutines run at once."""
+    assert return_exceptions
+    outcomes: list[Any] = []
+    try:
+        for coro in coros:
+            now = _Now(coro)
+            outcomes.append(now.error if now.error is not None else now.value)
+    finally:
+        for coro in coros[len(outcomes) + 1 :]:
+            coro.close()  # after a _WouldWait: never started, never to be
+    return outcomes
+
+
+def _from_cache(
+    refs: Mapping[str, Reference], config: Config, cache: Cache
+) -> tuple[dict[str, Resolution], dict[str, Reference]]:
+    """The resolutions the cache gives whole, and the references left for the registries.
+
+    The same :class:`Resolver`, on a :class:`CachedClient`, one reference after another
+    and with no event loop: a reference that asked anything the cache could not answer
+    is left, whole, for the registries (which read the cache again first).  With
+    ``--offline`` every reference is answered here, as far as the cache goes.
+    """
+    client = CachedClient(cache, config.registry_mirrors)
+    resolver = Resolver(
+        client,
+        exact_patterns=config.exact_tag_patterns,
+        exact_schemes=tuple(config.exact_tag_schemes.items()),
+        at_once=True,
+    )
+    done: dict[str, Resolution] = {}
+    left: dict[str, Reference] = {}
+    for text, ref in refs.items():
+        client.misses = 0
+        try:
+            resolution = _run_now(resolver.resolve(ref))
+        except _WouldWait:
+            left[text] = ref
+            continue
+        if client.misses and not config.offline:
+            left[text] = ref
+        else:
+            done[text] = resolution
+    return done, left
+
+
 # --- running ------------------------------------------------------------------------------
 
 
@@ -462,7 +570,9 @@ def resolve_all(
     request_timeout: float = REQUEST_TIMEOUT,
     run_timeout: float = RUN_TIMEOUT,
 ) -> dict[str, Resolution]:
-    """:func:`resolve_references` on two cores when there are enough references.
+    """:func:`resolve_references`, after the cache: what it answers whole is resolved
+    here at once (no event loop, no request), the rest on two cores when there are
+    enough references.
 
     A run of a thousand references (three thousand requests) costs ~1.5 s of CPU on the
     bench's machine (bench/README.md), more over HTTPS or on a slower one: enough to
@@ -493,28 +603,44 @@ def _resolve_all(
     request_timeout: float,
     run_timeout: float,
 ) -> dict[str, Resolution]:
-    share = config.concurrency // 2
-    if (
-        len(refs) < SPLIT_MIN_REFERENCES
-        or share < 1
-        or config.offline
-        or sys.platform != "linux"
-        or len(os.sched_getaffinity(0)) < 2
-    ):
-        return asyncio.run(
-            resolve_references(
-                refs,
-                config,
-                progress=progress,
-                request_timeout=request_timeout,
-                run_timeout=run_timeout,
-            )
-        )
     cache = Cache(None if config.no_cache else default_cache_dir(), ttl=config.cache_ttl)
-    mine, theirs = _halves(refs)
-    helper = _Helper.start(theirs, config, cache, share, request_timeout, run_timeout)
     try:
-        results = asyncio.run(
+        if config.offline or cache.holds_answers():
+            done, left = _from_cache(refs, config, cache)
+        else:
+            done, left = {}, dict(refs)
+        if left:
+            done.update(_ask(left, config, cache, progress, request_timeout, run_timeout))
+    finally:
+        cache.save()
+    return {text: done[text] for text in refs}
+
+
+def _ask(
+    refs: Mapping[str, Reference],
+    config: Config,
+    cache: Cache,
+    progress: TextIO | None,
+    request_timeout: float,
+    run_timeout: float,
+) -> dict[str, Resolution]:
+    """Ask the registries about ``refs``; half of them in a forked process when there are
+    enough."""
+    import asyncio  # lazy: asyncio (~40 ms with ssl), only where a request may be sent
+
+    share = config.concurrency // 2
+    helper = None
+    if (
+        len(refs) >= SPLIT_MIN_REFERENCES
+        and share >= 1
+        and not config.offline
+        and sys.platform == "linux"
+        and len(os.sched_getaffinity(0)) >= 2
+    ):
+        mine, theirs = _halves(refs)
+        helper = _Helper.start(theirs, config, cache, share, request_timeout, run_timeout)
+    try:
+        return asyncio.run(
             _resolve(
                 mine if helper is not None else refs,
                 config,
@@ -532,8 +658,6 @@ def _resolve_all(
     finally:
         if helper is not None:
             helper.stop()
-        cache.save()
-    return {text: results[text] for text in refs}
 
 
 async def _resolve(
@@ -551,6 +675,10 @@ async def _resolve(
 ) -> dict[str, Resolution]:
     """Resolve ``refs`` here, and collect ``helper``'s share (resolving here what it
     could not deliver)."""
+    import asyncio  # lazy: see _ask
+
+    from pinlint.registry.client import RegistryClient  # lazy: the HTTP stack
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + run_timeout
     total = len(refs) + (len(helper.refs) if helper is not None else 0)
@@ -726,8 +854,9 @@ class _Helper:
         except OSError:
             chunk = b""
         if not chunk:
-            asyncio.get_running_loop().remove_reader(self.fd)
-            if self._eof is not None and not self._eof.done():
+            assert self._eof is not None  # set by watch(), which added this reader
+            self._eof.get_loop().remove_reader(self.fd)
+            if not self._eof.done():
                 self._eof.set_result(None)
             return
         if not self._ticks_done:
@@ -744,6 +873,8 @@ class _Helper:
     async def result(self, timeout: float) -> dict[str, Resolution]:
         """The other process's resolutions (its cache changes go into the cache it was
         forked with); empty when it failed or took longer than ``timeout``."""
+        import asyncio  # lazy: see _ask
+
         assert self._eof is not None
         try:
             await asyncio.wait_for(asyncio.shield(self._eof), timeout)
@@ -787,6 +918,8 @@ def _helper_main(
     # Interrupted or stopped with the run: die quietly (the parent reports).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    import asyncio  # lazy: see _ask (imported before the fork)
 
     def write(data: bytes) -> None:
         view = memoryview(data)

@@ -103,6 +103,11 @@ class Cache:
                 }
         return data
 
+    def holds_answers(self) -> bool:
+        """Whether any tag or digest is known (stale or not): a cold cache, or
+        ``--no-cache``, answers no question."""
+        return bool(self._data["tags"] or self._data["digests"])
+
     def _fresh(self, entry: dict[str, Any]) -> bool:
         at = entry.get("at")
         return isinstance(at, int | float) and 0 <= self._now() - at < self.ttl

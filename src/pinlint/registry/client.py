@@ -10,7 +10,9 @@ from parts that each own one concern:
 - :mod:`pinlint.registry.hosts`: the plain-HTTP policy and the ping of each host;
 - :mod:`pinlint.registry.authflow`: credentials and tokens on each request
   (:mod:`pinlint.registry.auth` finds the credentials);
-- :mod:`pinlint.registry.cache`: answers kept between runs.
+- :mod:`pinlint.registry.cache`: answers kept between runs, and
+  :mod:`pinlint.registry.cached`: the operations answered from them alone, which this
+  client extends with requests for what they lack.
 
 Identical requests in one run are made once (an in-flight table), and answers go
 through :class:`~pinlint.registry.cache.Cache`, so a warm cache sends nothing and never
@@ -36,6 +38,7 @@ from pinlint.registry import (
 from pinlint.registry.auth import CredentialStore
 from pinlint.registry.authflow import AuthFlow
 from pinlint.registry.cache import Cache
+from pinlint.registry.cached import CachedClient
 from pinlint.registry.hosts import Host, Hosts, plain_http_allowed
 from pinlint.registry.transport import Answer, Transport, check_status, media_type
 from pinlint.registry.types import (
@@ -80,7 +83,7 @@ MAX_TAGS = 50_000
 _T = TypeVar("_T")
 
 
-class RegistryClient:
+class RegistryClient(CachedClient):
     """Ask registries about manifests and tags.  Use as ``async with``.
 
     ``transport`` is for tests (``httpx.MockTransport``); ``offline=True`` never opens a
@@ -103,8 +106,7 @@ class RegistryClient:
         transport: httpx.AsyncBaseTransport | None = None,
         hub_tags_api: str | None = HUB_TAGS_API,
     ) -> None:
-        self.cache = cache if cache is not None else Cache(None)
-        self.mirrors = dict(mirrors or {})
+        super().__init__(cache, mirrors)
         self.insecure = tuple(insecure)
         self.offline = offline
         self.hub_tags_api = hub_tags_api
@@ -150,54 +152,22 @@ class RegistryClient:
                 task.exception()  # mark as retrieved: nobody may be left awaiting it
         await self._transport.aclose()
 
-    # --- public operations ---------------------------------------------------------------
-
-    def cache_key(self, repo: Repository) -> str:
-        """The cache's name for ``repo``: where its answers come from.
-
-        A mirror's answers are kept under the mirror's URL, not under the registry it
-        mirrors: a mirror named by one tree's config (untrusted) then decides nothing
-        for another checkout sharing the cache, and a real registry's answers are never
-        mixed with a mirror's.
-        """
-        mirror = self.mirrors.get(repo.domain)
-        if not mirror:
-            return repo.key
-        base = mirror if "://" in mirror else f"https://{mirror}"
-        return f"{repo.key} via {base.rstrip('/')}"
-
-    async def manifest_info(self, repo: Repository, reference: str) -> ManifestInfo:
-        """The digest and media type of ``repo:reference`` (a tag or a digest).
-
-        ``HEAD`` with all four manifest types; a ``GET`` (verified) when the registry
-        does not send ``Docker-Content-Digest``.  Tags are cached for the TTL, digests
-        for good.
-        """
-        is_digest = ":" in reference
-        if is_digest:
-            fact = self.cache.digest_fact(self.cache_key(repo), reference)
-            if fact is not None and fact.get("exists"):
-                mt = fact.get("media_type")
-                return ManifestInfo(reference, mt if isinstance(mt, str) else None)
-        else:
-            cached = self.cache.tag_digest(self.cache_key(repo), reference)
-            if cached is not None and valid_digest(cached[0]):
-                return ManifestInfo(*cached)
-        return await self._once(("head", repo.key, reference), self._head, repo, reference)
+    # --- public operations (manifest_info, platforms and tags are CachedClient's) ---------
 
     async def manifest(self, repo: Repository, reference: str) -> tuple[ManifestInfo, bytes]:
         """``GET`` a manifest; its bytes are checked against the digest claimed for them."""
         return await self._once(("get", repo.key, reference), self._get_manifest, repo, reference)
 
-    async def platforms(self, repo: Repository, digest: str) -> tuple[PlatformManifest, ...]:
-        """The platform manifests an index lists (empty for a single manifest)."""
-        fact = self.cache.digest_fact(self.cache_key(repo), digest)
-        if fact is not None and isinstance(fact.get("platforms"), list):
-            return tuple(
-                PlatformManifest(p[0], p[1], p[2])
-                for p in fact["platforms"]
-                if isinstance(p, list) and len(p) == 3 and valid_digest(p[0])
-            )
+    # --- what the cache lacks: asked of the registry, and kept ------------------------------
+
+    async def _missing_manifest_info(self, repo: Repository, reference: str) -> ManifestInfo:
+        """``HEAD`` with all four manifest types; a ``GET`` (verified) when the registry
+        does not send ``Docker-Content-Digest``."""
+        return await self._once(("head", repo.key, reference), self._head, repo, reference)
+
+    async def _missing_platforms(
+        self, repo: Repository, digest: str
+    ) -> tuple[PlatformManifest, ...]:
         info, body = await self.manifest(repo, digest)
         entries: list[PlatformManifest] = []
         if info.is_index:
@@ -233,12 +203,7 @@ class RegistryClient:
         )
         return tuple(entries)
 
-    async def tags(self, repo: Repository) -> TagListing:
-        """Every tag of ``repo``; on Docker Hub with each tag's digest (the Hub tags API)."""
-        cached = self.cache.tag_list(self.cache_key(repo))
-        if cached is not None:
-            tags = tuple(t for t in cached[0] if valid_tag(t))
-            return TagListing(tags, {t: d for t, d in cached[1].items() if valid_digest(d)})
+    async def _missing_tags(self, repo: Repository) -> TagListing:
         return await self._once(("tags", repo.key), self._list_tags, repo)
 
     # --- operations, uncached --------------------------------------------------------------
