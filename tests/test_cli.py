@@ -457,13 +457,38 @@ def test_default_path_is_cwd(
     )
 
 
-@pytest.mark.parametrize("argv", [[], ["a"], ["Dockerfile", "k8s/app.yaml"]])
-def test_fast_path_gives_what_argparse_gives(argv: list[str]) -> None:
-    """Paths alone skip argparse (the pre-commit call); the options must be the same."""
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["a"],
+        ["Dockerfile", "k8s/app.yaml"],
+        ["--fix", "Dockerfile", "k8s/app.yaml"],  # the pinlint-fix hook's call
+        ["--resolve", "a"],
+        ["--fix"],
+    ],
+)
+def test_fast_path_gives_what_argparse_gives(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paths alone, after at most one mode, skip argparse (the pre-commit hooks' calls);
+    the options must be the same."""
     fast = vars(cli.parse_args(argv))
     slow = vars(cli._parser().parse_args(argv))
     assert fast == slow
-    assert fast["paths"] == argv
+    assert fast["paths"] == [a for a in argv if not a.startswith("-")]
+    # argparse is not asked (the slow path would need it).
+    monkeypatch.setattr(cli, "_parser", None)
+    assert vars(cli.parse_args(argv)) == slow
+
+
+@pytest.mark.parametrize(
+    "argv", [["a", "--fix"], ["--fix", "--resolve", "a"], ["--fix", "--quiet", "a"], ["--diff"]]
+)
+def test_other_command_lines_go_through_argparse(argv: list[str]) -> None:
+    import argparse
+
+    assert isinstance(cli.parse_args(argv), argparse.Namespace)
 
 
 def test_one_dockerfile_imports_no_argparse_yaml_or_http(tmp_path: Path) -> None:

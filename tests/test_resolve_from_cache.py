@@ -180,6 +180,33 @@ def test_a_warm_run_loads_no_event_loop(
     assert latest["suggestion"].startswith(latest["image"].replace(":latest", ":1.27.3@sha256:"))
 
 
+def test_the_fix_hook_on_pinned_files_loads_only_what_it_uses(
+    refs: dict[str, reference.Reference], tmp_path: Path
+) -> None:
+    # The pinlint-fix hook's command line on a file pinned already, with a warm cache:
+    # none of the modules only a request, a new cache entry, an option or a GET needs.
+    pinned = [t for t in refs if "@" in t and ":1." in t]
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("".join(f"FROM {t}\n" for t in pinned))
+    code = (
+        "import sys\n"
+        "from pinlint.cli import main\n"
+        "code = main(['--fix', 'Dockerfile'])\n"
+        "unused = ('asyncio', 'ssl', 'argparse', 'typing', 'tempfile', 'pickle', 'hashlib')\n"
+        "print(code, [m for m in unused if m in sys.modules], file=sys.stderr)\n"
+    )
+
+    def hook() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+        ).stderr.splitlines()[-1]
+
+    hook()  # the cache is cold: this run asks the registry
+    before = dockerfile.read_bytes()
+    assert hook() == "0 []"
+    assert dockerfile.read_bytes() == before
+
+
 # --- the coroutines run at once ------------------------------------------------------------
 
 

@@ -207,13 +207,18 @@ def _parser() -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The options; argparse only when there is an option to parse.
 
-    pre-commit runs ``pinlint FILE ...``: for a command line of paths alone the defaults
-    are all there is to know, and argparse (with gettext and locale) costs a one-file run
-    a fifth of its time.
+    pre-commit runs ``pinlint FILE ...`` (and the pinlint-fix hook ``pinlint --fix FILE
+    ...``): for a command line of paths alone, after at most one mode, the defaults are
+    all there is to know, and argparse (with gettext and locale) costs a one-file run a
+    fifth of its time.
     """
-    if all(not arg.startswith("-") for arg in argv):
+    mode = argv[0][2:] if argv and argv[0] in ("--fix", "--resolve") else None
+    paths = argv[1:] if mode else argv
+    if all(not arg.startswith("-") for arg in paths):
         values = {k: list(v) if isinstance(v, list) else v for k, v in _DEFAULTS.items()}
-        values["paths"] = list(argv)
+        values["paths"] = list(paths)
+        if mode:
+            values[mode] = True
         return _Namespace(values)  # type: ignore[return-value]
     return _parser().parse_args(argv)
 

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from pinlint import directives, lint, reference, resolve, rules
 from pinlint.model import Finding, Occurrence
 from pinlint.report.escape import printable
 from pinlint.resolution import Resolution, suggestion_for
 
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pinlint.config import Config
     from pinlint.lint import FileSettings

@@ -9,10 +9,11 @@ Nothing here sends a request.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 from pinlint.registry import NotFound, RegistryError
 
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pinlint.reference import Reference
 

@@ -47,12 +47,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import pickle
-import signal
 import sys
 import time
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from pinlint import siblings
 from pinlint import tags as tagmod
@@ -63,17 +60,20 @@ from pinlint.registry.cached import CachedClient
 from pinlint.registry.types import ManifestInfo, Repository, TagListing
 from pinlint.resolution import Resolution
 
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
+    from typing import Any, TextIO, TypeVar
 
     import httpx
 
     from pinlint.config import Config
     from pinlint.reference import Reference
 
-__all__ = ["Resolver", "resolve_all", "resolve_references"]
+    _T = TypeVar("_T")
 
-_T = TypeVar("_T")
+__all__ = ["Resolver", "resolve_all", "resolve_references"]
 
 REQUEST_TIMEOUT = 10.0  # seconds, per request
 RUN_TIMEOUT = 120.0  # seconds, for all references of a run together
@@ -883,6 +883,8 @@ class _Helper:
         return self._decode()
 
     def _decode(self) -> dict[str, Resolution]:
+        import pickle
+
         if not self._ticks_done:
             return {}  # it stopped before sending its results
         try:
@@ -896,6 +898,8 @@ class _Helper:
 
     def stop(self) -> None:
         """End the process if it still runs, and reap it."""
+        import signal
+
         with contextlib.suppress(OSError):
             os.close(self.fd)
         with contextlib.suppress(ChildProcessError, OSError):
@@ -915,11 +919,13 @@ def _helper_main(
     run_timeout: float,
 ) -> None:  # pragma: no cover - runs in the forked process
     """The forked process: resolve ``refs``, then write the results and cache changes."""
+    import signal
+
     # Interrupted or stopped with the run: die quietly (the parent reports).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
     import asyncio  # lazy: see _ask (imported before the fork)
+    import pickle
 
     def write(data: bytes) -> None:
         view = memoryview(data)

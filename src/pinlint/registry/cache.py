@@ -23,11 +23,14 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+# Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CACHE_ENV", "Cache", "default_cache_dir"]
 
@@ -190,6 +193,8 @@ class Cache:
         """
         if self.directory is None or not any(self._dirty.values()):
             return
+        import tempfile  # lazy: a run that learnt nothing new writes nothing
+
         with contextlib.suppress(OSError):
             self.directory.mkdir(parents=True, exist_ok=True)
             on_disk = self._read()
