@@ -8,6 +8,7 @@ import datetime
 import os
 import platform
 import selectors
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -25,6 +26,23 @@ class Run:
     cpu: float  # user + system seconds of the process (and its waited-for children)
     returncode: int
     output: bytes  # stdout and stderr together
+
+
+# The pre-commit hooks of this checkout (the benches run from bench/).
+HOOKS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".pre-commit-hooks.yaml"
+)
+
+
+def hook_command(hook: str = "pinlint") -> list[str]:
+    """The hook's entry as ``.pre-commit-hooks.yaml`` writes it and pre-commit splits it,
+    run by this interpreter: pre-commit runs ``python`` from the hook's environment."""
+    import yaml
+
+    with open(HOOKS, encoding="utf-8") as f:
+        hooks = {h["id"]: h for h in yaml.safe_load(f)}
+    words = shlex.split(hooks[hook]["entry"])
+    return [sys.executable, *words[1:]] if words[0] == "python" else words
 
 
 def pinlint_command() -> list[str]:

@@ -44,6 +44,7 @@ from _common import (
     Memory,
     Run,
     bench_env,
+    hook_command,
     machine,
     measure_memory,
     median,
@@ -53,10 +54,6 @@ from _common import (
     verdict,
 )
 
-# The pre-commit hooks of this checkout (the bench runs from bench/).
-HOOKS = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".pre-commit-hooks.yaml"
-)
 GREP = ["grep", "-rnE", r"^\s*(FROM|from)\s|image:|--from=", "."]
 TREE_WALL = 1.5
 TREE_RATIO = 8.0
@@ -395,17 +392,6 @@ def bench_manifest(
             f"cpu {cpu:.2f} s over {p:.2f} s wall",
         )
     ]
-
-
-def hook_command(hook: str = "pinlint") -> list[str]:
-    """The hook's entry as ``.pre-commit-hooks.yaml`` writes it and pre-commit splits it,
-    run by this interpreter: pre-commit runs ``python`` from the hook's environment."""
-    import yaml
-
-    with open(HOOKS, encoding="utf-8") as f:
-        hooks = {h["id"]: h for h in yaml.safe_load(f)}
-    words = shlex.split(hooks[hook]["entry"])
-    return [sys.executable, *words[1:]] if words[0] == "python" else words
 
 
 def bench_single(
