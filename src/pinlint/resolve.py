@@ -583,26 +583,6 @@ def resolve_all(
     cache, draws the progress bar, and resolves itself whatever the other could not
     deliver.
     """
-    from pinlint import heap
-
-    # The heap so far (the lint's findings, the modules) moves out of the collector's
-    # sight for the run: its collections of each request's short-lived objects no longer
-    # walk it (~3% of the CPU of a 1,000-reference run, bench/README.md), and a forked
-    # process does not touch its pages to scan them.
-    frozen = heap.freeze()
-    try:
-        return _resolve_all(refs, config, progress, request_timeout, run_timeout)
-    finally:
-        heap.thaw(frozen)  # a caller's own freeze stays as it was
-
-
-def _resolve_all(
-    refs: Mapping[str, Reference],
-    config: Config,
-    progress: TextIO | None,
-    request_timeout: float,
-    run_timeout: float,
-) -> dict[str, Resolution]:
     cache = Cache(None if config.no_cache else default_cache_dir(), ttl=config.cache_ttl)
     try:
         if config.offline or cache.holds_answers():
@@ -628,18 +608,26 @@ def _ask(
     enough."""
     import asyncio  # lazy: asyncio (~40 ms with ssl), only where a request may be sent
 
-    share = config.concurrency // 2
+    from pinlint import heap
+    from pinlint.registry import client  # noqa: F401  (loaded before the freeze below)
+
+    # The heap so far (the lint's findings, the modules) moves out of the collector's
+    # sight for the run: its collections of each request's short-lived objects no longer
+    # walk it (~3% of the CPU of a 1,000-reference run, bench/README.md), and a forked
+    # process does not touch its pages to scan them.
+    frozen = heap.freeze()
     helper = None
-    if (
-        len(refs) >= SPLIT_MIN_REFERENCES
-        and share >= 1
-        and not config.offline
-        and sys.platform == "linux"
-        and len(os.sched_getaffinity(0)) >= 2
-    ):
-        mine, theirs = _halves(refs)
-        helper = _Helper.start(theirs, config, cache, share, request_timeout, run_timeout)
     try:
+        share = config.concurrency // 2
+        if (
+            len(refs) >= SPLIT_MIN_REFERENCES
+            and share >= 1
+            and not config.offline
+            and sys.platform == "linux"
+            and len(os.sched_getaffinity(0)) >= 2
+        ):
+            mine, theirs = _halves(refs)
+            helper = _Helper.start(theirs, config, cache, share, request_timeout, run_timeout)
         return asyncio.run(
             _resolve(
                 mine if helper is not None else refs,
@@ -658,6 +646,7 @@ def _ask(
     finally:
         if helper is not None:
             helper.stop()
+        heap.thaw(frozen)  # a caller's own freeze stays as it was
 
 
 async def _resolve(
@@ -815,6 +804,10 @@ class _Helper:
         run_timeout: float,
     ) -> _Helper | None:
         """Fork the process; None when it cannot be (this process then does it all)."""
+        # Both processes use pickle for the results: imported once, before the fork, not
+        # by each at the end of the run (where the other waits for it).
+        import pickle  # noqa: F401
+
         read_fd, write_fd = os.pipe()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
