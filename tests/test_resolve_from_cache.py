@@ -92,7 +92,7 @@ def test_the_cache_pass_answers_exactly_what_the_cache_holds(
 
 
 def _age_tag_lists(cache_dir: Path, seconds: float) -> None:
-    path = cache_dir / "registry.json"
+    path = cache_dir / "registry-lists.json"
     data = json.loads(path.read_text())
     for entry in data["tag_lists"].values():
         entry["at"] -= seconds

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -147,8 +148,77 @@ def test_file_holds_only_names_tags_and_digests(tmp_path: Path) -> None:
     cache.put_seen_version("h/r", "latest", "1.2.3")
     cache.save()
     data = json.loads((tmp_path / "registry.json").read_text())
-    assert set(data) == {"version", "tags", "tag_lists", "digests", "versions"}
+    assert set(data) == {"version", "tags", "digests", "versions"}
     assert set(data["versions"]["h/r:latest"]) == {"version", "at"}
+    lists = json.loads((tmp_path / "registry-lists.json").read_text())
+    assert lists == {
+        "version": 1,
+        "tag_lists": {"h/r": {"tags": ["a"], "at": lists["tag_lists"]["h/r"]["at"]}},
+    }
+
+
+def _two_files(tmp_path: Path) -> Cache:
+    cache = Cache(tmp_path)
+    cache.put_tag_digest("h/r", "latest", DIGEST, None)
+    cache.put_tag_list("h/r", ["1.0.0", "latest"], {})
+    cache.save()
+    return cache
+
+
+def test_tag_lists_are_read_only_when_a_listing_is_asked_for(tmp_path: Path) -> None:
+    # The lists are the bulk of the cache (thousands of tags per repository): a run that
+    # checks pins reads registry.json alone.
+    _two_files(tmp_path)
+    cache = Cache(tmp_path)
+    (tmp_path / "registry-lists.json").write_text("not read yet")
+    assert cache.tag_digest("h/r", "latest") == (DIGEST, None)
+    assert cache.tag_list("h/r") is None  # read now: the file is no JSON any more
+    assert Cache(tmp_path).tag_list("h/r") is None
+    _two_files(tmp_path)
+    assert Cache(tmp_path).tag_list("h/r") == (["1.0.0", "latest"], {})
+
+
+def test_each_file_merges_what_another_run_wrote(tmp_path: Path) -> None:
+    first = Cache(tmp_path)
+    second = Cache(tmp_path)
+    first.put_tag_list("h/a", ["1"], {})
+    second.put_tag_list("h/b", ["2"], {})
+    second.put_tag_digest("h/b", "2", OTHER, None)
+    first.save()
+    second.save()
+    merged = Cache(tmp_path)
+    assert merged.tag_list("h/a") == (["1"], {})
+    assert merged.tag_list("h/b") == (["2"], {})
+    assert merged.tag_digest("h/b", "2") == (OTHER, None)
+
+
+def test_a_run_that_learnt_no_listing_leaves_the_lists_file_alone(tmp_path: Path) -> None:
+    _two_files(tmp_path)
+    before = (tmp_path / "registry-lists.json").stat().st_ino  # a new file on each save
+    cache = Cache(tmp_path)
+    cache.put_tag_digest("h/r", "1.0.0", OTHER, None)
+    cache.save()
+    assert (tmp_path / "registry-lists.json").stat().st_ino == before
+    assert Cache(tmp_path).tag_digest("h/r", "1.0.0") == (OTHER, None)
+
+
+def test_lists_in_registry_json_of_an_older_version_are_dropped(tmp_path: Path) -> None:
+    # Once one file: its tag lists are asked for again (they expire within the TTL).
+    now = time.time()
+    old = {
+        "version": 1,
+        "tags": {"h/r:latest": {"digest": DIGEST, "at": now}},
+        "tag_lists": {"h/r": {"tags": ["1.0.0", "latest"], "at": now}},
+        "digests": {},
+        "versions": {},
+    }
+    (tmp_path / "registry.json").write_text(json.dumps(old))
+    cache = Cache(tmp_path)
+    assert cache.tag_digest("h/r", "latest") == (DIGEST, None)
+    assert cache.tag_list("h/r") is None
+    cache.put_tag_digest("h/r", "1.0.0", OTHER, None)
+    cache.save()
+    assert "tag_lists" not in json.loads((tmp_path / "registry.json").read_text())
 
 
 def test_seen_versions_never_expire_and_bad_entries_are_dropped(tmp_path: Path) -> None:

@@ -1,7 +1,10 @@
 """What registries said, kept on disk between runs.
 
-One JSON file, ``registry.json``, in ``platformdirs.user_cache_dir("pinlint")`` or in
-``$PINLINT_CACHE_DIR``.  Two kinds of facts:
+Two JSON files in ``platformdirs.user_cache_dir("pinlint")`` or in
+``$PINLINT_CACHE_DIR``: ``registry-lists.json`` holds the repositories' tag lists (the
+bulk: thousands of tags, with digests on Docker Hub), read only when a run asks for a
+listing; ``registry.json`` everything else, read by every run that resolves (a pinned
+file checked by the pinlint-fix hook needs no listing).  Two kinds of facts:
 
 - tag facts (which digest a tag points to, which tags a repository has) change when
   someone pushes: they expire after ``ttl`` seconds (``cache-ttl``, 1 h by default);
@@ -12,7 +15,7 @@ One JSON file, ``registry.json``, in ``platformdirs.user_cache_dir("pinlint")`` 
   (PIN104).
 
 Only names, tags, digests and media types are stored: never a credential or token.
-The file is written atomically (a temporary file in the same folder, then
+Each file is written atomically (a temporary file in the same folder, then
 ``os.replace``) after merging what another run may have written meanwhile, so two
 runs racing never leave a torn file; a file that cannot be read is an empty cache.
 """
@@ -39,6 +42,10 @@ _FILE = "registry.json"
 _VERSION = 1
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _SECTIONS = ("tags", "tag_lists", "digests", "versions")
+# Which file holds which sections.  Tag lists written into registry.json by an older
+# version are not read: they expire within the TTL anyway, and are asked for again.
+_FILES = {_FILE: ("tags", "digests", "versions"), "registry-lists.json": ("tag_lists",)}
+_FILE_OF = {section: name for name, sections in _FILES.items() for section in sections}
 
 
 def default_cache_dir() -> Path:
@@ -77,8 +84,9 @@ class Cache:
         self._now = clock
         self._data = _empty()
         self._dirty: dict[str, set[str]] = {section: set() for section in _SECTIONS}
-        if directory is not None:
-            self._data = self._read()
+        # The files read so far (each when one of its sections is first used).
+        self._loaded: set[str] = set(_FILES) if directory is None else set()
+        self._section("tags")
 
     @property
     def path(self) -> Path | None:
@@ -86,17 +94,26 @@ class Cache:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _read(self) -> dict[str, dict[str, Any]]:
-        path = self.path
-        assert path is not None
+    def _section(self, section: str) -> dict[str, Any]:
+        """The entries of ``section``, its file read first if this is its first use."""
+        name = _FILE_OF[section]
+        if name not in self._loaded:
+            self._loaded.add(name)
+            self._data.update(self._read(name))
+        return self._data[section]
+
+    def _read(self, name: str) -> dict[str, dict[str, Any]]:
+        """The sections of the file ``name``, each entry of the wrong shape dropped."""
+        assert self.directory is not None
+        sections = _FILES[name]
+        data: dict[str, dict[str, Any]] = {section: {} for section in sections}
         try:
-            raw = json.loads(path.read_bytes())
+            raw = json.loads((self.directory / name).read_bytes())
         except (OSError, ValueError):
-            return _empty()  # missing or corrupt: start empty, the next save repairs it
+            return data  # missing or corrupt: start empty, the next save repairs it
         if not isinstance(raw, dict) or raw.get("version") != _VERSION:
-            return _empty()
-        data = _empty()
-        for section in _SECTIONS:
+            return data
+        for section in sections:
             entries = raw.get(section)
             if isinstance(entries, dict):
                 data[section] = {
@@ -124,7 +141,7 @@ class Cache:
 
     def tag_list(self, repo: str) -> tuple[list[str], dict[str, str]] | None:
         """The tags of ``repo`` and the digests the listing gave (Docker Hub), if fresh."""
-        entry = self._data["tag_lists"].get(repo)
+        entry = self._section("tag_lists").get(repo)
         if entry is None or not self._fresh(entry):
             return None
         return list(entry["tags"]), dict(entry.get("digests") or {})
@@ -144,7 +161,7 @@ class Cache:
     # --- writing -------------------------------------------------------------------------
 
     def _put(self, section: str, key: str, entry: dict[str, Any]) -> None:
-        self._data[section][key] = entry
+        self._section(section)[key] = entry
         self._dirty[section].add(key)
 
     def put_tag_digest(self, repo: str, tag: str, digest: str, media_type: str | None) -> None:
@@ -185,36 +202,45 @@ class Cache:
                 self._put(section, key, entry)
 
     def save(self) -> None:
-        """Merge this run's new entries into the file on disk, atomically.
+        """Merge this run's new entries into the files on disk, each atomically.
 
-        Re-reading just before writing keeps what a concurrent run saved meanwhile;
-        for one key, the entry written last wins.  Errors are swallowed: a cache that
-        cannot be written must not fail a lint run.
+        Re-reading a file just before writing it keeps what a concurrent run saved
+        meanwhile; for one key, the entry written last wins.  A file none of whose
+        sections changed is not written.  Errors are swallowed: a cache that cannot be
+        written must not fail a lint run.
         """
-        if self.directory is None or not any(self._dirty.values()):
+        if self.directory is None:
             return
+        for name, sections in _FILES.items():
+            if any(self._dirty[section] for section in sections):
+                with contextlib.suppress(OSError):
+                    self._save(name, sections)
+
+    def _save(self, name: str, sections: tuple[str, ...]) -> None:
         import tempfile  # lazy: a run that learnt nothing new writes nothing
 
-        with contextlib.suppress(OSError):
-            self.directory.mkdir(parents=True, exist_ok=True)
-            on_disk = self._read()
-            for section in _SECTIONS:
-                for key in self._dirty[section]:
-                    on_disk[section][key] = self._data[section][key]
-            payload = {"version": _VERSION, **on_disk}
-            fd, tmp = tempfile.mkstemp(prefix=".registry-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(payload, f, separators=(",", ":"), sort_keys=True)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.directory / _FILE)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-            self._data = on_disk
-            self._dirty = {section: set() for section in _SECTIONS}
+        assert self.directory is not None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        on_disk = self._read(name)
+        for section in sections:
+            for key in self._dirty[section]:
+                on_disk[section][key] = self._data[section][key]
+        payload = {"version": _VERSION, **on_disk}
+        fd, tmp = tempfile.mkstemp(prefix=".registry-", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(payload, f, separators=(",", ":"), sort_keys=True)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.directory / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self._data.update(on_disk)
+        self._loaded.add(name)
+        for section in sections:
+            self._dirty[section] = set()
 
 
 def _valid(section: str, entry: dict[str, Any]) -> bool:
