@@ -82,6 +82,31 @@ def test_corrupt_file_is_an_empty_cache_and_gets_repaired(tmp_path: Path, conten
     assert Cache(tmp_path).tag_digest("r", "y") == (DIGEST, None)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b'{"version": 1, "tag_lists": {', id="truncated"),
+        pytest.param(b"\xff\xfe not json", id="binary"),
+        pytest.param(b'{"version": 1, "tag_lists": []}', id="not-a-mapping"),
+        pytest.param(b'{"version": 1, "tag_lists": {"r": {"tags": "1.0", "at": 1}}}', id="str"),
+        pytest.param(b'{"version": 1, "tag_lists": {"r": {"tags": [1], "at": 1}}}', id="ints"),
+        pytest.param(
+            b'{"version": 1, "tag_lists": {"r": {"tags": ["1"], "at": 1, "digests": [1]}}}',
+            id="digests-not-a-mapping",
+        ),
+    ],
+)
+def test_corrupt_lists_file_is_no_list_and_gets_repaired(tmp_path: Path, content: bytes) -> None:
+    clock = Clock(1.0)
+    (tmp_path / "registry-lists.json").write_bytes(content)
+    cache = Cache(tmp_path, clock=clock)
+    assert cache.tag_list("r") is None
+    cache.put_tag_list("r2", ["1.0"], {"1.0": DIGEST})
+    cache.save()
+    assert Cache(tmp_path, clock=clock).tag_list("r2") == (["1.0"], {"1.0": DIGEST})
+
+
 def test_save_merges_what_another_run_wrote(tmp_path: Path) -> None:
     first = Cache(tmp_path)
     second = Cache(tmp_path)  # both loaded before either saved
