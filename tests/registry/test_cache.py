@@ -264,3 +264,59 @@ def test_seen_versions_never_expire_and_bad_entries_are_dropped(tmp_path: Path) 
     (tmp_path / "registry.json").write_text(json.dumps(data))
     for tag in ("bad", "esc", "long"):
         assert Cache(tmp_path).seen_version("h/r", tag) is None
+
+
+WEEK = 7 * 24 * 3600
+
+
+def test_expired_tag_facts_leave_the_files_a_week_later(tmp_path: Path) -> None:
+    # Else the files grow with every tag and listing ever asked about (a Docker Hub
+    # listing is ~300 KB), and every run reads them.
+    clock = Clock()
+    cache = Cache(tmp_path, ttl=60, clock=clock)
+    for name in ("old", "recent"):
+        cache.put_tag_digest("h/" + name, "latest", DIGEST, None)
+        cache.put_tag_list("h/" + name, ["1.0"], {})
+        cache.put_digest_fact("h/" + name, DIGEST, exists=True)
+        cache.put_seen_version("h/" + name, "latest", "1.0")
+        cache.save()
+        clock.now += WEEK - 10
+    # "old" is now two weeks old (less 20 s), "recent" 10 s short of a week.
+    later = Cache(tmp_path, ttl=60, clock=clock)
+    later.put_tag_digest("h/new", "latest", OTHER, None)
+    later.put_tag_list("h/new", ["2.0"], {})
+    later.save()
+    data = json.loads((tmp_path / "registry.json").read_text())
+    lists = json.loads((tmp_path / "registry-lists.json").read_text())
+    assert sorted(data["tags"]) == ["h/new:latest", "h/recent:latest"]
+    assert sorted(lists["tag_lists"]) == ["h/new", "h/recent"]
+    # Digest facts and the versions seen (PIN104's memory) are kept for good.
+    assert sorted(data["digests"]) == [f"h/old@{DIGEST}", f"h/recent@{DIGEST}"]
+    assert sorted(data["versions"]) == ["h/old:latest", "h/recent:latest"]
+
+
+def test_a_ttl_longer_than_a_week_keeps_them_that_long(tmp_path: Path) -> None:
+    clock = Clock()
+    month = 30 * 24 * 3600
+    cache = Cache(tmp_path, ttl=month, clock=clock)
+    cache.put_tag_digest("h/r", "latest", DIGEST, None)
+    cache.save()
+    clock.now += 2 * WEEK
+    again = Cache(tmp_path, ttl=month, clock=clock)
+    assert again.tag_digest("h/r", "latest") == (DIGEST, None)
+    again.put_tag_digest("h/r", "1.0", OTHER, None)
+    again.save()
+    assert Cache(tmp_path, ttl=month, clock=clock).tag_digest("h/r", "latest") == (DIGEST, None)
+
+
+def test_tag_facts_dated_in_the_future_are_dropped(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = Cache(tmp_path, clock=clock)
+    cache.put_tag_digest("h/r", "latest", DIGEST, None)
+    cache.save()
+    clock.now -= 3600  # the clock set back: the entry is an hour ahead, never fresh
+    back = Cache(tmp_path, clock=clock)
+    assert back.tag_digest("h/r", "latest") is None
+    back.put_tag_digest("h/r", "1.0", OTHER, None)
+    back.save()
+    assert sorted(json.loads((tmp_path / "registry.json").read_text())["tags"]) == ["h/r:1.0"]

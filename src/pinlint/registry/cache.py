@@ -7,7 +7,9 @@ listing; ``registry.json`` everything else, read by every run that resolves (a p
 file checked by the pinlint-fix hook needs no listing).  Two kinds of facts:
 
 - tag facts (which digest a tag points to, which tags a repository has) change when
-  someone pushes: they expire after ``ttl`` seconds (``cache-ttl``, 1 h by default);
+  someone pushes: they expire after ``ttl`` seconds (``cache-ttl``, 1 h by default),
+  and leave the file a week later (or a TTL later, if longer): else the files would grow
+  with every tag and listing ever asked about, and every run reads them;
 - digest facts (what a manifest is, which platform manifests an index lists) never
   change, because a digest names its content: they are kept for good;
 - the highest version a floating tag was seen to point to (``latest`` -> ``0.6.3``),
@@ -46,6 +48,10 @@ _SECTIONS = ("tags", "tag_lists", "digests", "versions")
 # version are not read: they expire within the TTL anyway, and are asked for again.
 _FILES = {_FILE: ("tags", "digests", "versions"), "registry-lists.json": ("tag_lists",)}
 _FILE_OF = {section: name for name, sections in _FILES.items() for section in sections}
+# Expired tag facts are kept this long (another run may trust answers longer, with its own
+# ``cache-ttl``), then dropped when their file is next written.
+_KEEP_EXPIRED = 7 * 24 * 3600.0
+_EXPIRING = ("tags", "tag_lists")
 
 
 def default_cache_dir() -> Path:
@@ -216,6 +222,14 @@ class Cache:
                 with contextlib.suppress(OSError):
                     self._save(name, sections)
 
+    def _drop_expired(self, entries: dict[str, Any]) -> None:
+        """Drop the tag facts past keeping, and those dated after now (a clock set back,
+        or a hand-edited file): neither is ever fresh."""
+        now = self._now()
+        oldest = now - max(self.ttl, _KEEP_EXPIRED)
+        for key in [k for k, entry in entries.items() if not oldest <= entry["at"] <= now]:
+            del entries[key]
+
     def _save(self, name: str, sections: tuple[str, ...]) -> None:
         import tempfile  # lazy: a run that learnt nothing new writes nothing
 
@@ -225,6 +239,8 @@ class Cache:
         for section in sections:
             for key in self._dirty[section]:
                 on_disk[section][key] = self._data[section][key]
+            if section in _EXPIRING:
+                self._drop_expired(on_disk[section])
         payload = {"version": _VERSION, **on_disk}
         fd, tmp = tempfile.mkstemp(prefix=".registry-", suffix=".tmp", dir=self.directory)
         try:
