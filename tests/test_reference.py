@@ -644,7 +644,7 @@ def test_hand_written_grammar_matches_the_expression(text: str) -> None:
         assert reference._is_digest(digest) == (re.fullmatch(_DIGEST, digest) is not None)
         assert reference._is_go_digest(digest) == (_GO_DIGEST.fullmatch(digest) is not None)
     tag = text.rpartition(":")[2]
-    assert reference._is_tag(tag) == (re.fullmatch(_TAG, tag) is not None)
+    assert reference.is_tag(tag) == (re.fullmatch(_TAG, tag) is not None)
 
 
 @given(st.text(alphabet="aZ0-_.:/@[]+= é", max_size=40))
@@ -652,3 +652,26 @@ def test_hand_written_grammar_matches_the_expression(text: str) -> None:
 def test_hand_written_grammar_matches_the_expression_on_any_text(text: str) -> None:
     assert reference._match(text) == _oracle(text)
     assert reference._is_go_digest(text) == (_GO_DIGEST.fullmatch(text) is not None)
+
+
+# What a registry may answer as a digest (the expression registry.types checked with).
+_CHECKED_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}")
+
+
+@given(
+    st.one_of(
+        st.text(alphabet="sha2560384512:abcdefABCDEF9x ", max_size=140),
+        st.tuples(
+            st.sampled_from(["sha256", "sha384", "sha512", "sha1", "SHA256", ""]),
+            st.sampled_from([":", "", "::"]),
+            st.sampled_from([32, 63, 64, 65, 96, 128, 129]).flatmap(
+                lambda n: st.text(alphabet="0123456789abcdefA\n", min_size=n, max_size=n)
+            ),
+        ).map("".join),
+    )
+)
+@settings(max_examples=3000, deadline=None)
+@example("sha256:" + "a" * 64 + "\n").via("a trailing newline")
+@example("sha512:" + "0" * 128).via("the longest")
+def test_checked_digest_matches_the_expression(text: str) -> None:
+    assert reference.is_checked_digest(text) == (_CHECKED_DIGEST.fullmatch(text) is not None)

@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Mapping
 
-from pinlint.model import NO_LINES, Finding
+from pinlint.model import NO_LINES, Finding, suppresses
 
 _RULES = r"(?:\[(?P<rules>[A-Za-z0-9_, -]*)\])?"
 
@@ -214,10 +214,6 @@ def ignored_at(
     if use_line is not None:
         ignored = ignored | lines.get(use_line, NONE)
     return ignored
-
-
-def suppresses(ignored: frozenset[str], rule: str) -> bool:
-    return bool(ignored) and ("*" in ignored or rule in ignored)
 
 
 def filter_findings(lines: Mapping[int, frozenset[str]], findings: list[Finding]) -> list[Finding]:

@@ -30,8 +30,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
-from pinlint import directives, lint, reference, resolve, rules
-from pinlint.model import Finding, Occurrence
+from pinlint import lint, reference, resolve, rules
+from pinlint.model import Finding, Occurrence, suppresses
 from pinlint.report.escape import printable
 from pinlint.resolution import Resolution, suggestion_for
 
@@ -127,7 +127,7 @@ def online_findings(
                 continue
             on = own.enabled
         for rule_id, message, suggestion in _drift(occ.image, res, pin_style):
-            if rule_id in on and not directives.suppresses(occ.ignored, rule_id):
+            if rule_id in on and not suppresses(occ.ignored, rule_id):
                 finding = rules.finding(occ, rule_id, message)
                 finding.suggestion = suggestion
                 kept.append(finding)

@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 NO_LINES: Mapping[int, frozenset[str]] = {}
 
 
+def suppresses(ignored: frozenset[str], rule: str) -> bool:
+    """Whether the rules a directive ignores at a place (``*``: all) include ``rule``.
+
+    Here, not in ``pinlint.directives``: the online pass asks it of every finding, and
+    the directive reader (with ``re``) loads only for a file that has a directive.
+    """
+    return bool(ignored) and ("*" in ignored or rule in ignored)
+
+
 # ``functools.lru_cache`` and ``functools.cache`` without ``functools``, which imports
 # ``collections``, ``types`` and more: a cost on every pre-commit call (CONTRIBUTING.md,
 # "Start-up budget").

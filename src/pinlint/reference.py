@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from pinlint.model import Record, memoised
 
-__all__ = ["InvalidReference", "Reference", "parse"]
+__all__ = ["InvalidReference", "Reference", "is_checked_digest", "is_tag", "parse"]
 
 DEFAULT_DOMAIN = "docker.io"
 _LEGACY_DEFAULT_DOMAIN = "index.docker.io"
@@ -111,7 +111,8 @@ def _is_domain(text: str) -> bool:
     return not port or (port[0] == ":" and len(port) > 1 and _DIGITS.issuperset(port[1:]))
 
 
-def _is_tag(text: str) -> bool:
+def is_tag(text: str) -> bool:
+    """A tag of the grammar: ``[\\w][\\w.-]{0,127}``, ``\\w`` ASCII only."""
     return 0 < len(text) <= _TAG_MAX and text[0] not in ".-" and _TAG_CHARS.issuperset(text)
 
 
@@ -149,7 +150,7 @@ def _match(text: str) -> tuple[str, bool, str | None, str | None] | None:
     # tag (a port is always followed by the path).
     if colon >= 0 and "/" not in rest[colon:]:
         rest, tag = rest[:colon], rest[colon + 1 :]
-        if not _is_tag(tag):
+        if not is_tag(tag):
             return None
     first, slash, path = rest.partition("/")
     if slash and _is_domain(first) and _is_path(path):
@@ -225,7 +226,7 @@ class Reference(Record):
         """This name as the user wrote it, with ``tag`` and ``digest`` (either may be None)."""
         text = self.name
         if tag is not None:
-            if not _is_tag(tag):
+            if not is_tag(tag):
                 raise InvalidReference("invalid tag format", tag)
             text += f":{tag}"
         if digest is not None:
@@ -263,6 +264,14 @@ def _split_docker_domain(text: str) -> tuple[str, str, bool]:
         # "docker.io/nginx" is "docker.io/library/nginx".
         remainder = _OFFICIAL_REPO_PREFIX + remainder
     return domain, remainder, is_host
+
+
+def is_checked_digest(text: str) -> bool:
+    """An algorithm docker accepts and lower-case hex of its length: a digest that passes
+    go-digest's ``Validate`` (what :func:`_check_digest` requires), as a registry must
+    answer one."""
+    algorithm, _, encoded = text.partition(":")
+    return len(encoded) == _DIGEST_HEX_LENGTHS.get(algorithm, -1) and not encoded.strip(_HEX_LOWER)
 
 
 def _check_digest(digest: str, text: str) -> None:

@@ -51,7 +51,6 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 
-from pinlint import siblings
 from pinlint import tags as tagmod
 from pinlint.config import ConfigError
 from pinlint.registry import InvalidResponse, NotFound, RegistryError, RegistryTimeout
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from pinlint import siblings
     from pinlint.config import Config
     from pinlint.reference import Reference
 
@@ -334,6 +334,8 @@ class Resolver:
         (the tag was rolled back); records ``now`` when it is the highest seen."""
         if now is None or now == tag:
             return None
+        from pinlint import siblings  # lazy: see _index
+
         cache = self.client.cache
         seen = cache.seen_version(self.client.cache_key(repo), tag)
         if seen is not None and siblings.is_lower(now, seen[0]):
@@ -344,6 +346,10 @@ class Resolver:
 
     def _index(self, repo: Repository, listing: TagListing) -> siblings.Listing:
         """The parsed listing of ``repo``, built once per run (the listing is too)."""
+        # Lazy: the sibling arithmetic (with re and functools) is for moving tags and
+        # stale pins; a run that checks pins that still hold needs none of it.
+        from pinlint import siblings
+
         entry = self._listings.get(repo.key)
         if entry is None or entry[0] is not listing.tags:
             entry = (listing.tags, siblings.Listing(listing.tags))
@@ -355,6 +361,8 @@ class Resolver:
     ) -> tuple[str | None, bool, str | None, str | None, str | None]:
         """(best sibling, whether every candidate was checked, newest release, its
         digest, a release newer than the sibling) for ``tag`` pointing at ``digest``."""
+        from pinlint import siblings  # lazy: see _index
+
         index = self._index(repo, listing)
         known: dict[str, str] = dict(listing.digests)
         known[tag] = digest

@@ -23,14 +23,14 @@ class Clock:
 
 def test_default_dir_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "c"))
-    assert default_cache_dir() == tmp_path / "c"
+    assert default_cache_dir() == str(tmp_path / "c")
 
 
 def test_default_dir_is_the_platform_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     import platformdirs
 
     monkeypatch.delenv(CACHE_ENV, raising=False)
-    assert default_cache_dir() == Path(platformdirs.user_cache_dir("pinlint"))
+    assert default_cache_dir() == platformdirs.user_cache_dir("pinlint")
 
 
 def test_tag_digest_expires_after_ttl(tmp_path: Path) -> None:

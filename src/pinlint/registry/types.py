@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Mapping
+
+from pinlint import reference
 
 __all__ = [
     "ACCEPT",
@@ -37,16 +38,14 @@ ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
 # What a registry may answer: digests of the algorithms pinlint verifies, in lower-case
 # hex of the right length, and tags of the reference grammar.  Anything else in an
 # answer (or in a cache an older run wrote) is not used, cached or printed.
-_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}")
-_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 def valid_digest(value: object) -> bool:
-    return isinstance(value, str) and _DIGEST_RE.fullmatch(value) is not None
+    return isinstance(value, str) and reference.is_checked_digest(value)
 
 
 def valid_tag(value: object) -> bool:
-    return isinstance(value, str) and _TAG_RE.fullmatch(value) is not None
+    return isinstance(value, str) and reference.is_tag(value)
 
 
 DOCKER_HUB = "docker.io"
