@@ -64,7 +64,7 @@ def _same(a: Resolution, b: Resolution) -> bool:
 
     def norm(r: Resolution) -> tuple[object, ...]:
         error = None if r.error is None else (type(r.error), str(r.error))
-        return (*(getattr(r, f) for f in r.__dataclass_fields__ if f != "error"), error)
+        return (*(getattr(r, f) for f in r.__slots__ if f != "error"), error)
 
     return norm(a) == norm(b)
 

@@ -8,7 +8,6 @@ CRLF, a BOM, a missing final newline) stays as it was.  Nothing is ever re-seria
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import sys
 from collections import Counter
@@ -17,24 +16,32 @@ from collections.abc import Callable, Mapping, Sequence
 from pinlint import formats, lint, rules
 from pinlint.config import Config
 from pinlint.formats import Project, ScanOptions
-from pinlint.model import Finding, Occurrence, ParseError
+from pinlint.model import Finding, Frozen, Occurrence, ParseError, Record
 from pinlint.report.escape import printable
 
 
-@dataclasses.dataclass(frozen=True)
-class Edit:
+class Edit(Frozen):
+    __slots__ = ("end", "start", "text")
     start: int
     end: int
     text: str
 
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self._fill(locals())
 
-@dataclasses.dataclass
-class Outcome:
-    remaining: list[Finding]
-    changed: bool
-    diff: str
-    fixed: int = 0  # findings whose edit is in the diff (written unless --diff)
-    files: int = 0  # files that change
+
+class Outcome(Record):
+    __slots__ = ("changed", "diff", "files", "fixed", "remaining")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(
+        self, remaining: list[Finding], changed: bool, diff: str, fixed: int = 0, files: int = 0
+    ) -> None:
+        self.remaining = remaining
+        self.changed = changed
+        self.diff = diff
+        self.fixed = fixed  # findings whose edit is in the diff (written unless --diff)
+        self.files = files  # files that change
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -151,11 +158,14 @@ def _images(occurrences: Sequence[Occurrence]) -> Counter[tuple[str, str | None]
     return Counter((o.context, o.image) for o in occurrences)
 
 
-@dataclasses.dataclass
-class _FileResult:
-    left: list[Finding]  # findings not fixed, with the reason when there is one
-    fixed: list[Finding]  # findings whose edit is in the diff (and written, unless --diff)
-    diff: str | None  # None when nothing changes
+class _FileResult(Record):
+    __slots__ = ("diff", "fixed", "left")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, left: list[Finding], fixed: list[Finding], diff: str | None) -> None:
+        self.left = left  # findings not fixed, with the reason when there is one
+        self.fixed = fixed  # findings whose edit is in the diff (and written, unless --diff)
+        self.diff = diff  # None when nothing changes
 
 
 def _why_not_fixable(occ: Occurrence) -> str:

@@ -8,8 +8,7 @@ Nothing here sends a request.
 
 from __future__ import annotations
 
-import dataclasses
-
+from pinlint.model import Frozen
 from pinlint.registry import NotFound, RegistryError
 
 # Not typing.TYPE_CHECKING (CONTRIBUTING.md, "Start-up budget").
@@ -20,8 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Resolution", "suggestion_for"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Resolution:
+class Resolution(Frozen):
     """What the registry said about one reference.
 
     Built so that the drift rules (:mod:`pinlint.drift`) read it without another
@@ -30,37 +28,81 @@ class Resolution:
     behind a newer release).
     """
 
+    __slots__ = (
+        "digest",
+        "error",
+        "exact",
+        "exact_tag",
+        "media_type",
+        "newer_tag",
+        "newest_digest",
+        "newest_tag",
+        "pinned_digest",
+        "pinned_exists",
+        "pinned_in_tag",
+        "pinned_media_type",
+        "pinned_orphan",
+        "pinned_owner",
+        "reference",
+        "rolled_back_from",
+        "tag",
+        "tag_error",
+    )
+
     reference: str  # the effective reference, as resolved
-    tag: str | None = None  # the tag asked about ("latest" when none was written)
-    digest: str | None = None  # what the tag points to today (top level: the index)
-    media_type: str | None = None
+    tag: str | None  # the tag asked about ("latest" when none was written)
+    digest: str | None  # what the tag points to today (top level: the index)
+    media_type: str | None
     # The most specific version tag with the same digest (may be ``tag`` itself);
     # None when there is none, or when the tag was exact already and not listed.
-    exact_tag: str | None = None
+    exact_tag: str | None
     # True when the tag needs no more specific one: it is exact, or it is a partial
     # version with no more specific sibling (postgres publishes 16.4, not 16.4.0).
-    exact: bool = False
-    newest_tag: str | None = None  # newest release of the tag's variant family
-    newest_digest: str | None = None  # its digest, when known
-    pinned_digest: str | None = None  # the digest written in the reference
-    pinned_media_type: str | None = None
-    pinned_exists: bool | None = None
+    exact: bool
+    newest_tag: str | None  # newest release of the tag's variant family
+    newest_digest: str | None  # its digest, when known
+    pinned_digest: str | None  # the digest written in the reference
+    pinned_media_type: str | None
+    pinned_exists: bool | None
     # Whether the pinned digest is the tag's, or one platform's manifest the tag's
     # index lists; None when the tag could not be looked up.
-    pinned_in_tag: bool | None = None
+    pinned_in_tag: bool | None
     # When it is not: another tag that points to the pinned digest (PIN103) ...
-    pinned_owner: str | None = None
+    pinned_owner: str | None
     # ... or True when every tag was checked and none does (PIN101).
-    pinned_orphan: bool = False
+    pinned_orphan: bool
     # A pinned ``name:tag@digest`` whose tag does not exist (the digest does).
-    tag_error: NotFound | None = None
+    tag_error: NotFound | None
     # For a moving tag: a release newer than ``exact_tag`` that the tag could point to
     # (PIN104; see :func:`pinlint.siblings.newer_release`).
-    newer_tag: str | None = None
+    newer_tag: str | None
     # For a moving tag: the higher version it pointed to when last resolved (the
     # cache's memory), when ``exact_tag`` is lower now: a certain roll-back (PIN104).
-    rolled_back_from: str | None = None
-    error: RegistryError | None = None  # why the reference could not be resolved
+    rolled_back_from: str | None
+    error: RegistryError | None  # why the reference could not be resolved
+
+    def __init__(
+        self,
+        reference: str,
+        tag: str | None = None,
+        digest: str | None = None,
+        media_type: str | None = None,
+        exact_tag: str | None = None,
+        exact: bool = False,
+        newest_tag: str | None = None,
+        newest_digest: str | None = None,
+        pinned_digest: str | None = None,
+        pinned_media_type: str | None = None,
+        pinned_exists: bool | None = None,
+        pinned_in_tag: bool | None = None,
+        pinned_owner: str | None = None,
+        pinned_orphan: bool = False,
+        tag_error: NotFound | None = None,
+        newer_tag: str | None = None,
+        rolled_back_from: str | None = None,
+        error: RegistryError | None = None,
+    ) -> None:
+        self._fill(locals())
 
     @property
     def missing(self) -> bool:

@@ -45,7 +45,6 @@ sent, not with this module, and httpx only for HTTPS, a proxy or an unusual URL
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import sys
 import time
@@ -166,27 +165,20 @@ class Resolver:
             pinned_exists=True,
         )
         if tag_info is not None and tag_info.digest == ref.digest:
-            return dataclasses.replace(
-                base, pinned_media_type=tag_info.media_type, pinned_in_tag=True
-            )
+            return base.replace(pinned_media_type=tag_info.media_type, pinned_in_tag=True)
         # The pinned digest: a HEAD, cached for good once it exists.
         pinned = await self.client.manifest_info(repo, ref.digest)
         if tag_info is None:
-            return dataclasses.replace(
-                base, pinned_media_type=pinned.media_type, tag_error=tag_error
-            )
+            return base.replace(pinned_media_type=pinned.media_type, tag_error=tag_error)
         if tag_info.is_index and not pinned.is_index:
             # A pin to one platform's manifest is correct while the tag's index lists it.
             # Only then the index is read (a GET, which Docker Hub counts as a pull).
             for p in await self.client.platforms(repo, tag_info.digest):
                 if p.digest == pinned.digest:
-                    return dataclasses.replace(
-                        base, pinned_media_type=pinned.media_type, pinned_in_tag=True
-                    )
+                    return base.replace(pinned_media_type=pinned.media_type, pinned_in_tag=True)
         # Something is wrong: the extra requests are spent only on that.
         owner, orphan = await self._digest_owner(repo, ref.tag, pinned)
-        return dataclasses.replace(
-            base,
+        return base.replace(
             pinned_media_type=pinned.media_type,
             pinned_in_tag=False,
             pinned_owner=owner,

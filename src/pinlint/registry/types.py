@@ -6,11 +6,11 @@ records, :mod:`pinlint.resolve` reads them.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 
 from pinlint import reference
+from pinlint.model import Frozen
 
 __all__ = [
     "ACCEPT",
@@ -53,43 +53,55 @@ DOCKER_HUB_API = "https://registry-1.docker.io"
 HUB_TAGS_API = "https://hub.docker.com"
 
 
-@dataclasses.dataclass(frozen=True)
-class Repository:
+class Repository(Frozen):
     """A repository in a registry: ``domain`` as the reference names the registry."""
 
+    __slots__ = ("domain", "path")
     domain: str  # "docker.io", "ghcr.io", "127.0.0.1:5000"
     path: str  # "library/nginx"
+
+    def __init__(self, domain: str, path: str) -> None:
+        self._fill(locals())
 
     @property
     def key(self) -> str:
         return f"{self.domain}/{self.path}"
 
 
-@dataclasses.dataclass(frozen=True)
-class ManifestInfo:
+class ManifestInfo(Frozen):
+    __slots__ = ("digest", "media_type")
     digest: str
     media_type: str | None
+
+    def __init__(self, digest: str, media_type: str | None) -> None:
+        self._fill(locals())
 
     @property
     def is_index(self) -> bool:
         return self.media_type in INDEX_MEDIA_TYPES
 
 
-@dataclasses.dataclass(frozen=True)
-class PlatformManifest:
+class PlatformManifest(Frozen):
     """One entry of an index: the manifest of one platform."""
 
+    __slots__ = ("digest", "media_type", "platform")
     digest: str
     media_type: str | None
     platform: str  # "linux/amd64", "linux/arm64/v8"; "unknown/unknown" for attestations
 
+    def __init__(self, digest: str, media_type: str | None, platform: str) -> None:
+        self._fill(locals())
 
-@dataclasses.dataclass(frozen=True)
-class TagListing:
+
+class TagListing(Frozen):
+    __slots__ = ("digests", "tags")
     tags: tuple[str, ...]
     # tag -> digest where the listing itself says (Docker Hub's tags API); a tag missing
     # here needs a HEAD.
-    digests: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    digests: Mapping[str, str]
+
+    def __init__(self, tags: tuple[str, ...], digests: Mapping[str, str] | None = None) -> None:
+        self._fill({"tags": tags, "digests": {} if digests is None else digests})
 
 
 def compute_digest(body: bytes, algorithm: str = "sha256") -> str:
