@@ -569,6 +569,22 @@ def test_reference_is_immutable_and_hashable() -> None:
     assert len({ref, reference.parse("nginx:1"), reference.parse("docker.io/nginx:1")}) == 2
 
 
+def test_reference_survives_pickling() -> None:
+    # Raising on every setattr, it could not be unpickled (pickle sets the slots).
+    import pickle
+
+    ref = reference.parse("ghcr.io/a/b:1.2@sha256:" + "c" * 64)
+    back = pickle.loads(pickle.dumps(ref))
+    assert back == ref
+    assert (back.name, back.tag, back.digest, back.domain, back.path) == (
+        ref.name,
+        ref.tag,
+        ref.digest,
+        "ghcr.io",
+        "a/b",
+    )
+
+
 def test_same_repository_different_spellings() -> None:
     spellings = [
         "nginx",

@@ -29,7 +29,7 @@ results are memoised, and it imports nothing beyond :mod:`pinlint.model`.
 
 from __future__ import annotations
 
-from pinlint.model import Record, memoised
+from pinlint.model import Frozen, memoised
 
 __all__ = ["InvalidReference", "Reference", "is_checked_digest", "is_tag", "parse"]
 
@@ -173,10 +173,10 @@ class InvalidReference(ValueError):
         self.text = text
 
 
-class Reference(Record):
+class Reference(Frozen):
     """A parsed reference: the user's spelling plus docker's normalised form.
 
-    Immutable, hashable and compared by value (see ``Record``).
+    Immutable, hashable, compared by value and pickled whole (see ``Frozen``).
     """
 
     __slots__ = ("digest", "domain", "name", "path", "tag")
@@ -198,9 +198,6 @@ class Reference(Record):
     digest: str | None
     domain: str
     path: str
-
-    def __setattr__(self, key: str, value: object) -> None:
-        raise AttributeError(f"Reference is immutable: cannot set {key}")
 
     def __str__(self) -> str:
         return self.with_pin(self.tag, self.digest)
