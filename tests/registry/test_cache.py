@@ -62,49 +62,47 @@ def test_tag_list_expires_digest_facts_do_not(tmp_path: Path) -> None:
     assert old.digest_fact("r/a", DIGEST) == {"exists": True, "media_type": "m"}
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        pytest.param(b"", id="empty"),
-        pytest.param(b'{"version": 1, "tags": {', id="truncated"),
-        pytest.param(b"\xff\xfe not json", id="binary"),
-        pytest.param(b"[1, 2]", id="not-an-object"),
-        pytest.param(b'{"version": 999, "tags": {}}', id="other-version"),
-        pytest.param(b'{"version": 1, "tags": {"r:x": {"digest": 5}}}', id="bad-entry"),
-    ],
-)
-def test_corrupt_file_is_an_empty_cache_and_gets_repaired(tmp_path: Path, content: bytes) -> None:
-    (tmp_path / "registry.json").write_bytes(content)
-    cache = Cache(tmp_path)
-    assert cache.tag_digest("r", "x") is None
-    cache.put_tag_digest("r", "y", DIGEST, None)
-    cache.save()
-    assert Cache(tmp_path).tag_digest("r", "y") == (DIGEST, None)
+_MAIN, _LISTS = "registry.json", "registry-lists.json"
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("name", "content"),
     [
-        pytest.param(b"", id="empty"),
-        pytest.param(b'{"version": 1, "tag_lists": {', id="truncated"),
-        pytest.param(b"\xff\xfe not json", id="binary"),
-        pytest.param(b'{"version": 1, "tag_lists": []}', id="not-a-mapping"),
-        pytest.param(b'{"version": 1, "tag_lists": {"r": {"tags": "1.0", "at": 1}}}', id="str"),
-        pytest.param(b'{"version": 1, "tag_lists": {"r": {"tags": [1], "at": 1}}}', id="ints"),
+        pytest.param(_MAIN, b"", id="empty"),
+        pytest.param(_MAIN, b'{"version": 1, "tags": {', id="truncated"),
+        pytest.param(_MAIN, b"\xff\xfe not json", id="binary"),
+        pytest.param(_MAIN, b"[1, 2]", id="not-an-object"),
+        pytest.param(_MAIN, b'{"version": 999, "tags": {}}', id="other-version"),
+        pytest.param(_MAIN, b'{"version": 1, "tags": {"r:x": {"digest": 5}}}', id="bad-entry"),
+        pytest.param(_LISTS, b"", id="lists-empty"),
+        pytest.param(_LISTS, b'{"version": 1, "tag_lists": {', id="lists-truncated"),
+        pytest.param(_LISTS, b"\xff\xfe not json", id="lists-binary"),
+        pytest.param(_LISTS, b'{"version": 1, "tag_lists": []}', id="lists-not-a-mapping"),
         pytest.param(
-            b'{"version": 1, "tag_lists": {"r": {"tags": ["1"], "at": 1, "digests": [1]}}}',
-            id="digests-not-a-mapping",
+            _LISTS, b'{"version": 1, "tag_lists": {"x": {"tags": "1.0", "at": 1}}}', id="lists-str"
+        ),
+        pytest.param(
+            _LISTS, b'{"version": 1, "tag_lists": {"x": {"tags": [1], "at": 1}}}', id="lists-ints"
+        ),
+        pytest.param(
+            _LISTS,
+            b'{"version": 1, "tag_lists": {"x": {"tags": ["1"], "at": 1, "digests": [1]}}}',
+            id="lists-digests-not-a-mapping",
         ),
     ],
 )
-def test_corrupt_lists_file_is_no_list_and_gets_repaired(tmp_path: Path, content: bytes) -> None:
-    clock = Clock(1.0)
-    (tmp_path / "registry-lists.json").write_bytes(content)
+def test_corrupt_file_is_empty_and_gets_repaired(tmp_path: Path, name: str, content: bytes) -> None:
+    clock = Clock(1.0)  # entries written "at": 1 would be fresh
+    (tmp_path / name).write_bytes(content)
     cache = Cache(tmp_path, clock=clock)
-    assert cache.tag_list("r") is None
+    assert cache.tag_digest("r", "x") is None
+    assert cache.tag_list("x") is None
+    cache.put_tag_digest("r", "y", DIGEST, None)
     cache.put_tag_list("r2", ["1.0"], {"1.0": DIGEST})
     cache.save()
-    assert Cache(tmp_path, clock=clock).tag_list("r2") == (["1.0"], {"1.0": DIGEST})
+    again = Cache(tmp_path, clock=clock)
+    assert again.tag_digest("r", "y") == (DIGEST, None)
+    assert again.tag_list("r2") == (["1.0"], {"1.0": DIGEST})
 
 
 def test_save_merges_what_another_run_wrote(tmp_path: Path) -> None:
