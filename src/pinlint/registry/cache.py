@@ -94,10 +94,6 @@ class Cache:
         self._loaded: set[str] = set(_FILES) if directory is None else set()
         self._section("tags")
 
-    @property
-    def path(self) -> str | None:
-        return os.path.join(self.directory, _FILE) if self.directory is not None else None
-
     # --- reading -------------------------------------------------------------------------
 
     def _section(self, section: str) -> dict[str, Any]:
